@@ -1,0 +1,101 @@
+#include "block_pool.h"
+
+#include "../router/overlap_index.h"
+
+namespace dynosim {
+
+BlockPool::BlockPool(int32_t num_blocks, bool prefix_caching)
+    : num_blocks_(num_blocks),
+      prefix_caching_(prefix_caching),
+      map_(static_cast<size_t>(num_blocks)),
+      ids_(num_blocks, 0),
+      refs_(num_blocks, 0),
+      prev_(num_blocks, kNone),
+      next_(num_blocks, kNone) {
+  free_.reserve(num_blocks);
+  for (int32_t b = num_blocks - 1; b >= 0; --b) free_.push_back(b);
+}
+
+void BlockPool::unlink(int32_t b) {
+  int32_t p = prev_[b], n = next_[b];
+  if (p != kNone) next_[p] = n; else lru_head_ = n;
+  if (n != kNone) prev_[n] = p; else lru_tail_ = p;
+  prev_[b] = next_[b] = kNone;
+}
+
+void BlockPool::push_lru_tail(int32_t b) {
+  prev_[b] = lru_tail_;
+  next_[b] = kNone;
+  if (lru_tail_ != kNone) next_[lru_tail_] = b; else lru_head_ = b;
+  lru_tail_ = b;
+}
+
+void BlockPool::forget(int32_t b) {
+  BlockHash id = ids_[b];
+  map_.erase(id);
+  if (index_ && !(id & kUniqueBlockTag)) index_->remove(index_target_, id);
+  --resident_;
+}
+
+int32_t BlockPool::acquire(BlockHash id) {
+  int32_t b = map_.find(id);
+  if (b != FlatMap::kMissing) {
+    if (refs_[b]++ == 0) {
+      unlink(b);
+      ++active_;
+    }
+    return b;
+  }
+  if (!free_.empty()) {
+    b = free_.back();
+    free_.pop_back();
+  } else if (lru_head_ != kNone) {
+    b = lru_head_;
+    unlink(b);
+    forget(b);
+  } else {
+    return kNone;
+  }
+  ids_[b] = id;
+  refs_[b] = 1;
+  map_.put(id, b);
+  ++active_;
+  ++resident_;
+  if (index_ && !(id & kUniqueBlockTag)) index_->add(index_target_, id);
+  return b;
+}
+
+void BlockPool::release(int32_t b) {
+  if (--refs_[b] > 0) return;
+  --active_;
+  if (prefix_caching_) {
+    push_lru_tail(b);
+  } else {
+    forget(b);
+    free_.push_back(b);
+  }
+}
+
+int32_t BlockPool::promote(int32_t b, BlockHash content_id) {
+  int32_t existing = map_.find(content_id);
+  if (existing != FlatMap::kMissing) {
+    // Another request computed the same content first: share its block, return ours.
+    if (refs_[existing]++ == 0) {
+      unlink(existing);
+      ++active_;
+    }
+    if (--refs_[b] == 0) {
+      --active_;
+      forget(b);
+      free_.push_back(b);
+    }
+    return existing;
+  }
+  map_.erase(ids_[b]);
+  ids_[b] = content_id;
+  map_.put(content_id, b);
+  if (index_) index_->add(index_target_, content_id);
+  return b;
+}
+
+}  // namespace dynosim

@@ -1,0 +1,64 @@
+// The KV block pool of one engine (one attention-DP rank): a fixed number of blocks, each either
+// free, active (referenced by running requests) or inactive (cached, evictable). Prefix caching is
+// the hash -> block map; eviction takes the least recently released inactive block, and requests
+// release their blocks leaf first, so a prefix outlives its extensions.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "../common/flat_map.h"
+#include "../common/types.h"
+
+namespace dynosim {
+
+class OverlapIndex;
+
+class BlockPool {
+ public:
+  static constexpr int32_t kNone = -1;
+
+  BlockPool(int32_t num_blocks, bool prefix_caching);
+
+  // Publishes stored/removed content blocks to a router index (kv_router mode only).
+  void attach_index(OverlapIndex* index, int32_t target) {
+    index_ = index;
+    index_target_ = target;
+  }
+
+  // Takes a reference on the block with this identity, reusing a cached copy when there is one,
+  // else claiming a free or evicted block. Returns kNone when every block is active.
+  int32_t acquire(BlockHash id);
+  // Drops one reference; at zero the block becomes the most recent inactive (evictable) block.
+  void release(int32_t block);
+  // A partial block became full: give it its content identity (merging with a cached copy).
+  int32_t promote(int32_t block, BlockHash content_id);
+
+  // Is a block with this identity resident (active or cached)? Returns it or kNone.
+  int32_t lookup(BlockHash id) const { return map_.find(id); }
+  bool is_active(int32_t block) const { return refs_[block] > 0; }
+  BlockHash id_of(int32_t block) const { return ids_[block]; }
+
+  int32_t num_blocks() const { return num_blocks_; }
+  int32_t active_blocks() const { return active_; }
+  int32_t resident_blocks() const { return resident_; }
+
+ private:
+  void unlink(int32_t b);
+  void push_lru_tail(int32_t b);
+  void forget(int32_t b);
+
+  int32_t num_blocks_;
+  bool prefix_caching_;
+  FlatMap map_;                    // identity -> block, for resident blocks
+  std::vector<BlockHash> ids_;     // identity of each block
+  std::vector<int32_t> refs_;      // references; 0 = inactive or free
+  std::vector<int32_t> prev_, next_;  // inactive LRU list (head = least recently released)
+  std::vector<int32_t> free_;      // never-used or forgotten blocks
+  int32_t lru_head_ = kNone, lru_tail_ = kNone;
+  int32_t active_ = 0;
+  int32_t resident_ = 0;           // active + inactive
+  OverlapIndex* index_ = nullptr;
+  int32_t index_target_ = 0;
+};
+
+}  // namespace dynosim

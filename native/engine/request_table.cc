@@ -1,0 +1,59 @@
+#include "request_table.h"
+
+#include <algorithm>
+
+namespace dynosim {
+
+// Token t of request r is the trace hash id covering it (each hash id stands for
+// trace_block_size identical tokens). An engine block's local hash is a hash of its runs of
+// (hash id, run length); its identity chains the parent's identity with that local hash.
+static BlockHash local_block_hash(const uint32_t* ids, int64_t trace_bs, int64_t start, int64_t len) {
+  uint64_t h = 0x243f6a8885a308d3ULL;
+  int64_t pos = start, end = start + len;
+  while (pos < end) {
+    int64_t j = pos / trace_bs;
+    int64_t run_end = std::min<int64_t>((j + 1) * trace_bs, end);
+    h = hash_combine(h, (static_cast<uint64_t>(ids[j]) << 20) ^ static_cast<uint64_t>(run_end - pos));
+    pos = run_end;
+  }
+  return h;
+}
+
+RequestTable::RequestTable(const WorkloadView& w, int32_t block_size, bool prefix_caching) {
+  int32_t n = w.num_requests;
+  input_len_.assign(w.input_length, w.input_length + n);
+  max_output_.assign(w.output_length, w.output_length + n);
+  status.assign(n, ReqStatus::Pending);
+  num_computed.assign(n, 0);
+  generated.assign(n, 0);
+  blocks.resize(n);
+  target.assign(n, -1);
+  pass_tokens.assign(n, 0);
+  pass_prompt_before.assign(n, 0);
+  pass_prompt_tokens.assign(n, 0);
+  pass_epoch.assign(n, 0);
+
+  id_offset_.resize(n + 1);
+  uint64_t total = 0;
+  for (int32_t r = 0; r < n; ++r) {
+    id_offset_[r] = total;
+    total += input_len_[r] / block_size;
+  }
+  id_offset_[n] = total;
+  content_ids_.resize(total);
+  const int64_t trace_bs = w.trace_block_size;
+  for (int32_t r = 0; r < n; ++r) {
+    const uint32_t* ids = w.hash_ids + w.hash_offsets[r];
+    int32_t full = static_cast<int32_t>(id_offset_[r + 1] - id_offset_[r]);
+    BlockHash* out = &content_ids_[id_offset_[r]];
+    BlockHash parent = 0;
+    for (int32_t i = 0; i < full; ++i) {
+      BlockHash local = local_block_hash(ids, trace_bs, static_cast<int64_t>(i) * block_size, block_size);
+      parent = i == 0 ? local : hash_combine(parent, local);
+      // Without prefix caching every block is private to its request.
+      out[i] = prefix_caching ? content_block_id(parent) : unique_block_id(r, i);
+    }
+  }
+}
+
+}  // namespace dynosim

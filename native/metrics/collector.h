@@ -1,0 +1,63 @@
+// Per-request timeline (arrival, admissions, token times) and the pooled inter-token gaps, from
+// which the report's distributions are computed. Gaps are kept run-length encoded: the requests
+// of one decode pass mostly share the same gap, so an hour-long trace needs a few MB, not GBs.
+#pragma once
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "../common/types.h"
+#include "stats.h"
+
+namespace dynosim {
+
+enum class Outcome : uint8_t { Incomplete = 0, Completed = 1, Rejected = 2 };
+
+class Collector {
+ public:
+  explicit Collector(int32_t num_requests);
+
+  void on_arrival(int32_t r, Ns t) { arrival[r] = t; }
+  void on_admit(int32_t r, Ns t, uint32_t reused) {
+    if (first_admit[r] == kNever) {
+      first_admit[r] = t;
+      first_reused[r] = reused;
+    }
+    if (reused > reused_max[r]) reused_max[r] = reused;
+  }
+  void on_token(int32_t r, Ns t) {
+    Ns last = last_token[r];
+    if (last == kNever) {
+      first_token[r] = t;
+    } else {
+      if (second_token[r] == kNever) second_token[r] = t;
+      record_gap(t - last);
+    }
+    last_token[r] = t;
+    ++tokens[r];
+  }
+  void on_complete(int32_t r) { outcome[r] = Outcome::Completed; }
+  void on_reject(int32_t r) { outcome[r] = Outcome::Rejected; }
+
+  struct Summaries {
+    Summary ttft, ttst, tpot, itl, e2e, otpu;
+  };
+  Summaries summarize_all() const;
+
+  std::vector<Ns> arrival, first_admit, first_token, second_token, last_token;
+  std::vector<uint32_t> tokens, reused_max, first_reused;
+  std::vector<Outcome> outcome;
+
+ private:
+  void record_gap(Ns gap) {
+    if (gap < 0) gap = 0;
+    if (!gaps_.empty() && gaps_.back().first == gap) {
+      ++gaps_.back().second;
+    } else {
+      gaps_.emplace_back(gap, 1);
+    }
+  }
+  std::vector<std::pair<Ns, uint64_t>> gaps_;
+};
+
+}  // namespace dynosim

@@ -1,0 +1,44 @@
+// The router's view of which blocks each routing target (worker or worker DP rank) holds, fed by
+// the engines' stored/removed events. Block ids chain over their whole prefix, so "the longest
+// cached prefix on target t" is the run of leading blocks whose id is present for t — the radix
+// tree of the reference collapses to one map from block id to the set of targets holding it.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "../common/flat_map.h"
+#include "../common/types.h"
+
+namespace dynosim {
+
+class OverlapIndex {
+ public:
+  explicit OverlapIndex(int32_t num_targets);
+
+  void add(int32_t target, BlockHash id);
+  void remove(int32_t target, BlockHash id);
+
+  // overlap[t] = leading blocks of `ids` present on target t, for every target.
+  void match(const BlockHash* ids, int32_t count, std::vector<int32_t>& overlap) const;
+
+  int64_t tree_size(int32_t target) const { return tree_size_[target]; }
+  int32_t num_targets() const { return num_targets_; }
+  void add_target();
+
+ private:
+  uint64_t* words(int32_t slot) { return &sets_[static_cast<size_t>(slot) * words_per_set_]; }
+  const uint64_t* words(int32_t slot) const { return &sets_[static_cast<size_t>(slot) * words_per_set_]; }
+  void regrow_sets(int32_t new_words);
+
+  int32_t num_targets_;
+  int32_t words_per_set_;
+  FlatMap slots_;                    // block id -> slot
+  std::vector<uint64_t> sets_;       // per slot: bitset of targets
+  std::vector<int32_t> holders_;     // per slot: number of targets holding it
+  std::vector<BlockHash> slot_ids_;  // per slot: its block id (for compaction)
+  std::vector<int32_t> free_slots_;
+  std::vector<int64_t> tree_size_;
+};
+
+}  // namespace dynosim

@@ -1,0 +1,37 @@
+// Placement of arriving requests onto routing targets. Calls are per request, never per token.
+#pragma once
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "../common/types.h"
+
+namespace dynosim {
+
+enum class QueuePolicy : uint8_t { Fcfs, Lcfs, Wspt };
+
+struct RouterConfig {
+  bool kv_router = false;
+  double overlap_score_weight = 1.0;
+  double temperature = 0.0;
+  double queue_threshold = 4.0;  // < 0: queueing disabled
+  QueuePolicy queue_policy = QueuePolicy::Fcfs;
+  bool track_active_blocks = true;
+  bool assume_kv_reuse = true;
+  bool track_prefill_tokens = true;
+  uint64_t seed = 42;
+};
+
+class Router {
+ public:
+  virtual ~Router() = default;
+  // Target for r, or -1 when the router holds it in its queue.
+  virtual int32_t route(int32_t r, Ns now) = 0;
+  virtual void on_first_token(int32_t r) = 0;
+  virtual void on_finished(int32_t r) = 0;
+  // Queued requests that may now be placed, as (request, target), in dispatch order.
+  virtual void release_queued(std::vector<std::pair<int32_t, int32_t>>& out) = 0;
+  virtual size_t queued() const = 0;
+};
+
+}  // namespace dynosim

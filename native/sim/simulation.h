@@ -1,0 +1,74 @@
+// The aggregated replay: a workload driver, one router, N engines and a collector on one
+// virtual clock. Passes execute eagerly when a worker goes idle; their effects (router updates,
+// follow-up turns) apply when the pass ends, in event order.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "../engine/engine_config.h"
+#include "../engine/request_table.h"
+#include "../engine/vllm_engine.h"
+#include "../metrics/collector.h"
+#include "../router/overlap_index.h"
+#include "../router/router.h"
+#include "event_queue.h"
+#include "workload_driver.h"
+
+namespace dynosim {
+
+struct SimConfig {
+  EngineConfig engine;
+  RouterConfig router;
+  int32_t num_workers = 1;
+  Ns max_sim_time = kNever;  // stop the clock here; in-flight requests stay incomplete
+};
+
+class Simulation {
+ public:
+  Simulation(const SimConfig& config, const WorkloadView& workload, const SessionView& sessions);
+
+  // Advances until the clock would pass `limit` (inclusive) or the run ends; true when ended.
+  bool run_until(Ns limit);
+  bool finished() const { return finished_; }
+  Ns now() const { return now_; }
+  Ns last_first_arrival() const { return driver_.last_first_arrival(); }
+  int64_t completed() const { return completed_; }
+
+  const Collector& collector() const { return collector_; }
+  const RequestTable& requests() const { return requests_; }
+  double worker_seconds() const { return worker_ns_ / 1e9; }
+  uint64_t forward_passes() const;
+
+ private:
+  void drain();
+  bool apply_completions();
+  bool release_arrivals();
+  bool drive_workers();
+  void apply_pass(int32_t w);
+  void dispatch(int32_t r, int32_t target);
+  void dispatch_queued();
+  Ns next_time() const;
+  bool done() const;
+
+  SimConfig cfg_;
+  RequestTable requests_;
+  Collector collector_;
+  WorkloadDriver driver_;
+  std::unique_ptr<OverlapIndex> index_;
+  std::unique_ptr<Router> router_;
+  std::vector<std::unique_ptr<VllmEngine>> engines_;
+  std::vector<uint8_t> busy_;
+  std::vector<PassOutput> pending_;  // per worker: effects of its running pass
+  EventQueue events_;
+  std::vector<int32_t> arrivals_;
+  std::vector<std::pair<int32_t, int32_t>> placements_;
+
+  Ns now_ = 0;
+  bool started_ = false;
+  bool finished_ = false;
+  int64_t in_flight_ = 0;
+  int64_t completed_ = 0;
+  double worker_ns_ = 0;
+};
+
+}  // namespace dynosim

@@ -1,0 +1,66 @@
+#include "workload_driver.h"
+
+#include <algorithm>
+
+namespace dynosim {
+
+WorkloadDriver::WorkloadDriver(const SessionView& s, int32_t num_requests)
+    : num_sessions_(s.num_sessions),
+      concurrency_(s.concurrency),
+      session_start_(s.session_start, s.session_start + s.num_sessions + 1),
+      first_arrival_(s.num_sessions),
+      turn_delay_(num_requests),
+      session_of_(num_requests) {
+  for (int32_t i = 0; i < num_sessions_; ++i) {
+    first_arrival_[i] = concurrency_ > 0 ? 0 : ms_to_ns(s.first_arrival_ms[i]);
+    last_first_arrival_ = std::max(last_first_arrival_, first_arrival_[i]);
+    for (uint32_t r = session_start_[i]; r < session_start_[i + 1]; ++r) session_of_[r] = i;
+  }
+  for (int32_t r = 0; r < num_requests; ++r) turn_delay_[r] = ms_to_ns(s.turn_delay_ms[r]);
+}
+
+Ns WorkloadDriver::next_ready(Ns now) const {
+  Ns t = kNever;
+  if (next_session_ < num_sessions_) {
+    if (concurrency_ == 0) t = first_arrival_[next_session_];
+    else if (active_sessions_ < concurrency_) t = now;
+  }
+  if (!followups_.empty() && (t == kNever || followups_.top().at < t)) t = followups_.top().at;
+  return t;
+}
+
+void WorkloadDriver::release(Ns now, std::vector<int32_t>& out) {
+  // Later turns and new sessions interleave by ready time, then session, then turn.
+  for (;;) {
+    bool first_ready = next_session_ < num_sessions_ &&
+                       (concurrency_ == 0 ? first_arrival_[next_session_] <= now : active_sessions_ < concurrency_);
+    bool followup_ready = !followups_.empty() && followups_.top().at <= now;
+    if (!first_ready && !followup_ready) return;
+    bool take_first = first_ready;
+    if (first_ready && followup_ready) {
+      Ns first_at = concurrency_ == 0 ? first_arrival_[next_session_] : now;
+      const Pending& f = followups_.top();
+      take_first = first_at < f.at || (first_at == f.at && next_session_ < f.session);
+    }
+    if (take_first) {
+      out.push_back(static_cast<int32_t>(session_start_[next_session_]));
+      ++next_session_;
+      ++active_sessions_;
+    } else {
+      out.push_back(followups_.top().request);
+      followups_.pop();
+    }
+  }
+}
+
+void WorkloadDriver::on_finished(int32_t r, Ns now) {
+  int32_t s = session_of_[r];
+  if (static_cast<uint32_t>(r) + 1 < session_start_[s + 1]) {
+    followups_.push(Pending{now + turn_delay_[r + 1], s, r + 1});
+  } else {
+    --active_sessions_;
+    ++sessions_done_;
+  }
+}
+
+}  // namespace dynosim

@@ -1,0 +1,59 @@
+// Releases requests as the clock advances: first turns at their trace arrival (open loop) or as
+// session slots free up (closed loop), later turns once the previous turn finished plus its delay.
+#pragma once
+#include <cstdint>
+#include <queue>
+#include <vector>
+
+#include "../common/types.h"
+
+namespace dynosim {
+
+struct SessionView {
+  int32_t num_sessions = 0;
+  const uint32_t* session_start = nullptr;  // num_sessions + 1
+  const double* first_arrival_ms = nullptr;  // num_sessions
+  const double* turn_delay_ms = nullptr;     // per request
+  int32_t concurrency = 0;                   // 0 = open loop
+};
+
+class WorkloadDriver {
+ public:
+  WorkloadDriver(const SessionView& sessions, int32_t num_requests);
+
+  // Earliest time a request becomes ready, or kNever.
+  Ns next_ready(Ns now) const;
+  // Appends every request ready at or before `now`, in release order; stamps their arrival.
+  void release(Ns now, std::vector<int32_t>& out);
+  // The request finished (completed or rejected) at `now`.
+  void on_finished(int32_t r, Ns now);
+  bool exhausted() const { return sessions_done_ == num_sessions_; }
+  // Last first-turn arrival, for progress estimates.
+  Ns last_first_arrival() const { return last_first_arrival_; }
+
+ private:
+  struct Pending {
+    Ns at;
+    int32_t session;
+    int32_t request;
+    bool operator>(const Pending& o) const {
+      if (at != o.at) return at > o.at;
+      if (session != o.session) return session > o.session;
+      return request > o.request;
+    }
+  };
+
+  int32_t num_sessions_;
+  int32_t concurrency_;
+  std::vector<uint32_t> session_start_;
+  std::vector<Ns> first_arrival_;
+  std::vector<Ns> turn_delay_;
+  std::vector<int32_t> session_of_;
+  int32_t next_session_ = 0;     // next session whose first turn is not yet released
+  int32_t active_sessions_ = 0;  // closed loop: sessions holding a slot
+  int32_t sessions_done_ = 0;
+  Ns last_first_arrival_ = 0;
+  std::priority_queue<Pending, std::vector<Pending>, std::greater<Pending>> followups_;
+};
+
+}  // namespace dynosim
