@@ -1,0 +1,140 @@
+// Per-request JSONL records (`--report-jsonl` / `--per-request-jsonl`), generated lazily line by line.
+
+import type { SimResults } from "../core/results.js";
+import { RequestStatus } from "../core/results.js";
+import type { Workload } from "../core/workload.js";
+import { pyJsonDumpsCompact } from "./pyjson.js";
+
+export type TerminalStatus = "completed" | "rejected";
+
+export interface PerRequestRecord {
+  session_id: string | null;
+  turn_index: number | null;
+  uuid: string;
+  arrival_time_ms: number;
+  first_admit_ms: number | null;
+  first_token_ms: number | null;
+  last_token_ms: number | null;
+  ttft_ms: number | null;
+  ttst_ms: number | null;
+  e2e_latency_ms: number | null;
+  itl_ms: number | null;
+  input_length: number;
+  requested_output_length: number;
+  output_length: number;
+  reused_input_tokens: number;
+  prefill_worker_idx: number | null;
+  decode_worker_idx: number | null;
+  terminal_status: TerminalStatus;
+}
+
+/** Per-request fields that are Python ints. */
+export const PER_REQUEST_INT_KEYS: ReadonlySet<string> = new Set<string>([
+  "turn_index",
+  "input_length",
+  "requested_output_length",
+  "output_length",
+  "reused_input_tokens",
+  "prefill_worker_idx",
+  "decode_worker_idx",
+]);
+
+export interface PerRequestInput {
+  results: SimResults;
+  workload: Workload;
+  /**
+   * Disaggregated runs only: prefill worker per request (-1 = bypassed / never routed). When absent
+   * (aggregated replay) `prefill_worker_idx` is null; `decode_worker_idx` always comes from
+   * `results.requests.workerIdx`.
+   */
+  prefillWorkerIdx?: Int32Array;
+}
+
+/** The request's id as a UUID string of the integer `index + 1` (`00000000-0000-0000-0000-000000000001`). */
+export function requestUuid(index: number): string {
+  const hex = (index + 1).toString(16).padStart(32, "0");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const orNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+/** Session index of every request (sessions are contiguous runs of turns). */
+function sessionOfRequest(workload: Workload, n: number): Uint32Array {
+  const out = new Uint32Array(n);
+  const starts = workload.sessionStart;
+  for (let s = 0; s + 1 < starts.length; s++) {
+    const end = Math.min(starts[s + 1], n);
+    for (let i = starts[s]; i < end; i++) out[i] = s;
+  }
+  return out;
+}
+
+/**
+ * Indices of terminated (completed or rejected) requests ordered by arrival time, then index
+ * (the reference orders by arrival, then uuid; our uuids follow the index).
+ */
+export function terminatedRequestOrder(results: SimResults): Uint32Array {
+  const { status, arrivalMs } = results.requests;
+  let count = 0;
+  for (let i = 0; i < status.length; i++) if (status[i] !== RequestStatus.Incomplete) count++;
+  const order = new Uint32Array(count);
+  let k = 0;
+  for (let i = 0; i < status.length; i++) if (status[i] !== RequestStatus.Incomplete) order[k++] = i;
+  // Stable by construction (index tiebreak); NaN arrivals (should not happen) sort last.
+  const key = (i: number): number => (Number.isNaN(arrivalMs[i]) ? Infinity : arrivalMs[i]);
+  order.sort((a, b) => key(a) - key(b) || a - b);
+  return order;
+}
+
+/** Records for terminated requests, in report order. Lazy: nothing is materialized up front. */
+export function* perRequestRecords(input: PerRequestInput): Generator<PerRequestRecord> {
+  const { results, workload, prefillWorkerIdx } = input;
+  const r = results.requests;
+  const n = r.status.length;
+  const sessionOf = sessionOfRequest(workload, n);
+  for (const i of terminatedRequestOrder(results)) {
+    const s = sessionOf[i];
+    const arrival = r.arrivalMs[i];
+    const first = r.firstTokenMs[i];
+    const second = r.secondTokenMs[i];
+    const last = r.lastTokenMs[i];
+    const outputLength = r.outputTokens[i];
+    const hasFirst = Number.isFinite(first);
+    const hasLast = Number.isFinite(last);
+    const gaps = outputLength - 1;
+    const decodeIdx = r.workerIdx[i];
+    const prefillIdx = prefillWorkerIdx ? prefillWorkerIdx[i] : -1;
+    yield {
+      session_id: workload.sessionIds[s] ?? null,
+      turn_index: s < workload.sessionStart.length ? i - workload.sessionStart[s] : null,
+      uuid: requestUuid(i),
+      arrival_time_ms: arrival,
+      first_admit_ms: orNull(r.firstAdmitMs[i]),
+      first_token_ms: hasFirst ? first : null,
+      last_token_ms: hasLast ? last : null,
+      ttft_ms: hasFirst ? Math.max(first - arrival, 0) : null,
+      ttst_ms: hasFirst && Number.isFinite(second) ? Math.max(second - first, 0) : null,
+      e2e_latency_ms: hasLast ? Math.max(last - arrival, 0) : null,
+      itl_ms: gaps > 0 && hasFirst && hasLast ? Math.max(last - first, 0) / gaps : null,
+      input_length: workload.inputLength[i],
+      requested_output_length: workload.outputLength[i],
+      output_length: outputLength,
+      reused_input_tokens: r.reusedTokens[i],
+      prefill_worker_idx: prefillIdx >= 0 ? prefillIdx : null,
+      decode_worker_idx: decodeIdx >= 0 ? decodeIdx : null,
+      terminal_status: r.status[i] === RequestStatus.Completed ? "completed" : "rejected",
+    };
+  }
+}
+
+/** One compact JSON line (Python `json.dumps(rec, sort_keys=True, separators=(",", ":"))`), no newline. */
+export function formatPerRequestRecord(record: PerRequestRecord): string {
+  return pyJsonDumpsCompact(record as unknown as Parameters<typeof pyJsonDumpsCompact>[0], {
+    intKeys: PER_REQUEST_INT_KEYS,
+  });
+}
+
+/** JSONL lines, each terminated by "\n", generated lazily (suitable for millions of requests). */
+export function* perRequestJsonlLines(input: PerRequestInput): Generator<string> {
+  for (const record of perRequestRecords(input)) yield formatPerRequestRecord(record) + "\n";
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { perRequestJsonlLines, perRequestRecords, requestUuid } from "../../src/report/per-request.js";
+import { makeRun, parityRun } from "./fixtures.js";
+
+describe("per-request JSONL", () => {
+  it("parity scenario: compact, sorted, Python float repr, ints as ints", () => {
+    const lines = [...perRequestJsonlLines(parityRun())];
+    expect(lines).toEqual([
+      '{"arrival_time_ms":0.0,"decode_worker_idx":0,"e2e_latency_ms":0.016654,"first_admit_ms":0.0,' +
+        '"first_token_ms":0.016631999999999997,"input_length":8,"itl_ms":1.1000000000000593e-05,' +
+        '"last_token_ms":0.016654,"output_length":3,"prefill_worker_idx":null,"requested_output_length":3,' +
+        '"reused_input_tokens":0,"session_id":"a","terminal_status":"completed","ttft_ms":0.016631999999999997,' +
+        '"ttst_ms":1.1000000000000593e-05,"turn_index":0,"uuid":"00000000-0000-0000-0000-000000000001"}\n',
+      '{"arrival_time_ms":0.5,"decode_worker_idx":0,"e2e_latency_ms":0.016581999999999986,"first_admit_ms":0.5,' +
+        '"first_token_ms":0.516571,"input_length":8,"itl_ms":1.0999999999983245e-05,"last_token_ms":0.516582,' +
+        '"output_length":2,"prefill_worker_idx":null,"requested_output_length":2,"reused_input_tokens":4,' +
+        '"session_id":"b","terminal_status":"completed","ttft_ms":0.016571000000000002,' +
+        '"ttst_ms":1.0999999999983245e-05,"turn_index":0,"uuid":"00000000-0000-0000-0000-000000000002"}\n',
+    ]);
+  });
+
+  it("only terminated requests, ordered by arrival then index; sessions and turns; nulls where unknown", () => {
+    const run = makeRun(
+      [
+        { arrival: 5, admit: 5, first: 6, last: 6, out: 1, worker: 1, status: 1, isl: 4, osl: 1 }, // s0 turn 0
+        { arrival: 1, status: 2, out: 0, isl: 4, osl: 3 }, // s0 turn 1, rejected
+        { arrival: 1, admit: 1, first: 2, second: 3, last: 4, out: 3, worker: 0, status: 1, isl: 8, osl: 3 }, // s1
+        { arrival: 0, admit: 0, first: 1, out: 1, status: 0, isl: 8, osl: 5 }, // s1 turn 1, incomplete
+      ],
+      { sessions: [0, 2, 4], sessionIds: ["s0", "s1"] },
+    );
+    const recs = [...perRequestRecords({ ...run, prefillWorkerIdx: Int32Array.from([3, -1, 2, 0]) })];
+    expect(recs.map((r) => r.uuid)).toEqual([requestUuid(1), requestUuid(2), requestUuid(0)]);
+    expect(recs.map((r) => [r.session_id, r.turn_index])).toEqual([
+      ["s0", 1],
+      ["s1", 0],
+      ["s0", 0],
+    ]);
+    const rejected = recs[0];
+    expect(rejected).toMatchObject({
+      terminal_status: "rejected",
+      first_admit_ms: null,
+      first_token_ms: null,
+      ttft_ms: null,
+      ttst_ms: null,
+      e2e_latency_ms: null,
+      itl_ms: null,
+      output_length: 0,
+      requested_output_length: 3,
+      prefill_worker_idx: null,
+      decode_worker_idx: null,
+    });
+    expect(recs[1]).toMatchObject({ ttft_ms: 1, ttst_ms: 1, e2e_latency_ms: 3, itl_ms: 1, prefill_worker_idx: 2, decode_worker_idx: 0 });
+    expect(recs[2]).toMatchObject({ itl_ms: null, ttst_ms: null, ttft_ms: 1, prefill_worker_idx: 3, decode_worker_idx: 1 });
+    expect(requestUuid(0)).toBe("00000000-0000-0000-0000-000000000001");
+    expect(requestUuid(0xabcdef)).toBe("00000000-0000-0000-0000-000000abcdf0");
+  });
+
+  it("is lazy (a generator)", () => {
+    const gen = perRequestJsonlLines(parityRun());
+    expect(typeof gen.next).toBe("function");
+    expect(gen.next().done).toBe(false);
+  });
+});
