@@ -1,0 +1,84 @@
+// Small hand-made workloads for core scenarios.
+import type { Workload } from '../../src/core/workload.js';
+import { createSimulation, type NativeEngineConfig, type NativeRouterConfig } from '../../src/core/native.js';
+import type { SimResults } from '../../src/core/results.js';
+
+export interface Turn {
+  isl: number;
+  osl: number;
+  ids: number[];
+  /** First-turn arrival (ms); ignored for later turns. */
+  at?: number;
+  /** Delay after the previous turn (later turns only). */
+  delay?: number;
+}
+
+/** One session per inner array; turns in order. */
+export function workload(sessions: Turn[][], traceBlockSize: number, concurrency = 0): Workload {
+  const turns = sessions.flat();
+  const hashIds: number[] = [];
+  const offsets = [0];
+  for (const t of turns) {
+    hashIds.push(...t.ids);
+    offsets.push(hashIds.length);
+  }
+  const starts = [0];
+  for (const s of sessions) starts.push(starts[starts.length - 1]! + s.length);
+  return {
+    inputLength: Uint32Array.from(turns.map((t) => t.isl)),
+    outputLength: Uint32Array.from(turns.map((t) => t.osl)),
+    hashOffsets: Uint32Array.from(offsets),
+    hashIds: Uint32Array.from(hashIds),
+    traceBlockSize,
+    sessionStart: Uint32Array.from(starts),
+    firstArrivalMs: Float64Array.from(sessions.map((s) => s[0]!.at ?? 0)),
+    turnDelayMs: Float64Array.from(sessions.flatMap((s) => s.map((t, i) => (i === 0 ? 0 : t.delay ?? 0)))),
+    sessionIds: sessions.map((_, i) => `session_${i}`),
+    concurrency,
+  };
+}
+
+export const engine = (over: Partial<NativeEngineConfig> = {}): NativeEngineConfig => ({
+  blockSize: 64,
+  numGpuBlocks: 16384,
+  maxNumSeqs: 256,
+  maxNumBatchedTokens: 8192,
+  maxModelLen: 0,
+  enablePrefixCaching: true,
+  enableChunkedPrefill: true,
+  preemptionMode: 'lifo',
+  speedupRatio: 1,
+  decodeSpeedupRatio: 1,
+  perfModel: 'polynomial',
+  ...over,
+});
+
+export const router = (over: Partial<NativeRouterConfig> = {}): NativeRouterConfig => ({
+  mode: 'round_robin',
+  overlapScoreWeight: 1,
+  temperature: 0,
+  queueThreshold: 4,
+  queuePolicy: 'fcfs',
+  trackActiveBlocks: true,
+  assumeKvReuse: true,
+  trackPrefillTokens: true,
+  seed: 42,
+  ...over,
+});
+
+export function simulate(
+  w: Workload,
+  opts: { engine?: Partial<NativeEngineConfig>; router?: Partial<NativeRouterConfig>; numWorkers?: number; maxSimTimeMs?: number } = {},
+): SimResults {
+  const sim = createSimulation(
+    {
+      engine: engine(opts.engine),
+      router: router(opts.router),
+      numWorkers: opts.numWorkers ?? 1,
+      maxSimTimeMs: opts.maxSimTimeMs ?? Infinity,
+    },
+    w,
+  );
+  sim.runUntil(Infinity);
+  return sim.results();
+}
