@@ -1,0 +1,123 @@
+// Streaming line reader for JSONL trace files, plain or gzip-compressed (detected by the two magic
+// bytes 1f 8b, not by the file name). Only one line is held as a JS string at a time, so memory does
+// not grow with the file size; a partial line at a chunk boundary is carried as raw bytes until its
+// newline arrives (so multi-byte UTF-8 characters are never split).
+
+import { open, type FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { ReplayError } from '../errors.js';
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const READ_CHUNK = 1 << 20;
+
+const OS_ERROR_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  EMFILE: 'too many open files',
+};
+
+/** A short, single-line description of an I/O or zlib error. */
+export function describeIoError(err: unknown): string {
+  if (err && typeof err === 'object') {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && OS_ERROR_TEXT[code]) return OS_ERROR_TEXT[code];
+    const message = (err as { message?: unknown }).message;
+    if (typeof message === 'string' && message.length > 0) return message.split('\n')[0];
+  }
+  return String(err);
+}
+
+/** True when the file starts with the gzip magic bytes. */
+async function isGzip(handle: FileHandle): Promise<boolean> {
+  const head = Buffer.alloc(2);
+  const { bytesRead } = await handle.read(head, 0, 2, 0);
+  return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+function decodeLine(buf: Buffer, start: number, end: number): string {
+  if (end > start && buf[end - 1] === CARRIAGE_RETURN) end--;
+  return buf.toString('utf8', start, end);
+}
+
+/**
+ * Calls `onLine(text, lineNo)` for every line of the file (1-based numbers, blank lines included,
+ * `\n` and `\r\n` endings stripped, a final line without newline included). Errors thrown by
+ * `onLine` propagate unchanged. I/O failures become `ReplayError`s:
+ *   "failed to open trace file P: <reason>"            (cannot open / not a regular file)
+ *   "P:N: failed to read line N from P: <reason>"      (read or decompression error mid-file)
+ */
+export async function forEachLine(path: string, onLine: (line: string, lineNo: number) => void): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    throw new ReplayError(`failed to open trace file ${path}: ${describeIoError(err)}`);
+  }
+  let source: Readable | undefined;
+  let raw: Readable | undefined;
+  try {
+    let gz: boolean;
+    try {
+      gz = await isGzip(handle);
+    } catch (err) {
+      throw new ReplayError(`failed to open trace file ${path}: ${describeIoError(err)}`);
+    }
+    raw = handle.createReadStream({ start: 0, autoClose: false, highWaterMark: READ_CHUNK });
+    source = raw;
+    if (gz) {
+      const gunzip = createGunzip({ chunkSize: READ_CHUNK });
+      raw.on('error', (err) => gunzip.destroy(err));
+      source = raw.pipe(gunzip);
+    }
+
+    const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    let lineNo = 0;
+    let carry: Buffer[] = [];
+    let carryLen = 0;
+    for (;;) {
+      let step: IteratorResult<Buffer>;
+      try {
+        step = await iterator.next();
+      } catch (err) {
+        const n = lineNo + 1;
+        throw new ReplayError(`${path}:${n}: failed to read line ${n} from ${path}: ${describeIoError(err)}`);
+      }
+      if (step.done) break;
+      const chunk = step.value;
+      let start = 0;
+      for (;;) {
+        const nl = chunk.indexOf(NEWLINE, start);
+        if (nl === -1) break;
+        let line: string;
+        if (carryLen > 0) {
+          carry.push(chunk.subarray(start, nl));
+          const joined = Buffer.concat(carry, carryLen + (nl - start));
+          carry = [];
+          carryLen = 0;
+          line = decodeLine(joined, 0, joined.length);
+        } else {
+          line = decodeLine(chunk, start, nl);
+        }
+        onLine(line, ++lineNo);
+        start = nl + 1;
+      }
+      if (start < chunk.length) {
+        carry.push(chunk.subarray(start));
+        carryLen += chunk.length - start;
+      }
+    }
+    if (carryLen > 0) {
+      const joined = Buffer.concat(carry, carryLen);
+      onLine(decodeLine(joined, 0, joined.length), ++lineNo);
+    }
+  } finally {
+    if (source && source !== raw) source.destroy();
+    raw?.destroy();
+    await handle.close().catch(() => undefined);
+  }
+}

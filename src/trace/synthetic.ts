@@ -1,0 +1,194 @@
+// Synthetic workloads (`--input-tokens/--output-tokens/--request-count` and friends).
+//
+// Semantics follow the reference's two generators:
+// - Flat (turns 1, shared-prefix ratio 0, groups 0, inter-turn delay 0): `requestCount` independent
+//   requests named `request_1..N`, each with a prompt no other request shares.
+// - Session workload (any multi-turn / prefix option): `requestCount` sessions `session_0..N-1` of
+//   `turnsPerSession` turns each. Every turn — not just the first — has a prompt of exactly
+//   `inputTokens` tokens and asks for `outputTokens`; later turns do NOT extend the previous turn's
+//   prompt (this is what the reference generator does: a turn's prompt is its group's shared prefix,
+//   if any, followed by fresh blocks). Turn k ≥ 1 becomes ready `interTurnDelayMs` after turn k-1
+//   completes.
+// - Prefix sharing: when ratio > 0 and groups > 0, each session draws a group uniformly with a
+//   seeded RNG (seed 42); its prompts start with `round(ceil(isl / blockSize) * ratio)` blocks that
+//   are identical for all sessions of the group. Each group has its own id range (the reference's
+//   u32 truncation made groups collide; we do not reproduce that bug).
+// - One hash id per engine block (`traceBlockSize = blockSize`); ids are never 0.
+// - Arrivals (open loop): session i at `i * arrivalIntervalMs` (0 = burst), or, when `requestRate`
+//   is given, Poisson with exponential gaps of mean 1000/requestRate ms from an RNG seeded with
+//   `arrivalSeed` (default 42); the first arrival is at 0. Both are then divided by
+//   `arrivalSpeedupRatio`, as are inter-turn delays. In concurrency mode all first arrivals are 0 and
+//   no speedup is applied (the reference skips it there).
+
+import type { Workload } from '../core/workload.js';
+import { ReplayError } from '../errors.js';
+import { formatFloat } from './fmt.js';
+import { validateConcurrency, validateSpeedupRatio } from './mooncake.js';
+import { Rng } from './rng.js';
+
+export interface SyntheticOptions {
+  inputTokens: number;
+  outputTokens: number;
+  /** Number of requests (flat) or sessions (multi-turn / prefix workloads). */
+  requestCount: number;
+  /** Constant open-loop spacing in ms (default 1.0; 0 = all at once). Ignored when `requestRate` is set. */
+  arrivalIntervalMs?: number;
+  /** Poisson arrivals with this mean rate (requests per second); wins over `arrivalIntervalMs`. */
+  requestRate?: number;
+  /** Seed of the Poisson arrival generator (default 42). */
+  arrivalSeed?: number;
+  turnsPerSession?: number;
+  sharedPrefixRatio?: number;
+  numPrefixGroups?: number;
+  interTurnDelayMs?: number;
+  /** Engine KV block size: tokens per synthetic hash id. */
+  blockSize: number;
+  arrivalSpeedupRatio?: number;
+  /** Closed-loop cap on sessions in flight; 0 (default) = open loop. */
+  concurrency?: number;
+}
+
+/** Fixed seed of the session-workload generator (prefix-group draws), as in the reference. */
+export const SYNTHETIC_WORKLOAD_SEED = 42;
+export const DEFAULT_ARRIVAL_SEED = 42;
+
+const U32_MAX = 0xffffffff;
+
+/** True when the options select the reference's flat generator (no sessions, no sharing). */
+export function isFlatSynthetic(opts: SyntheticOptions): boolean {
+  return (
+    (opts.turnsPerSession ?? 1) === 1 &&
+    (opts.sharedPrefixRatio ?? 0) === 0 &&
+    (opts.numPrefixGroups ?? 0) === 0 &&
+    (opts.interTurnDelayMs ?? 0) === 0
+  );
+}
+
+function atLeastOne(value: number, name: string): void {
+  if (!Number.isInteger(value) || value < 1) throw new ReplayError(`${name} must be at least 1`);
+  if (value > U32_MAX) throw new ReplayError(`${name} must be at most ${U32_MAX}, got ${value}`);
+}
+
+export function syntheticWorkload(opts: SyntheticOptions): Workload {
+  const flat = isFlatSynthetic(opts);
+  const { inputTokens, outputTokens, requestCount, blockSize } = opts;
+  const turns = opts.turnsPerSession ?? 1;
+  const interval = opts.arrivalIntervalMs ?? 1.0;
+  const rate = opts.requestRate;
+  const ratio = opts.sharedPrefixRatio ?? 0;
+  const groups = opts.numPrefixGroups ?? 0;
+  const interTurnDelay = opts.interTurnDelayMs ?? 0;
+  const speedup = opts.arrivalSpeedupRatio ?? 1;
+  const concurrency = opts.concurrency ?? 0;
+  const arrivalSeed = opts.arrivalSeed ?? DEFAULT_ARRIVAL_SEED;
+
+  // Validation, in the reference's order.
+  atLeastOne(inputTokens, 'input_tokens');
+  atLeastOne(outputTokens, 'output_tokens');
+  atLeastOne(requestCount, 'request_count');
+  atLeastOne(turns, 'turns_per_session');
+  if (rate === undefined && (!Number.isFinite(interval) || interval < 0)) {
+    throw new ReplayError(
+      flat
+        ? `arrival_interval_ms must be a finite non-negative number, got ${formatFloat(interval)}`
+        : 'arrival_interval_ms must be a finite non-negative number',
+    );
+  }
+  if (!Number.isFinite(interTurnDelay) || interTurnDelay < 0) {
+    throw new ReplayError('inter_turn_delay_ms must be a finite non-negative number');
+  }
+  if (!(ratio >= 0 && ratio <= 1)) {
+    throw new ReplayError(`shared_prefix_ratio must be between 0.0 and 1.0, got ${formatFloat(ratio)}`);
+  }
+  if (!Number.isInteger(groups) || groups < 0 || groups > U32_MAX) {
+    throw new ReplayError(`num_prefix_groups must be a non-negative integer, got ${formatFloat(groups)}`);
+  }
+  if (!Number.isInteger(blockSize) || blockSize <= 0) {
+    throw new ReplayError(`block_size must be greater than 0, got ${formatFloat(blockSize)}`);
+  }
+  if (rate !== undefined && (!Number.isFinite(rate) || rate <= 0)) {
+    throw new ReplayError(`request_rate must be a finite positive number, got ${formatFloat(rate)}`);
+  }
+  if (!Number.isSafeInteger(arrivalSeed) || arrivalSeed < 0) {
+    throw new ReplayError(`arrival_seed must be a non-negative integer, got ${formatFloat(arrivalSeed)}`);
+  }
+  validateConcurrency(concurrency);
+  const openLoop = concurrency === 0;
+  if (openLoop) validateSpeedupRatio(speedup);
+  const timeScale = openLoop ? speedup : 1;
+
+  const S = requestCount;
+  const R = S * turns;
+  const numBlocks = Math.ceil(inputTokens / blockSize);
+  const grouped = ratio > 0 && groups > 0;
+  const prefixBlocks = grouped ? Math.min(Math.round(numBlocks * ratio), numBlocks) : 0;
+  const totalHashes = R * numBlocks;
+  if (totalHashes > U32_MAX) {
+    throw new ReplayError(
+      `synthetic workload needs ${totalHashes} prompt blocks, more than the supported ${U32_MAX}`,
+    );
+  }
+  // Ids: 1 + g*prefixBlocks + b for shared block b of group g, then globally unique ids.
+  const firstUniqueId = 1 + groups * prefixBlocks;
+  const lastId = firstUniqueId - 1 + R * (numBlocks - prefixBlocks);
+  if (lastId > U32_MAX) {
+    throw new ReplayError(`synthetic workload needs ${lastId} distinct hash ids, more than the 32-bit id space holds`);
+  }
+
+  // First arrivals.
+  const firstArrivalMs = new Float64Array(S);
+  if (openLoop) {
+    if (rate !== undefined) {
+      const arrivalRng = new Rng(arrivalSeed);
+      const perMs = rate / 1000;
+      let t = 0;
+      for (let i = 1; i < S; i++) {
+        t += arrivalRng.exponential(perMs);
+        firstArrivalMs[i] = t;
+      }
+    } else {
+      for (let i = 1; i < S; i++) firstArrivalMs[i] = i * interval;
+    }
+    if (timeScale !== 1) for (let i = 0; i < S; i++) firstArrivalMs[i] /= timeScale;
+  }
+
+  const inputLength = new Uint32Array(R).fill(inputTokens);
+  const outputLength = new Uint32Array(R).fill(outputTokens);
+  const turnDelayMs = new Float64Array(R);
+  const hashOffsets = new Uint32Array(R + 1);
+  const hashIds = new Uint32Array(totalHashes);
+  const sessionStart = new Uint32Array(S + 1);
+  const sessionIds: string[] = new Array(S);
+
+  const groupRng = new Rng(SYNTHETIC_WORKLOAD_SEED);
+  const turnDelay = interTurnDelay / timeScale;
+  let nextUnique = firstUniqueId;
+  let r = 0;
+  let h = 0;
+  for (let s = 0; s < S; s++) {
+    sessionIds[s] = flat ? `request_${s + 1}` : `session_${s}`;
+    sessionStart[s] = r;
+    const groupBase = grouped ? 1 + groupRng.below(groups) * prefixBlocks : 0;
+    for (let t = 0; t < turns; t++, r++) {
+      turnDelayMs[r] = t === 0 ? 0 : turnDelay;
+      hashOffsets[r] = h;
+      for (let b = 0; b < prefixBlocks; b++) hashIds[h++] = groupBase + b;
+      for (let b = prefixBlocks; b < numBlocks; b++) hashIds[h++] = nextUnique++;
+    }
+  }
+  sessionStart[S] = R;
+  hashOffsets[R] = h;
+
+  return {
+    inputLength,
+    outputLength,
+    hashOffsets,
+    hashIds,
+    traceBlockSize: blockSize,
+    sessionStart,
+    firstArrivalMs,
+    turnDelayMs,
+    sessionIds,
+    concurrency,
+  };
+}
