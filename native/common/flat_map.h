@@ -1,5 +1,6 @@
-// Open-addressing hash map from a 64-bit key to a 32-bit value, linear probing with
-// backward-shift deletion: no tombstones, no allocation after construction unless it grows.
+// Open-addressing hash map from a 64-bit key to a non-negative 32-bit value: one array of
+// (key, value) slots so a probe touches one cache line, linear probing, backward-shift deletion
+// (no tombstones), no allocation after construction unless it grows.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -17,49 +18,63 @@ class FlatMap {
 
   int32_t find(uint64_t key) const {
     size_t i = mix64(key) & mask_;
-    while (used_[i]) {
-      if (keys_[i] == key) return values_[i];
+    for (;;) {
+      const Slot& s = slots_[i];
+      if (s.value == kMissing) return kMissing;
+      if (s.key == key) return s.value;
       i = (i + 1) & mask_;
     }
-    return kMissing;
   }
 
-  // Inserts or overwrites.
+  // Inserts or overwrites; `value` must be non-negative.
   void put(uint64_t key, int32_t value) {
-    if ((size_ + 1) * 4 > keys_.size() * 3) rehash(keys_.size() * 2);
+    if ((size_ + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
     size_t i = mix64(key) & mask_;
-    while (used_[i]) {
-      if (keys_[i] == key) {
-        values_[i] = value;
+    for (;;) {
+      Slot& s = slots_[i];
+      if (s.value == kMissing) {
+        s.key = key;
+        s.value = value;
+        ++size_;
+        return;
+      }
+      if (s.key == key) {
+        s.value = value;
         return;
       }
       i = (i + 1) & mask_;
     }
-    used_[i] = 1;
-    keys_[i] = key;
-    values_[i] = value;
-    ++size_;
   }
 
   bool erase(uint64_t key) {
     size_t i = mix64(key) & mask_;
-    while (used_[i]) {
-      if (keys_[i] == key) {
-        shift_back(i);
-        --size_;
-        return true;
-      }
+    for (;;) {
+      const Slot& s = slots_[i];
+      if (s.value == kMissing) return false;
+      if (s.key == key) break;
       i = (i + 1) & mask_;
     }
-    return false;
+    shift_back(i);
+    --size_;
+    return true;
   }
 
   size_t size() const { return size_; }
 
+  // Hints that `key` will be looked up soon: block allocation knows its next ids in advance, and
+  // these maps are too large for cache, so a probe is otherwise a memory round trip.
+  void prefetch(uint64_t key) const { __builtin_prefetch(&slots_[mix64(key) & mask_]); }
+
  private:
+  struct Slot {
+    uint64_t key = 0;
+    int32_t value = kMissing;
+  };
+
+  // Load factor stays at or below one half: short probe runs on the hot path.
   static size_t capacity_for(size_t n) {
     size_t cap = 16;
-    while (cap * 3 < n * 4 + 4) cap <<= 1;
+    while (cap < n * 2 + 2) cap <<= 1;
     return cap;
   }
 
@@ -67,34 +82,27 @@ class FlatMap {
     size_t j = hole;
     for (;;) {
       j = (j + 1) & mask_;
-      if (!used_[j]) break;
-      size_t home = mix64(keys_[j]) & mask_;
-      // Move j into the hole unless its home lies cyclically in (hole, j].
+      if (slots_[j].value == kMissing) break;
+      size_t home = mix64(slots_[j].key) & mask_;
+      // Entry j may move into the hole unless its home lies cyclically in (hole, j].
       bool stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
       if (stays) continue;
-      keys_[hole] = keys_[j];
-      values_[hole] = values_[j];
+      slots_[hole] = slots_[j];
       hole = j;
     }
-    used_[hole] = 0;
+    slots_[hole].value = kMissing;
   }
 
   void rehash(size_t cap) {
-    std::vector<uint64_t> old_keys = std::move(keys_);
-    std::vector<int32_t> old_values = std::move(values_);
-    std::vector<uint8_t> old_used = std::move(used_);
-    keys_.assign(cap, 0);
-    values_.assign(cap, 0);
-    used_.assign(cap, 0);
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(cap, Slot{});
     mask_ = cap - 1;
     size_ = 0;
-    for (size_t i = 0; i < old_keys.size(); ++i)
-      if (old_used[i]) put(old_keys[i], old_values[i]);
+    for (const Slot& s : old)
+      if (s.value != kMissing) put(s.key, s.value);
   }
 
-  std::vector<uint64_t> keys_;
-  std::vector<int32_t> values_;
-  std::vector<uint8_t> used_;
+  std::vector<Slot> slots_;
   size_t mask_ = 0;
   size_t size_ = 0;
 };

@@ -53,6 +53,7 @@ int32_t BlockPool::acquire(BlockHash id) {
     b = lru_head_;
     unlink(b);
     forget(b);
+    if (lru_head_ != kNone) map_.prefetch(ids_[lru_head_]);  // the next victim
   } else {
     return kNone;
   }

@@ -35,6 +35,7 @@ class BlockPool {
 
   // Is a block with this identity resident (active or cached)? Returns it or kNone.
   int32_t lookup(BlockHash id) const { return map_.find(id); }
+  void prefetch(BlockHash id) const { map_.prefetch(id); }
   bool is_active(int32_t block) const { return refs_[block] > 0; }
   BlockHash id_of(int32_t block) const { return ids_[block]; }
 

@@ -95,6 +95,7 @@ VllmEngine::Scheduled VllmEngine::schedule(int32_t r, uint32_t cached) {
   const size_t needed = static_cast<size_t>(ceil_div(after, B));
   while (blocks.size() < needed) {
     const int32_t i = static_cast<int32_t>(blocks.size());
+    if (static_cast<size_t>(i) + 2 < needed) pool_.prefetch(req_.block_id(r, i + 2));
     // A block not yet full gets a private id; it takes its content identity once full.
     const bool full = static_cast<int64_t>(i + 1) * B <= after;
     const BlockHash id = full ? req_.block_id(r, i) : unique_block_id(r, i);

@@ -4,6 +4,38 @@
 
 namespace dynosim {
 
+namespace {
+
+// LSD radix sort of keys with their payload, 16 bits per pass, only as many passes as the
+// largest key needs.
+void radix_sort_by_key(std::vector<uint64_t>& keys, std::vector<uint32_t>& payload) {
+  const size_t n = keys.size();
+  uint64_t max_key = 0;
+  for (uint64_t k : keys) max_key = std::max(max_key, k);
+  std::vector<uint64_t> keys_tmp(n);
+  std::vector<uint32_t> payload_tmp(n);
+  std::vector<size_t> offsets(1 << 16);
+  for (int shift = 0; shift < 64 && (max_key >> shift) != 0; shift += 16) {
+    std::fill(offsets.begin(), offsets.end(), 0);
+    for (uint64_t k : keys) ++offsets[(k >> shift) & 0xffff];
+    size_t sum = 0;
+    for (auto& o : offsets) {
+      size_t c = o;
+      o = sum;
+      sum += c;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      size_t dst = offsets[(keys[i] >> shift) & 0xffff]++;
+      keys_tmp[dst] = keys[i];
+      payload_tmp[dst] = payload[i];
+    }
+    keys.swap(keys_tmp);
+    payload.swap(payload_tmp);
+  }
+}
+
+}  // namespace
+
 Collector::Collector(int32_t n)
     : arrival(n, kNever),
       first_admit(n, kNever),
@@ -32,15 +64,16 @@ Collector::Summaries Collector::summarize_all() const {
   out.tpot = summarize(tpot);
   out.e2e = summarize(e2e);
 
-  // Merge equal gaps first: runs repeat across passes of the same shape.
-  std::vector<std::pair<Ns, uint64_t>> merged(gaps_);
-  std::sort(merged.begin(), merged.end());
+  // Sort the runs by gap (radix: there are millions), then merge equal gaps.
+  std::vector<uint64_t> values(gap_values_);
+  std::vector<uint32_t> counts(gap_counts_);
+  radix_sort_by_key(values, counts);
   std::vector<std::pair<double, uint64_t>> itl, otpu;
-  for (size_t i = 0; i < merged.size();) {
-    Ns gap = merged[i].first;
+  for (size_t i = 0; i < values.size();) {
+    uint64_t gap = values[i];
     uint64_t count = 0;
-    for (; i < merged.size() && merged[i].first == gap; ++i) count += merged[i].second;
-    double ms = ns_to_ms(gap);
+    for (; i < values.size() && values[i] == gap; ++i) count += counts[i];
+    double ms = ns_to_ms(static_cast<Ns>(gap));
     itl.emplace_back(ms, count);
     if (ms > 0) otpu.emplace_back(1000.0 / ms, count);
   }

@@ -50,14 +50,17 @@ class Collector {
 
  private:
   void record_gap(Ns gap) {
-    if (gap < 0) gap = 0;
-    if (!gaps_.empty() && gaps_.back().first == gap) {
-      ++gaps_.back().second;
+    uint64_t g = gap < 0 ? 0 : static_cast<uint64_t>(gap);
+    if (!gap_values_.empty() && gap_values_.back() == g) {
+      ++gap_counts_.back();
     } else {
-      gaps_.emplace_back(gap, 1);
+      gap_values_.push_back(g);
+      gap_counts_.push_back(1);
     }
   }
-  std::vector<std::pair<Ns, uint64_t>> gaps_;
+  // Run-length encoded inter-token gaps in ns, in emission order.
+  std::vector<uint64_t> gap_values_;
+  std::vector<uint32_t> gap_counts_;
 };
 
 }  // namespace dynosim

@@ -1,5 +1,6 @@
 #include "simulation.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "../router/kv_router.h"
@@ -20,6 +21,7 @@ Simulation::Simulation(const SimConfig& config, const WorkloadView& workload, co
   if (n < 1) throw std::invalid_argument("trace replay requires num_workers >= 1");
   for (int32_t w = 0; w < n; ++w) engines_.push_back(std::make_unique<VllmEngine>(cfg_.engine, requests_, collector_));
   busy_.assign(n, 0);
+  is_candidate_.assign(n, 0);
   pending_.resize(n);
   if (cfg_.router.kv_router) {
     index_ = std::make_unique<OverlapIndex>(n);
@@ -84,8 +86,15 @@ bool Simulation::apply_completions() {
   return any;
 }
 
+void Simulation::mark_candidate(int32_t w) {
+  if (is_candidate_[w]) return;
+  is_candidate_[w] = 1;
+  candidates_.push_back(w);
+}
+
 void Simulation::apply_pass(int32_t w) {
   busy_[w] = 0;
+  mark_candidate(w);
   bool freed = false;
   for (auto [r, signal] : pending_[w].signals) {
     if (signal == Signal::FirstToken) {
@@ -106,6 +115,7 @@ void Simulation::apply_pass(int32_t w) {
 void Simulation::dispatch(int32_t r, int32_t target) {
   requests_.target[r] = target;
   engines_[target]->enqueue(r);
+  mark_candidate(target);
 }
 
 void Simulation::dispatch_queued() {
@@ -129,8 +139,12 @@ bool Simulation::release_arrivals() {
 
 bool Simulation::drive_workers() {
   bool any = false;
-  const int32_t n = static_cast<int32_t>(engines_.size());
-  for (int32_t w = 0; w < n; ++w) {
+  driving_.swap(candidates_);
+  candidates_.clear();
+  // Ascending worker id, as the reference iterates its workers.
+  if (driving_.size() > 1) std::sort(driving_.begin(), driving_.end());
+  for (int32_t w : driving_) is_candidate_[w] = 0;
+  for (int32_t w : driving_) {
     if (busy_[w] || !engines_[w]->has_work()) continue;
     bool progress = false;
     Ns end = engines_[w]->execute_pass(now_, pending_[w], progress);

@@ -47,6 +47,7 @@ class Simulation {
   void apply_pass(int32_t w);
   void dispatch(int32_t r, int32_t target);
   void dispatch_queued();
+  void mark_candidate(int32_t w);
   Ns next_time() const;
   bool done() const;
 
@@ -58,6 +59,10 @@ class Simulation {
   std::unique_ptr<Router> router_;
   std::vector<std::unique_ptr<VllmEngine>> engines_;
   std::vector<uint8_t> busy_;
+  // Workers whose state changed (went idle or got work) since they were last driven; only they
+  // can start a pass, so the drain loop never scans the whole fleet.
+  std::vector<int32_t> candidates_, driving_;
+  std::vector<uint8_t> is_candidate_;
   std::vector<PassOutput> pending_;  // per worker: effects of its running pass
   EventQueue events_;
   std::vector<int32_t> arrivals_;

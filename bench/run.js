@@ -1,0 +1,69 @@
+// Benchmarks: wall time (median of several runs), simulated/real-time ratio and peak RSS for the
+// issue's reference workloads. End-to-end times include Node start-up and trace parsing.
+//   npm run bench              all cases, 3 runs each
+//   npm run bench -- --runs 5  more runs
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const conversation = path.resolve(root, '..', 'shared', 'traces', 'mooncake_conversation_trace.jsonl');
+const runsArg = process.argv.indexOf('--runs');
+const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
+
+const cases = [];
+if (existsSync(conversation)) {
+  for (const workers of [1, 8])
+    for (const routerMode of ['round_robin', 'kv_router'])
+      cases.push({
+        name: `conversation trace, ${workers} worker(s), ${routerMode}`,
+        options: { traceFiles: [conversation], numWorkers: workers, routerMode },
+      });
+} else {
+  console.log(`skipping conversation-trace cases: ${conversation} not found (../shared is absent)`);
+}
+cases.push({
+  name: 'synthetic 200,000 requests (ISL 1024, OSL 128, 60 req/s), 8 workers, round_robin',
+  options: { inputTokens: 1024, outputTokens: 128, requestCount: 200000, requestRate: 60, numWorkers: 8, routerMode: 'round_robin' },
+});
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)];
+};
+
+const rows = [];
+for (const c of cases) {
+  const walls = [], inner = [], rss = [];
+  let last;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const child = spawnSync(process.execPath, [path.join(root, 'bench', 'replay-once.js'), JSON.stringify(c.options)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
+    const wall = performance.now() - t0;
+    if (child.status !== 0) {
+      console.error(`${c.name}: failed\n${child.stderr}`);
+      process.exit(1);
+    }
+    last = JSON.parse(child.stdout.trim().split('\n').pop());
+    walls.push(wall);
+    inner.push(last.wallMs);
+    rss.push(last.maxRssMb);
+  }
+  const endToEnd = median(walls);
+  rows.push({
+    case: c.name,
+    'end-to-end wall (ms, median)': endToEnd.toFixed(0),
+    'in-process wall (ms, median)': median(inner).toFixed(0),
+    'simulated (s)': (last.simMs / 1000).toFixed(1),
+    'sim/real': (last.simMs / endToEnd).toFixed(0) + 'x',
+    'peak RSS (MB)': median(rss).toFixed(0),
+    completed: `${last.completed}/${last.requests}`,
+    passes: last.passes,
+  });
+  console.log(`done: ${c.name}`);
+}
+console.table(rows);
