@@ -137,7 +137,9 @@ class NativeSimulation : public Napi::ObjectWrap<NativeSimulation> {
     return DefineClass(env, "NativeSimulation",
                        {InstanceMethod("runUntil", &NativeSimulation::RunUntil),
                         InstanceMethod("status", &NativeSimulation::Status),
-                        InstanceMethod("results", &NativeSimulation::Results)});
+                        InstanceMethod("results", &NativeSimulation::Results),
+                        InstanceMethod("drainTraffic", &NativeSimulation::DrainTraffic),
+                        InstanceMethod("takeForwardPasses", &NativeSimulation::TakeForwardPasses)});
   }
 
   explicit NativeSimulation(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeSimulation>(info) {
@@ -233,6 +235,59 @@ class NativeSimulation : public Napi::ObjectWrap<NativeSimulation> {
     o.Set("completed", static_cast<double>(sim_->completed()));
     o.Set("finished", sim_->finished());
     return o;
+  }
+
+  Napi::Value DrainTraffic(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    TrafficWindow w = sim_->drain_traffic();
+    auto o = Napi::Object::New(env);
+    o.Set("durationS", w.duration_s);
+    o.Set("numReq", static_cast<double>(w.num_req));
+    o.Set("completed", static_cast<double>(w.shape_count));
+    o.Set("avgIsl", w.avg_isl);
+    o.Set("avgOsl", w.avg_osl);
+    o.Set("ttftCount", static_cast<double>(w.ttft_count));
+    o.Set("avgTtftMs", w.avg_ttft_ms);
+    o.Set("itlCount", static_cast<double>(w.itl_count));
+    o.Set("avgItlMs", w.avg_itl_ms);
+    o.Set("kvHitCount", static_cast<double>(w.kv_hit_count));
+    o.Set("avgKvHitRate", w.avg_kv_hit_rate);
+    o.Set("visibleTokens", static_cast<double>(w.visible_tokens));
+    o.Set("decodeForwards", static_cast<double>(w.decode_forwards));
+    o.Set("avgAcceptLength", w.avg_accept_length < 0 ? env.Null() : Napi::Number::New(env, w.avg_accept_length));
+    return o;
+  }
+
+  Napi::Value TakeForwardPasses(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const int32_t n = sim_->num_workers();
+    auto arr = Napi::Array::New(env, n);
+    for (int32_t w = 0; w < n; ++w) {
+      const ForwardPassSnapshot* f = sim_->take_latest_pass(w);
+      if (!f) {
+        arr.Set(w, env.Null());
+        continue;
+      }
+      auto o = Napi::Object::New(env);
+      o.Set("numPrefillRequests", static_cast<double>(f->num_prefill_requests));
+      o.Set("sumPrefillTokens", static_cast<double>(f->sum_prefill_tokens));
+      o.Set("varPrefillLength", f->var_prefill_length);
+      o.Set("sumPrefillKvTokens", static_cast<double>(f->sum_prefill_kv_tokens));
+      o.Set("numDecodeRequests", static_cast<double>(f->num_decode_requests));
+      o.Set("sumDecodeKvTokens", static_cast<double>(f->sum_decode_kv_tokens));
+      o.Set("varDecodeKvTokens", f->var_decode_kv_tokens);
+      o.Set("numQueuedPrefill", static_cast<double>(f->num_queued_prefill));
+      o.Set("sumQueuedPrefillTokens", static_cast<double>(f->sum_queued_prefill_tokens));
+      o.Set("varQueuedPrefillLength", f->var_queued_prefill_length);
+      o.Set("numQueuedDecode", static_cast<double>(f->num_queued_decode));
+      o.Set("sumQueuedDecodeKvTokens", static_cast<double>(f->sum_queued_decode_kv_tokens));
+      o.Set("varQueuedDecodeKvTokens", f->var_queued_decode_kv_tokens);
+      o.Set("wallTimeSecs", f->wall_time_secs);
+      o.Set("visibleOutputTokens", static_cast<double>(f->visible_output_tokens));
+      o.Set("decodeForwards", static_cast<double>(f->decode_forwards));
+      arr.Set(w, o);
+    }
+    return arr;
   }
 
   Napi::Value Results(const Napi::CallbackInfo& info) {

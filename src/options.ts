@@ -7,6 +7,30 @@ export type ReplayMode = 'offline' | 'online';
 
 export type JsonKnob = string | Record<string, unknown>;
 
+/**
+ * Router-side AIC prefill-load estimator, from the top-level `--aic-*` flags (independent of the
+ * `aic_*` keys inside engine JSON). Dtypes are already normalised (`auto` → unset, `int4` → `int4_wo`).
+ */
+export interface AicPerfConfig {
+  backend: string;
+  system: string;
+  modelPath: string;
+  systemsPath?: string;
+  backendVersion?: string;
+  /** `--aic-tp-size`, 1 when not given. */
+  tpSize: number;
+  moeTpSize?: number;
+  moeEpSize?: number;
+  attentionDpSize?: number;
+  gemmDtype?: string;
+  moeDtype?: string;
+  fmhaDtype?: string;
+  kvCacheDtype?: string;
+  commDtype?: string;
+  nextn?: number;
+  nextnAcceptRates?: string;
+}
+
 export interface ReplayOptions {
   traceFiles?: string[];
   traceFormat?: TraceFormat;
@@ -15,7 +39,20 @@ export interface ReplayOptions {
   prefillEngineArgs?: JsonKnob;
   decodeEngineArgs?: JsonKnob;
   routerConfig?: JsonKnob;
+  /** `--router-policy-config` / env DYN_ROUTER_POLICY_CONFIG: injected into the router config. */
+  routerPolicyConfig?: string;
+  /** `--model-name`: profile selected from the router policy YAML. */
+  modelName?: string;
+  /** `--aic-systems-path`: also overrides `aic_systems_path` in every engine JSON. */
   aicSystemsPath?: string;
+  /** `--aic-backend` … `--aic-nextn-accept-rates` (router prefill-load model); absent when none given. */
+  aicPerfConfig?: AicPerfConfig;
+  /** applied_compute_agentic only: `--trace-shared-prefix-ratio` / `--trace-num-prefix-groups`. */
+  traceSharedPrefixRatio?: number;
+  traceNumPrefixGroups?: number;
+  /** `--planner-config` (path or inline JSON) and `--benchmark-granularity` (default 8). */
+  plannerConfig?: string;
+  benchmarkGranularity?: number;
   // synthetic workload
   inputTokens?: number;
   outputTokens?: number;

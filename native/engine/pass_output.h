@@ -9,7 +9,12 @@ enum class Signal : uint8_t { FirstToken, Finished };
 
 struct PassOutput {
   std::vector<std::pair<int32_t, Signal>> signals;  // in emission order
-  void clear() { signals.clear(); }
+  int64_t visible_tokens = 0;   // output tokens emitted by the pass
+  int64_t decode_forwards = 0;  // requests that emitted tokens
+  void clear() {
+    signals.clear();
+    visible_tokens = decode_forwards = 0;
+  }
 };
 
 }  // namespace dynosim

@@ -18,6 +18,14 @@ VllmEngine::VllmEngine(const EngineConfig& config, RequestTable& requests, Colle
 void VllmEngine::enqueue(int32_t r) {
   req_.status[r] = ReqStatus::Waiting;
   waiting_.push_back(r);
+  queued_prefill_.add(req_.input_len(r));
+}
+
+void VllmEngine::pop_waiting_front() {
+  const int32_t r = waiting_.front();
+  waiting_.pop_front();
+  if (req_.status[r] == ReqStatus::Preempted) queued_decode_.remove(req_.seq_len(r));
+  else queued_prefill_.remove(req_.input_len(r));
 }
 
 // Longest run of leading blocks of r's current sequence resident in the pool, in tokens, after
@@ -50,6 +58,7 @@ void VllmEngine::preempt(int32_t v) {
   req_.num_computed[v] = 0;
   req_.status[v] = ReqStatus::Preempted;
   waiting_.push_front(v);
+  queued_decode_.add(req_.seq_len(v));
   --running_count_;
   running_stale_ = true;
   preempted_any_ = true;
@@ -176,7 +185,7 @@ Ns VllmEngine::execute_pass(Ns now, PassOutput& out, bool& progress) {
     if (req_.status[r] == ReqStatus::Waiting &&
         ((cfg_.max_model_len > 0 && req_.input_len(r) >= cfg_.max_model_len) ||
          ceil_div(len, B) > cfg_.num_gpu_blocks)) {
-      waiting_.pop_front();
+      pop_waiting_front();
       req_.status[r] = ReqStatus::Rejected;
       collector_.on_reject(r);
       out.signals.emplace_back(r, Signal::Finished);
@@ -188,7 +197,7 @@ Ns VllmEngine::execute_pass(Ns now, PassOutput& out, bool& progress) {
     const int64_t needed = ceil_div(len, B) - active_cached_blocks;
     const int64_t available = cfg_.num_gpu_blocks - pool_.active_blocks();
     if (needed > available) break;  // head-of-line blocking: waiting work never preempts
-    waiting_.pop_front();
+    pop_waiting_front();
     req_.status[r] = ReqStatus::Running;
     running_.push_back(r);
     ++running_count_;
@@ -223,8 +232,10 @@ Ns VllmEngine::execute_pass(Ns now, PassOutput& out, bool& progress) {
     decode_ns = scaled_duration_ns(ms, cfg_.speedup_ratio * cfg_.decode_speedup_ratio);
   }
   const Ns end = now + prefill_ns + decode_ns;
+  record_pass(now, end);
 
   // 4. Emit: every token of the pass is stamped with the pass end.
+  int64_t visible = 0;
   for (int32_t r : ready_) {
     progress = true;
     const uint32_t max_out = req_.max_output(r);
@@ -233,6 +244,7 @@ Ns VllmEngine::execute_pass(Ns now, PassOutput& out, bool& progress) {
       continue;
     }
     ++req_.generated[r];
+    ++visible;
     collector_.on_token(r, end);
     const bool at_limit = req_.generated[r] >= max_out ||
                           (cfg_.max_model_len > 0 && req_.seq_len(r) >= cfg_.max_model_len);
@@ -242,7 +254,39 @@ Ns VllmEngine::execute_pass(Ns now, PassOutput& out, bool& progress) {
       out.signals.emplace_back(r, Signal::FirstToken);
     }
   }
+  last_pass_.visible_output_tokens = out.visible_tokens = visible;
+  last_pass_.decode_forwards = out.decode_forwards = visible;  // one token each without speculation
   return end;
+}
+
+// Snapshot of the pass just scheduled: the work it holds, the queues behind it, its length.
+void VllmEngine::record_pass(Ns now, Ns end) {
+  ForwardPassSnapshot& f = last_pass_;
+  f = ForwardPassSnapshot();
+  Welford prefill_len, decode_len;
+  for (int32_t r : running_) {
+    if (req_.status[r] != ReqStatus::Running || req_.pass_epoch[r] != epoch_) continue;
+    if (req_.pass_prompt_tokens[r] > 0) {
+      prefill_len.add(req_.input_len(r));
+      f.sum_prefill_tokens += req_.pass_prompt_tokens[r];
+      f.sum_prefill_kv_tokens += req_.pass_prompt_before[r];
+    } else {
+      decode_len.add(req_.seq_len(r));
+    }
+  }
+  f.num_prefill_requests = static_cast<int64_t>(prefill_len.count());
+  f.var_prefill_length = prefill_len.variance();
+  f.num_decode_requests = static_cast<int64_t>(decode_len.count());
+  f.sum_decode_kv_tokens = static_cast<int64_t>(decode_len.sum());
+  f.var_decode_kv_tokens = decode_len.variance();
+  f.num_queued_prefill = queued_prefill_.count();
+  f.sum_queued_prefill_tokens = static_cast<int64_t>(queued_prefill_.sum());
+  f.var_queued_prefill_length = queued_prefill_.variance();
+  f.num_queued_decode = queued_decode_.count();
+  f.sum_queued_decode_kv_tokens = static_cast<int64_t>(queued_decode_.sum());
+  f.var_queued_decode_kv_tokens = queued_decode_.variance();
+  f.wall_time_secs = static_cast<double>(end - now) / 1e9;
+  passed_since_mark_ = true;
 }
 
 }  // namespace dynosim

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "../metrics/collector.h"
+#include "../metrics/forward_pass.h"
+#include "../metrics/welford.h"
 #include "block_pool.h"
 #include "engine_config.h"
 #include "pass_output.h"
@@ -30,6 +32,10 @@ class VllmEngine {
   Ns execute_pass(Ns now, PassOutput& out, bool& progress);
 
   uint64_t passes() const { return epoch_; }
+  // The most recent pass, and whether one ran since the flag was last cleared.
+  const ForwardPassSnapshot& last_pass() const { return last_pass_; }
+  bool passed_since_mark() const { return passed_since_mark_; }
+  void clear_pass_mark() { passed_since_mark_ = false; }
 
  private:
   enum class Scheduled : uint8_t { Ok, Blocked, CurrentPreempted };
@@ -41,6 +47,8 @@ class VllmEngine {
   void release_blocks(int32_t r);
   void compact_running();
   void finish(int32_t r, PassOutput& out);
+  void pop_waiting_front();
+  void record_pass(Ns now, Ns end);
 
   EngineConfig cfg_;
   RequestTable& req_;
@@ -50,6 +58,11 @@ class VllmEngine {
   std::vector<int32_t> running_;   // may hold stale (no longer running) entries until compacted
   std::vector<int32_t> ready_;     // scratch: requests emitting this pass
   int64_t running_count_ = 0;
+  RunningMoments queued_prefill_;  // prompt lengths of fresh waiting requests
+  RunningMoments queued_decode_;   // sequence lengths of preempted waiting requests
+  ForwardPassSnapshot last_pass_;
+  bool passed_since_mark_ = false;
+  int64_t pass_visible_tokens_ = 0;
   bool running_stale_ = false;
 
   // State of the pass being built.

@@ -7,7 +7,8 @@
 namespace dynosim {
 
 KvRouter::KvRouter(const RouterConfig& config, int32_t num_targets, int32_t block_size,
-                   int64_t max_num_batched_tokens, const RequestTable& requests, OverlapIndex& index)
+                   int64_t max_num_batched_tokens, const RequestTable& requests, OverlapIndex& index,
+                   TrafficAccumulator& traffic)
     : cfg_(config),
       block_size_(block_size),
       busy_tokens_(config.queue_threshold >= 0 && max_num_batched_tokens > 0
@@ -15,6 +16,7 @@ KvRouter::KvRouter(const RouterConfig& config, int32_t num_targets, int32_t bloc
                        : std::numeric_limits<double>::infinity()),
       req_(requests),
       index_(index),
+      traffic_(traffic),
       targets_(num_targets),
       req_prefill_(requests.size(), 0),
       rng_(config.seed) {}
@@ -97,6 +99,7 @@ void KvRouter::admit(int32_t r, int32_t t) {
       std::max<int64_t>(0, static_cast<int64_t>(req_.input_len(r)) - static_cast<int64_t>(overlap_[t]) * block_size_);
   req_prefill_[r] = uncached;
   tg.prefill_tokens += uncached;
+  traffic_.on_admission(overlap_[t], (static_cast<int64_t>(req_.input_len(r)) + block_size_ - 1) / block_size_);
   if (cfg_.track_active_blocks) {
     for (BlockHash id : ids_) {
       int32_t refs = tg.block_refs.find(id);

@@ -10,6 +10,7 @@
 #include "../common/flat_map.h"
 #include "../common/rng.h"
 #include "../engine/request_table.h"
+#include "../metrics/traffic.h"
 #include "overlap_index.h"
 #include "router.h"
 
@@ -18,7 +19,7 @@ namespace dynosim {
 class KvRouter final : public Router {
  public:
   KvRouter(const RouterConfig& config, int32_t num_targets, int32_t block_size, int64_t max_num_batched_tokens,
-           const RequestTable& requests, OverlapIndex& index);
+           const RequestTable& requests, OverlapIndex& index, TrafficAccumulator& traffic);
 
   int32_t route(int32_t r, Ns now) override;
   void on_first_token(int32_t r) override;
@@ -44,6 +45,7 @@ class KvRouter final : public Router {
   double busy_tokens_;  // a target is busy above this prefill backlog
   const RequestTable& req_;
   OverlapIndex& index_;
+  TrafficAccumulator& traffic_;
   std::vector<Target> targets_;
   std::vector<int64_t> req_prefill_;  // per request: its contribution to its target's backlog
   std::deque<int32_t> queue_;

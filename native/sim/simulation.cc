@@ -27,7 +27,7 @@ Simulation::Simulation(const SimConfig& config, const WorkloadView& workload, co
     index_ = std::make_unique<OverlapIndex>(n);
     for (int32_t w = 0; w < n; ++w) engines_[w]->pool().attach_index(index_.get(), w);
     router_ = std::make_unique<KvRouter>(cfg_.router, n, cfg_.engine.block_size, cfg_.engine.max_num_batched_tokens,
-                                         requests_, *index_);
+                                         requests_, *index_, traffic_);
   } else {
     router_ = std::make_unique<RoundRobinRouter>(n);
   }
@@ -57,13 +57,22 @@ bool Simulation::run_until(Ns limit) {
     Ns t = next_time();
     if (t == kNever) throw std::runtime_error("replay reached a dead end: requests remain but nothing can make progress");
     if (cfg_.max_sim_time != kNever && t > cfg_.max_sim_time) break;
-    if (t > limit) return false;
-    worker_ns_ += static_cast<double>(cfg_.num_workers) * static_cast<double>(t - now_);
-    now_ = t;
+    if (t > limit) {
+      // Pause with the clock at the limit: an observer (planner tick) sees time pass.
+      advance_clock(limit);
+      return false;
+    }
+    advance_clock(t);
     drain();
   }
   finished_ = true;
   return true;
+}
+
+void Simulation::advance_clock(Ns t) {
+  if (t <= now_) return;
+  worker_ns_ += static_cast<double>(cfg_.num_workers) * static_cast<double>(t - now_);
+  now_ = t;
 }
 
 // Settles everything that happens at `now_`, until a round changes nothing.
@@ -104,12 +113,23 @@ void Simulation::apply_pass(int32_t w) {
     }
     router_->on_finished(r);
     --in_flight_;
-    if (collector_.outcome[r] == Outcome::Completed) ++completed_;
+    if (collector_.outcome[r] == Outcome::Completed) {
+      ++completed_;
+      record_completion(r);
+    }
     driver_.on_finished(r, now_);
     freed = true;
   }
+  traffic_.on_decode(pending_[w].visible_tokens, pending_[w].decode_forwards);
   pending_[w].clear();
   if (freed) dispatch_queued();
+}
+
+void Simulation::record_completion(int32_t r) {
+  const uint32_t n = collector_.tokens[r];
+  const double ttft = n > 0 ? ns_to_ms(collector_.first_token[r] - collector_.arrival[r]) : 0.0;
+  const double itl = n > 1 ? ns_to_ms(collector_.last_token[r] - collector_.first_token[r]) / (n - 1) : 0.0;
+  traffic_.on_completion(requests_.input_len(r), n, ttft, itl);
 }
 
 void Simulation::dispatch(int32_t r, int32_t target) {
@@ -130,6 +150,7 @@ bool Simulation::release_arrivals() {
   driver_.release(now_, arrivals_);
   for (int32_t r : arrivals_) {
     collector_.on_arrival(r, now_);
+    traffic_.on_arrival();
     ++in_flight_;
     int32_t t = router_->route(r, now_);
     if (t >= 0) dispatch(r, t);

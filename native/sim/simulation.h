@@ -9,6 +9,7 @@
 #include "../engine/request_table.h"
 #include "../engine/vllm_engine.h"
 #include "../metrics/collector.h"
+#include "../metrics/traffic.h"
 #include "../router/overlap_index.h"
 #include "../router/router.h"
 #include "event_queue.h"
@@ -39,13 +40,26 @@ class Simulation {
   double worker_seconds() const { return worker_ns_ / 1e9; }
   uint64_t forward_passes() const;
 
+  // Planner observations: the traffic window since the last drain, and each worker's latest
+  // pass since the last call (nullptr when it ran none).
+  TrafficWindow drain_traffic() { return traffic_.drain(now_); }
+  int32_t num_workers() const { return static_cast<int32_t>(engines_.size()); }
+  const ForwardPassSnapshot* take_latest_pass(int32_t w) {
+    VllmEngine& e = *engines_[w];
+    if (!e.passed_since_mark()) return nullptr;
+    e.clear_pass_mark();
+    return &e.last_pass();
+  }
+
  private:
   void drain();
+  void advance_clock(Ns t);
   bool apply_completions();
   bool release_arrivals();
   bool drive_workers();
   void apply_pass(int32_t w);
   void dispatch(int32_t r, int32_t target);
+  void record_completion(int32_t r);
   void dispatch_queued();
   void mark_candidate(int32_t w);
   Ns next_time() const;
@@ -54,6 +68,7 @@ class Simulation {
   SimConfig cfg_;
   RequestTable requests_;
   Collector collector_;
+  TrafficAccumulator traffic_;
   WorkloadDriver driver_;
   std::unique_ptr<OverlapIndex> index_;
   std::unique_ptr<Router> router_;

@@ -51,11 +51,58 @@ export interface NativeStatus {
   finished: boolean;
 }
 
+/** The planner's traffic window since the previous drain (reference §9 TrafficAccumulator). */
+export interface TrafficWindow {
+  durationS: number;
+  /** Requests offered (arrived) in the window. */
+  numReq: number;
+  /** Requests completed (not rejected) in the window; avgIsl/avgOsl are over these. */
+  completed: number;
+  avgIsl: number;
+  avgOsl: number;
+  ttftCount: number;
+  avgTtftMs: number;
+  itlCount: number;
+  /** Mean of per-request mean inter-token latency over completions with more than one token. */
+  avgItlMs: number;
+  kvHitCount: number;
+  /** Mean over router admissions of overlap_blocks / isl_blocks (0 when none). */
+  avgKvHitRate: number;
+  visibleTokens: number;
+  decodeForwards: number;
+  /** Visible output tokens per decode forward; null without decode forwards. */
+  avgAcceptLength: number | null;
+}
+
+/** One forward pass as the planner observes it (reference ForwardPassSnapshot). */
+export interface ForwardPassSnapshot {
+  numPrefillRequests: number;
+  sumPrefillTokens: number;
+  varPrefillLength: number;
+  sumPrefillKvTokens: number;
+  numDecodeRequests: number;
+  sumDecodeKvTokens: number;
+  varDecodeKvTokens: number;
+  numQueuedPrefill: number;
+  sumQueuedPrefillTokens: number;
+  varQueuedPrefillLength: number;
+  numQueuedDecode: number;
+  sumQueuedDecodeKvTokens: number;
+  varQueuedDecodeKvTokens: number;
+  wallTimeSecs: number;
+  visibleOutputTokens: number;
+  decodeForwards: number;
+}
+
 export interface NativeSimulation {
   /** Advances the clock up to `limitMs` (inclusive); true once the run has ended. */
   runUntil(limitMs: number): boolean;
   status(): NativeStatus;
   results(): SimResults;
+  /** Returns the traffic window ending now and starts the next one. */
+  drainTraffic(): TrafficWindow;
+  /** Per worker, its latest pass since the previous call (null when it ran none). */
+  takeForwardPasses(): (ForwardPassSnapshot | null)[];
 }
 
 interface Addon {

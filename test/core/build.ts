@@ -66,6 +66,16 @@ export const router = (over: Partial<NativeRouterConfig> = {}): NativeRouterConf
   ...over,
 });
 
+export function start(
+  w: Workload,
+  opts: { engine?: Partial<NativeEngineConfig>; router?: Partial<NativeRouterConfig>; numWorkers?: number } = {},
+) {
+  return createSimulation(
+    { engine: engine(opts.engine), router: router(opts.router), numWorkers: opts.numWorkers ?? 1, maxSimTimeMs: Infinity },
+    w,
+  );
+}
+
 export function simulate(
   w: Workload,
   opts: { engine?: Partial<NativeEngineConfig>; router?: Partial<NativeRouterConfig>; numWorkers?: number; maxSimTimeMs?: number } = {},

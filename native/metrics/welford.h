@@ -1,0 +1,54 @@
+// Running count, sum and population variance (Welford), for forward-pass batch statistics.
+#pragma once
+#include <cstdint>
+
+namespace dynosim {
+
+class Welford {
+ public:
+  void add(double x) {
+    ++n_;
+    sum_ += x;
+    double delta = x - mean_;
+    mean_ += delta / static_cast<double>(n_);
+    m2_ += delta * (x - mean_);
+  }
+  uint64_t count() const { return n_; }
+  double sum() const { return sum_; }
+  double variance() const { return n_ > 0 ? m2_ / static_cast<double>(n_) : 0.0; }
+  void reset() { *this = Welford(); }
+
+ private:
+  uint64_t n_ = 0;
+  double sum_ = 0, mean_ = 0, m2_ = 0;
+};
+
+// A multiset of values that come and go (a queue's lengths): count, sum and population
+// variance maintained in O(1) per change from the sum of squares.
+class RunningMoments {
+ public:
+  void add(double x) {
+    ++n_;
+    sum_ += x;
+    sumsq_ += x * x;
+  }
+  void remove(double x) {
+    --n_;
+    sum_ -= x;
+    sumsq_ -= x * x;
+  }
+  int64_t count() const { return n_; }
+  double sum() const { return sum_; }
+  double variance() const {
+    if (n_ <= 0) return 0.0;
+    double mean = sum_ / static_cast<double>(n_);
+    double v = sumsq_ / static_cast<double>(n_) - mean * mean;
+    return v > 0 ? v : 0.0;
+  }
+
+ private:
+  int64_t n_ = 0;
+  double sum_ = 0, sumsq_ = 0;
+};
+
+}  // namespace dynosim

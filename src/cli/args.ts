@@ -1,0 +1,590 @@
+// The `dynosim` command line, with the semantics of the reference's Python argparse parser
+// (`python -m dynamo.replay`): `--flag value` and `--flag=value`, unambiguous prefixes of long
+// flags, `-h/--help`, argparse's error wording, then the reference's cross-flag checks in its
+// order (replay_cli.md §1.1 items 1–13). Parser and check failures are `UsageError` (exit 2);
+// engine/router JSON failures are `ReplayError` (exit 1), raised where the reference loads them.
+
+import { parseEngineArgs } from '../config/engine-args.js';
+import type { EngineArgs } from '../config/engine-args.js';
+import { normalizeAicDtype } from '../config/engine-args.js';
+import { parseRouterConfig } from '../config/router-config.js';
+import type { RouterConfig } from '../config/router-config.js';
+import { UsageError } from '../errors.js';
+import type { AicPerfConfig, ReplayMode, ReplayOptions, RouterMode, TraceFormat } from '../options.js';
+
+export const PROG = 'dynosim';
+export const USAGE = `usage: ${PROG} [-h] [options] [trace_files ...]`;
+
+// ---- the flag table -----------------------------------------------------------------------------
+
+type ValueKind = 'str' | 'int' | 'float';
+
+interface FlagSpec {
+  /** Option strings; the first is the canonical one. */
+  flags: readonly string[];
+  dest: keyof CliNamespace;
+  kind: ValueKind;
+  choices?: readonly string[];
+  metavar?: string;
+  help: string;
+}
+
+export const TRACE_FORMATS = ['mooncake', 'mooncake-delta', 'agentic_mooncake', 'applied_compute_agentic', 'dynamo'] as const;
+export const ROUTER_MODES = ['round_robin', 'kv_router'] as const;
+export const REPLAY_MODES = ['offline', 'online'] as const;
+
+/** Parsed command line, one field per flag (argparse `dest` names). `null` = not given, no default. */
+export interface CliNamespace {
+  trace_files: string[];
+  extra_engine_args: string | null;
+  prefill_engine_args: string | null;
+  decode_engine_args: string | null;
+  router_config: string | null;
+  router_policy_config: string | null;
+  model_name: string | null;
+  aic_backend: string | null;
+  aic_system: string | null;
+  aic_systems_path: string | null;
+  aic_backend_version: string | null;
+  aic_tp_size: number | null;
+  aic_model_path: string | null;
+  aic_moe_tp_size: number | null;
+  aic_moe_ep_size: number | null;
+  aic_attention_dp_size: number | null;
+  aic_gemm_dtype: string | null;
+  aic_moe_dtype: string | null;
+  aic_fmha_dtype: string | null;
+  aic_kv_cache_dtype: string | null;
+  aic_comm_dtype: string | null;
+  aic_nextn: number | null;
+  aic_nextn_accept_rates: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  request_count: number | null;
+  request_rate: number | null;
+  arrival_interval_ms: number | null;
+  arrival_seed: number;
+  turns_per_session: number;
+  shared_prefix_ratio: number;
+  num_prefix_groups: number;
+  inter_turn_delay_ms: number;
+  num_workers: number;
+  num_prefill_workers: number;
+  num_decode_workers: number;
+  replay_concurrency: number | null;
+  replay_mode: string;
+  router_mode: string;
+  arrival_speedup_ratio: number;
+  trace_format: string;
+  trace_block_size: number | null;
+  trace_shared_prefix_ratio: number;
+  trace_num_prefix_groups: number;
+  report_json: string | null;
+  report_jsonl: string | null;
+  planner_config: string | null;
+  benchmark_granularity: number;
+  max_sim_time_seconds: number | null;
+  sla_ttft_ms: number | null;
+  sla_itl_ms: number | null;
+  sla_e2e_ms: number | null;
+}
+
+const FLAGS: readonly FlagSpec[] = [
+  { flags: ['--extra-engine-args'], dest: 'extra_engine_args', kind: 'str', help: 'aggregated engine args (MockEngineArgs JSON)' },
+  { flags: ['--prefill-engine-args'], dest: 'prefill_engine_args', kind: 'str', help: 'disaggregated prefill engine args (JSON; worker_type defaults to prefill)' },
+  { flags: ['--decode-engine-args'], dest: 'decode_engine_args', kind: 'str', help: 'disaggregated decode engine args (JSON; worker_type defaults to decode)' },
+  { flags: ['--router-config'], dest: 'router_config', kind: 'str', help: 'KV router config (KvRouterConfig JSON)' },
+  { flags: ['--router-policy-config'], dest: 'router_policy_config', kind: 'str', help: 'startup-only policy-family and cache-bucket queue YAML path (default: env DYN_ROUTER_POLICY_CONFIG); not supported yet' },
+  { flags: ['--model-name'], dest: 'model_name', kind: 'str', help: 'model profile to select from --router-policy-config' },
+  { flags: ['--aic-backend'], dest: 'aic_backend', kind: 'str', help: 'router-side AIC prefill-load estimator backend (vllm, sglang, trtllm)' },
+  { flags: ['--aic-system'], dest: 'aic_system', kind: 'str', help: 'GPU system for the router-side AIC estimator, e.g. h200_sxm' },
+  { flags: ['--aic-systems-path'], dest: 'aic_systems_path', kind: 'str', help: 'AIC systems/performance-database root; overrides aic_systems_path in every engine JSON' },
+  { flags: ['--aic-backend-version'], dest: 'aic_backend_version', kind: 'str', help: 'AIC backend version (newest complete one when unset)' },
+  { flags: ['--aic-tp-size'], dest: 'aic_tp_size', kind: 'int', help: 'tensor-parallel size (default 1)' },
+  { flags: ['--aic-model-path'], dest: 'aic_model_path', kind: 'str', help: 'HF model id for the router-side AIC estimator' },
+  { flags: ['--aic-moe-tp-size'], dest: 'aic_moe_tp_size', kind: 'int', help: 'MoE tensor-parallel size' },
+  { flags: ['--aic-moe-ep-size'], dest: 'aic_moe_ep_size', kind: 'int', help: 'MoE expert-parallel size' },
+  { flags: ['--aic-attention-dp-size'], dest: 'aic_attention_dp_size', kind: 'int', help: 'attention data-parallel size' },
+  { flags: ['--aic-gemm-dtype'], dest: 'aic_gemm_dtype', kind: 'str', help: "dense-GEMM quant mode, e.g. fp8, fp8_block, int4, nvfp4; 'auto' = model default" },
+  { flags: ['--aic-moe-dtype'], dest: 'aic_moe_dtype', kind: 'str', help: "MoE quant mode; 'auto' = model default" },
+  { flags: ['--aic-fmha-dtype'], dest: 'aic_fmha_dtype', kind: 'str', help: "attention (FMHA) quant mode; 'auto' = model default" },
+  { flags: ['--aic-kv-cache-dtype'], dest: 'aic_kv_cache_dtype', kind: 'str', help: "KV-cache quant mode; 'auto' = model default" },
+  { flags: ['--aic-comm-dtype'], dest: 'aic_comm_dtype', kind: 'str', help: "collective-communication quant mode; 'auto' = model default" },
+  { flags: ['--aic-nextn'], dest: 'aic_nextn', kind: 'int', help: 'speculative (MTP) draft depth' },
+  { flags: ['--aic-nextn-accept-rates'], dest: 'aic_nextn_accept_rates', kind: 'str', help: 'conditional draft accept rates, comma-separated' },
+  { flags: ['--input-tokens'], dest: 'input_tokens', kind: 'int', help: 'synthetic input length (tokens)' },
+  { flags: ['--output-tokens'], dest: 'output_tokens', kind: 'int', help: 'synthetic output length (tokens)' },
+  { flags: ['--request-count'], dest: 'request_count', kind: 'int', help: 'number of synthetic requests; when --turns-per-session > 1, the number of sessions' },
+  { flags: ['--request-rate'], dest: 'request_rate', kind: 'float', help: 'Poisson open-loop request rate in requests per second (synthetic replay)' },
+  { flags: ['--arrival-interval-ms'], dest: 'arrival_interval_ms', kind: 'float', help: 'fixed open-loop interval between synthetic requests in ms (default 1.0; 0 = burst)' },
+  { flags: ['--arrival-seed'], dest: 'arrival_seed', kind: 'int', help: 'seed for synthetic Poisson arrivals (default 42)' },
+  { flags: ['--turns-per-session'], dest: 'turns_per_session', kind: 'int', help: 'synthetic turns per session (default 1)' },
+  { flags: ['--shared-prefix-ratio'], dest: 'shared_prefix_ratio', kind: 'float', help: 'fraction of prompt blocks shared within a prefix group (default 0.0)' },
+  { flags: ['--num-prefix-groups'], dest: 'num_prefix_groups', kind: 'int', help: 'synthetic prefix groups (default 0 = no grouping)' },
+  { flags: ['--inter-turn-delay-ms'], dest: 'inter_turn_delay_ms', kind: 'float', help: 'delay after a turn completes before the next is eligible (default 0.0)' },
+  { flags: ['--num-workers'], dest: 'num_workers', kind: 'int', help: 'aggregated workers (default 1)' },
+  { flags: ['--num-prefill-workers'], dest: 'num_prefill_workers', kind: 'int', help: 'disaggregated prefill workers (default 1)' },
+  { flags: ['--num-decode-workers'], dest: 'num_decode_workers', kind: 'int', help: 'disaggregated decode workers (default 1)' },
+  { flags: ['--replay-concurrency'], dest: 'replay_concurrency', kind: 'int', help: 'closed-loop cap on requests in flight (ignores first-turn timestamps)' },
+  { flags: ['--replay-mode'], dest: 'replay_mode', kind: 'str', choices: REPLAY_MODES, help: 'offline (default); online needs a live Dynamo runtime and is not supported' },
+  { flags: ['--router-mode'], dest: 'router_mode', kind: 'str', choices: ROUTER_MODES, help: 'request placement (default round_robin)' },
+  { flags: ['--arrival-speedup-ratio'], dest: 'arrival_speedup_ratio', kind: 'float', help: 'divides trace arrival times and inter-turn delays (default 1.0)' },
+  { flags: ['--trace-format'], dest: 'trace_format', kind: 'str', choices: TRACE_FORMATS, help: 'trace file format (default mooncake; others not supported yet)' },
+  { flags: ['--trace-block-size'], dest: 'trace_block_size', kind: 'int', help: 'tokens per trace hash_id (default 512)' },
+  { flags: ['--trace-shared-prefix-ratio'], dest: 'trace_shared_prefix_ratio', kind: 'float', help: 'applied_compute_agentic only: shared initial-prompt fraction' },
+  { flags: ['--trace-num-prefix-groups'], dest: 'trace_num_prefix_groups', kind: 'int', help: 'applied_compute_agentic only: cross-session prefix groups' },
+  { flags: ['--report-json'], dest: 'report_json', kind: 'str', help: 'path of the full report JSON (default: ./dynamo_replay_report_<timestamp>.json)' },
+  { flags: ['--report-jsonl', '--per-request-jsonl'], dest: 'report_jsonl', kind: 'str', help: 'path of a per-request JSONL (trace-file replay only)' },
+  { flags: ['--planner-config'], dest: 'planner_config', kind: 'str', help: 'planner config (YAML/JSON path or inline JSON); not available in this version' },
+  { flags: ['--benchmark-granularity'], dest: 'benchmark_granularity', kind: 'int', help: 'AIC sweep points for the planner bootstrap (default 8)' },
+  { flags: ['--max-sim-time-seconds'], dest: 'max_sim_time_seconds', kind: 'float', help: 'stop the simulated clock here; in-flight requests stay incomplete' },
+  { flags: ['--sla-ttft-ms'], dest: 'sla_ttft_ms', kind: 'float', help: 'goodput SLA: max time to first token (ms)' },
+  { flags: ['--sla-itl-ms'], dest: 'sla_itl_ms', kind: 'float', help: 'goodput SLA: max average inter-token latency (ms)' },
+  { flags: ['--sla-e2e-ms'], dest: 'sla_e2e_ms', kind: 'float', help: 'goodput SLA: max end-to-end latency (ms); instead of ttft/itl' },
+];
+
+const HELP_FLAGS = ['-h', '--help'] as const;
+
+function defaults(env: Record<string, string | undefined>): CliNamespace {
+  return {
+    trace_files: [],
+    extra_engine_args: null,
+    prefill_engine_args: null,
+    decode_engine_args: null,
+    router_config: null,
+    router_policy_config: env.DYN_ROUTER_POLICY_CONFIG ?? null,
+    model_name: null,
+    aic_backend: null,
+    aic_system: null,
+    aic_systems_path: null,
+    aic_backend_version: null,
+    aic_tp_size: null,
+    aic_model_path: null,
+    aic_moe_tp_size: null,
+    aic_moe_ep_size: null,
+    aic_attention_dp_size: null,
+    aic_gemm_dtype: null,
+    aic_moe_dtype: null,
+    aic_fmha_dtype: null,
+    aic_kv_cache_dtype: null,
+    aic_comm_dtype: null,
+    aic_nextn: null,
+    aic_nextn_accept_rates: null,
+    input_tokens: null,
+    output_tokens: null,
+    request_count: null,
+    request_rate: null,
+    arrival_interval_ms: null,
+    arrival_seed: 42,
+    turns_per_session: 1,
+    shared_prefix_ratio: 0.0,
+    num_prefix_groups: 0,
+    inter_turn_delay_ms: 0.0,
+    num_workers: 1,
+    num_prefill_workers: 1,
+    num_decode_workers: 1,
+    replay_concurrency: null,
+    replay_mode: 'offline',
+    router_mode: 'round_robin',
+    arrival_speedup_ratio: 1.0,
+    trace_format: 'mooncake',
+    trace_block_size: null,
+    trace_shared_prefix_ratio: 0.0,
+    trace_num_prefix_groups: 0,
+    report_json: null,
+    report_jsonl: null,
+    planner_config: null,
+    benchmark_granularity: 8,
+    max_sim_time_seconds: null,
+    sla_ttft_ms: null,
+    sla_itl_ms: null,
+    sla_e2e_ms: null,
+  };
+}
+
+// ---- Python value conversions -------------------------------------------------------------------
+
+/** Python `repr()` of a str, as argparse prints offending values. */
+export function pyRepr(value: string): string {
+  const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
+  let out = '';
+  for (const ch of value) {
+    const code = ch.codePointAt(0)!;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === quote) out += `\\${quote}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return quote + out + quote;
+}
+
+/** Python `int(str)`: optional sign, decimal digits with single underscores, surrounding whitespace. */
+export function parsePyInt(text: string): number | undefined {
+  const t = text.trim();
+  if (!/^[+-]?\d+(?:_\d+)*$/.test(t)) return undefined;
+  return Number(t.replace(/_/g, ''));
+}
+
+/** Python `float(str)`: decimal/exponent forms, `inf`/`infinity`/`nan` in any case, underscores. */
+export function parsePyFloat(text: string): number | undefined {
+  const t = text.trim();
+  const special = /^([+-]?)(inf|infinity|nan)$/i.exec(t);
+  if (special) {
+    if (special[2]!.toLowerCase() === 'nan') return NaN;
+    return special[1] === '-' ? -Infinity : Infinity;
+  }
+  const digits = String.raw`\d(?:_?\d)*`;
+  const re = new RegExp(String.raw`^[+-]?(?:${digits}(?:\.(?:${digits})?)?|\.${digits})(?:[eE][+-]?${digits})?$`);
+  if (!re.test(t)) return undefined;
+  return Number(t.replace(/_/g, ''));
+}
+
+// ---- argparse-style parsing ---------------------------------------------------------------------
+
+export type ParsedArgs = { kind: 'help'; text: string } | { kind: 'args'; namespace: CliNamespace };
+
+interface Classified {
+  raw: string;
+  positional: boolean;
+  spec?: FlagSpec | 'help';
+  explicit?: string;
+}
+
+const OPTION_TABLE: ReadonlyMap<string, FlagSpec | 'help'> = new Map<string, FlagSpec | 'help'>([
+  ...HELP_FLAGS.map((f) => [f, 'help'] as const),
+  ...FLAGS.flatMap((spec) => spec.flags.map((f) => [f, spec] as const)),
+]);
+
+function actionName(spec: FlagSpec | 'help'): string {
+  return spec === 'help' ? HELP_FLAGS.join('/') : spec.flags.join('/');
+}
+
+function classify(arg: string): Classified {
+  if (arg === '' || !arg.startsWith('-')) return { raw: arg, positional: true };
+  const exact = OPTION_TABLE.get(arg);
+  if (exact) return { raw: arg, positional: false, spec: exact };
+  if (arg.length === 1) return { raw: arg, positional: true };
+  const eq = arg.indexOf('=');
+  if (eq >= 0) {
+    const named = OPTION_TABLE.get(arg.slice(0, eq));
+    if (named) return { raw: arg, positional: false, spec: named, explicit: arg.slice(eq + 1) };
+  }
+  // Unambiguous prefixes of long options (argparse allow_abbrev).
+  const matches: { flag: string; explicit?: string }[] = [];
+  if (arg.startsWith('--')) {
+    const prefix = eq >= 0 ? arg.slice(0, eq) : arg;
+    const explicit = eq >= 0 ? arg.slice(eq + 1) : undefined;
+    for (const flag of OPTION_TABLE.keys()) {
+      if (flag.startsWith(prefix)) matches.push(explicit === undefined ? { flag } : { flag, explicit });
+    }
+  } else if (arg.startsWith('-h')) {
+    matches.push({ flag: '-h', explicit: arg.slice(2) });
+  }
+  if (matches.length > 1) {
+    throw new UsageError(`ambiguous option: ${arg} could match ${matches.map((m) => m.flag).join(', ')}`);
+  }
+  if (matches.length === 1) {
+    const m = matches[0]!;
+    return { raw: arg, positional: false, spec: OPTION_TABLE.get(m.flag)!, ...(m.explicit === undefined ? {} : { explicit: m.explicit }) };
+  }
+  if (/^-\d+$|^-\d*\.\d+$/.test(arg)) return { raw: arg, positional: true };
+  if (arg.includes(' ')) return { raw: arg, positional: true };
+  return { raw: arg, positional: false };
+}
+
+function convert(spec: FlagSpec, value: string): string | number {
+  let converted: string | number = value;
+  if (spec.kind === 'int') {
+    const n = parsePyInt(value);
+    if (n === undefined) throw new UsageError(`argument ${actionName(spec)}: invalid int value: ${pyRepr(value)}`);
+    converted = n;
+  } else if (spec.kind === 'float') {
+    const n = parsePyFloat(value);
+    if (n === undefined) throw new UsageError(`argument ${actionName(spec)}: invalid float value: ${pyRepr(value)}`);
+    converted = n;
+  }
+  if (spec.choices && !spec.choices.includes(String(converted))) {
+    const choices = spec.choices.map((c) => pyRepr(c)).join(', ');
+    throw new UsageError(`argument ${actionName(spec)}: invalid choice: ${pyRepr(value)} (choose from ${choices})`);
+  }
+  return converted;
+}
+
+/**
+ * Parses argv the way argparse would: returns the namespace, or the help text when `-h/--help`
+ * is reached. Throws `UsageError` with argparse's messages.
+ */
+export function parseArgs(argv: readonly string[], env: Record<string, string | undefined> = {}): ParsedArgs {
+  // `--` ends option parsing: everything after it is positional.
+  const dashdash = argv.indexOf('--');
+  const before = dashdash >= 0 ? argv.slice(0, dashdash) : argv;
+  const after = dashdash >= 0 ? argv.slice(dashdash + 1) : [];
+  const items: Classified[] = [...before.map(classify), ...after.map((raw) => ({ raw, positional: true }))];
+
+  const ns = defaults(env);
+  const extras: string[] = [];
+  let positionalsTaken = false;
+  let i = 0;
+  while (i < items.length) {
+    const item = items[i]!;
+    if (item.positional) {
+      let j = i;
+      const run: string[] = [];
+      while (j < items.length && items[j]!.positional) run.push(items[j++]!.raw);
+      if (!positionalsTaken) {
+        ns.trace_files = run;
+        positionalsTaken = true;
+      } else {
+        extras.push(...run);
+      }
+      i = j;
+      continue;
+    }
+    if (item.spec === undefined) {
+      extras.push(item.raw);
+      i += 1;
+      continue;
+    }
+    if (item.spec === 'help') {
+      if (item.explicit !== undefined) {
+        throw new UsageError(`argument ${actionName('help')}: ignored explicit argument ${pyRepr(item.explicit)}`);
+      }
+      return { kind: 'help', text: helpText() };
+    }
+    let value: string;
+    if (item.explicit !== undefined) {
+      value = item.explicit;
+      i += 1;
+    } else {
+      const next = items[i + 1];
+      if (next === undefined || !next.positional) throw new UsageError(`argument ${actionName(item.spec)}: expected one argument`);
+      value = next.raw;
+      i += 2;
+    }
+    (ns as unknown as Record<string, unknown>)[item.spec.dest] = convert(item.spec, value);
+  }
+  if (extras.length > 0) throw new UsageError(`unrecognized arguments: ${extras.join(' ')}`);
+  return { kind: 'args', namespace: ns };
+}
+
+export function helpText(): string {
+  const lines = [USAGE, '', 'Offline trace replay of LLM serving (a drop-in for `python -m dynamo.replay`).', ''];
+  lines.push('positional arguments:', '  trace_files           trace file(s) (mooncake JSONL)', '', 'options:');
+  const entry = (names: string, help: string) => {
+    const head = `  ${names}`;
+    if (head.length <= 22) lines.push(`${head.padEnd(24)}${help}`);
+    else lines.push(head, `${' '.repeat(24)}${help}`);
+  };
+  entry('-h, --help', 'show this help message and exit');
+  for (const spec of FLAGS) {
+    const metavar = spec.choices ? `{${spec.choices.join(',')}}` : (spec.metavar ?? String(spec.dest).toUpperCase());
+    entry(spec.flags.map((f) => `${f} ${metavar}`).join(', '), spec.help);
+  }
+  return lines.join('\n') + '\n';
+}
+
+// ---- §1.1 cross-flag checks ----------------------------------------------------------------------
+
+/** What the checks produce: the API options plus the engine/router JSON they already parsed. */
+export interface PreparedReplay {
+  options: ReplayOptions;
+  extraEngineArgs: EngineArgs | null;
+  prefillEngineArgs: EngineArgs | null;
+  decodeEngineArgs: EngineArgs | null;
+  /** null when `--router-config` (and a router policy config) was not given. */
+  routerConfig: RouterConfig | null;
+}
+
+const usage = (message: string): never => {
+  throw new UsageError(message);
+};
+
+function aicPerfConfig(ns: CliNamespace): AicPerfConfig | undefined {
+  const values = {
+    aic_backend: ns.aic_backend,
+    aic_system: ns.aic_system,
+    aic_model_path: ns.aic_model_path,
+    aic_backend_version: ns.aic_backend_version,
+    aic_tp_size: ns.aic_tp_size,
+    aic_moe_tp_size: ns.aic_moe_tp_size,
+    aic_moe_ep_size: ns.aic_moe_ep_size,
+    aic_attention_dp_size: ns.aic_attention_dp_size,
+    aic_gemm_dtype: normalizeAicDtype(ns.aic_gemm_dtype),
+    aic_moe_dtype: normalizeAicDtype(ns.aic_moe_dtype),
+    aic_fmha_dtype: normalizeAicDtype(ns.aic_fmha_dtype),
+    aic_kv_cache_dtype: normalizeAicDtype(ns.aic_kv_cache_dtype),
+    aic_comm_dtype: normalizeAicDtype(ns.aic_comm_dtype),
+    aic_nextn: ns.aic_nextn,
+    aic_nextn_accept_rates: ns.aic_nextn_accept_rates,
+  };
+  if (Object.values(values).every((v) => v === null)) return undefined;
+  const missing = (['aic_backend', 'aic_system', 'aic_model_path'] as const).filter((k) => values[k] === null);
+  if (missing.length > 0) usage(`AIC replay modeling requires ${missing.map((k) => `--${k.replace(/_/g, '-')}`).join(', ')}`);
+  const config: AicPerfConfig = {
+    backend: values.aic_backend!,
+    system: values.aic_system!,
+    modelPath: values.aic_model_path!,
+    tpSize: values.aic_tp_size || 1,
+  };
+  if (ns.aic_systems_path !== null) config.systemsPath = ns.aic_systems_path;
+  if (values.aic_backend_version !== null) config.backendVersion = values.aic_backend_version;
+  if (values.aic_moe_tp_size !== null) config.moeTpSize = values.aic_moe_tp_size;
+  if (values.aic_moe_ep_size !== null) config.moeEpSize = values.aic_moe_ep_size;
+  if (values.aic_attention_dp_size !== null) config.attentionDpSize = values.aic_attention_dp_size;
+  if (values.aic_gemm_dtype !== null) config.gemmDtype = values.aic_gemm_dtype;
+  if (values.aic_moe_dtype !== null) config.moeDtype = values.aic_moe_dtype;
+  if (values.aic_fmha_dtype !== null) config.fmhaDtype = values.aic_fmha_dtype;
+  if (values.aic_kv_cache_dtype !== null) config.kvCacheDtype = values.aic_kv_cache_dtype;
+  if (values.aic_comm_dtype !== null) config.commDtype = values.aic_comm_dtype;
+  if (values.aic_nextn !== null) config.nextn = values.aic_nextn;
+  if (values.aic_nextn_accept_rates !== null) config.nextnAcceptRates = values.aic_nextn_accept_rates;
+  return config;
+}
+
+/**
+ * Applies the reference's post-parse checks in order (§1.1 items 1–13, with the baseline's newer
+ * extras) and maps the namespace onto ReplayOptions. Engine and router JSON are parsed here,
+ * between items 9 and 12, exactly where the reference loads them.
+ */
+export function prepareReplay(ns: CliNamespace): PreparedReplay {
+  // 1. Which workload: trace files, or synthetic (any synthetic-shaping flag away from its default).
+  const usingTraceFile = ns.trace_files.length > 0;
+  const syntheticCore = [ns.input_tokens, ns.output_tokens, ns.request_count];
+  const usingSynthetic =
+    syntheticCore.some((v) => v !== null) ||
+    ns.turns_per_session !== 1 ||
+    ns.shared_prefix_ratio !== 0 ||
+    ns.num_prefix_groups !== 0 ||
+    ns.inter_turn_delay_ms !== 0;
+
+  // 2–3. Trace file count per format.
+  if (ns.trace_format === 'dynamo' && !usingTraceFile) usage('--trace-format=dynamo requires at least one trace file');
+  if (ns.trace_format !== 'dynamo' && ns.trace_files.length > 1) usage(`--trace-format=${ns.trace_format} requires exactly one trace file`);
+  // 4–5. Exactly one workload source; synthetic needs all three sizes.
+  if (usingTraceFile === usingSynthetic) usage('provide either trace_file or all of --input-tokens/--output-tokens/--request-count');
+  if (usingSynthetic && syntheticCore.some((v) => v === null)) {
+    usage('synthetic replay requires --input-tokens, --output-tokens, and --request-count');
+  }
+  // Newer: --request-rate is one of the synthetic load controllers and synthetic-only.
+  if (ns.request_rate !== null) {
+    if (!usingSynthetic) usage('--request-rate only applies to synthetic replay');
+    if (ns.replay_concurrency !== null || ns.arrival_interval_ms !== null) {
+      usage('synthetic replay requires exactly one of --replay-concurrency, --request-rate, or --arrival-interval-ms');
+    }
+  }
+  // 6.
+  if (usingTraceFile && ns.trace_format === 'applied_compute_agentic' && ns.replay_concurrency === null) {
+    usage('--trace-format=applied_compute_agentic requires --replay-concurrency because the source traces do not include first-turn timestamps');
+  }
+  // 7.
+  if (ns.report_jsonl !== null) {
+    if (ns.replay_mode !== 'offline') usage('--report-jsonl only supports --replay-mode=offline');
+    if (ns.planner_config !== null) usage('--report-jsonl is not supported with --planner-config');
+    if (!usingTraceFile) usage('--report-jsonl currently only supports trace-file replay');
+  }
+  // 8.
+  if (ns.max_sim_time_seconds !== null) {
+    if (ns.planner_config !== null) usage('--max-sim-time-seconds is not supported with --planner-config');
+    if (!usingTraceFile) usage('--max-sim-time-seconds currently only supports trace-file replay');
+  }
+  // 9. Goodput SLA flags are accepted without a planner (newer behaviour).
+
+  // 10–11. Engine and router JSON (ReplayError, exit 1).
+  const engineOpts = ns.aic_systems_path === null ? {} : { aicSystemsPath: ns.aic_systems_path };
+  const extraEngineArgs = ns.extra_engine_args === null ? null : parseEngineArgs(ns.extra_engine_args, '--extra-engine-args', engineOpts);
+  const prefillEngineArgs =
+    ns.prefill_engine_args === null
+      ? null
+      : parseEngineArgs(ns.prefill_engine_args, '--prefill-engine-args', { ...engineOpts, defaultWorkerType: 'prefill' });
+  const decodeEngineArgs =
+    ns.decode_engine_args === null
+      ? null
+      : parseEngineArgs(ns.decode_engine_args, '--decode-engine-args', { ...engineOpts, defaultWorkerType: 'decode' });
+  const routerConfig =
+    ns.router_config === null && ns.router_policy_config === null
+      ? null
+      : parseRouterConfig(ns.router_config, '--router-config', ns.router_policy_config === null ? {} : { routerPolicyConfig: ns.router_policy_config });
+
+  // 12. Router-side AIC flags need backend, system and model.
+  const aic = aicPerfConfig(ns);
+
+  // 13. Planner-in-the-loop.
+  if (ns.planner_config !== null) {
+    if (ns.replay_mode !== 'offline') usage('--planner-config only supports --replay-mode=offline');
+    if (usingTraceFile && ns.trace_format !== 'mooncake') usage('--planner-config only supports --trace-format=mooncake');
+    usage('planner-in-the-loop replay (--planner-config) is not available in this version of dynosim');
+  }
+
+  // What this version cannot run (after every check the reference itself makes).
+  // (Online disaggregated replay is left to the topology check, which answers with the reference's
+  // "disagg replay only supports replay_mode='offline'".)
+  if (ns.replay_mode === 'online' && prefillEngineArgs === null && decodeEngineArgs === null) {
+    usage('--replay-mode=online needs a live Dynamo runtime and is not supported by dynosim; use --replay-mode=offline');
+  }
+  if (usingTraceFile && ns.trace_format !== 'mooncake') usage(`--trace-format=${ns.trace_format} is not supported yet (only mooncake)`);
+  if (ns.router_policy_config !== null) {
+    usage('--router-policy-config (DYN_ROUTER_POLICY_CONFIG) is not supported yet');
+  }
+
+  const options: ReplayOptions = {
+    traceFormat: ns.trace_format as TraceFormat,
+    numWorkers: ns.num_workers,
+    numPrefillWorkers: ns.num_prefill_workers,
+    numDecodeWorkers: ns.num_decode_workers,
+    replayMode: ns.replay_mode as ReplayMode,
+    routerMode: ns.router_mode as RouterMode,
+    arrivalSpeedupRatio: ns.arrival_speedup_ratio,
+    arrivalSeed: ns.arrival_seed,
+    benchmarkGranularity: ns.benchmark_granularity,
+  };
+  const set = <K extends keyof ReplayOptions>(key: K, value: ReplayOptions[K] | null) => {
+    if (value !== null && value !== undefined) options[key] = value;
+  };
+  if (usingTraceFile) {
+    options.traceFiles = [...ns.trace_files];
+    set('traceBlockSize', ns.trace_block_size);
+    set('traceSharedPrefixRatio', ns.trace_shared_prefix_ratio);
+    set('traceNumPrefixGroups', ns.trace_num_prefix_groups);
+  } else {
+    set('inputTokens', ns.input_tokens);
+    set('outputTokens', ns.output_tokens);
+    set('requestCount', ns.request_count);
+    set('requestRate', ns.request_rate);
+    set('arrivalIntervalMs', ns.arrival_interval_ms ?? (ns.request_rate === null ? 1.0 : null));
+    options.turnsPerSession = ns.turns_per_session;
+    options.sharedPrefixRatio = ns.shared_prefix_ratio;
+    options.numPrefixGroups = ns.num_prefix_groups;
+    options.interTurnDelayMs = ns.inter_turn_delay_ms;
+  }
+  set('extraEngineArgs', ns.extra_engine_args);
+  set('prefillEngineArgs', ns.prefill_engine_args);
+  set('decodeEngineArgs', ns.decode_engine_args);
+  set('routerConfig', ns.router_config);
+  set('routerPolicyConfig', ns.router_policy_config);
+  set('modelName', ns.model_name);
+  set('aicSystemsPath', ns.aic_systems_path);
+  set('aicPerfConfig', aic ?? null);
+  set('replayConcurrency', ns.replay_concurrency);
+  set('maxSimTimeSeconds', ns.max_sim_time_seconds);
+  set('reportJson', ns.report_json);
+  set('reportJsonl', ns.report_jsonl);
+  set('plannerConfig', ns.planner_config);
+  set('slaTtftMs', ns.sla_ttft_ms);
+  set('slaItlMs', ns.sla_itl_ms);
+  set('slaE2eMs', ns.sla_e2e_ms);
+
+  return { options, extraEngineArgs, prefillEngineArgs, decodeEngineArgs, routerConfig };
+}
+
+/** argv → help text, or the prepared replay. */
+export function parseCli(
+  argv: readonly string[],
+  env: Record<string, string | undefined> = {},
+): { kind: 'help'; text: string } | ({ kind: 'run' } & PreparedReplay) {
+  const parsed = parseArgs(argv, env);
+  if (parsed.kind === 'help') return parsed;
+  return { kind: 'run', ...prepareReplay(parsed.namespace) };
+}
