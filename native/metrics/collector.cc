@@ -36,7 +36,7 @@ void radix_sort_by_key(std::vector<uint64_t>& keys, std::vector<uint32_t>& paylo
 
 }  // namespace
 
-Collector::Collector(int32_t n)
+Collector::Collector(int32_t n, bool defer_gaps)
     : arrival(n, kNever),
       first_admit(n, kNever),
       first_token(n, kNever),
@@ -45,7 +45,9 @@ Collector::Collector(int32_t n)
       tokens(n, 0),
       reused_max(n, 0),
       first_reused(n, 0),
-      outcome(n, Outcome::Incomplete) {}
+      outcome(n, Outcome::Incomplete),
+      defer_gaps_(defer_gaps),
+      held_gaps_(defer_gaps ? n : 0) {}
 
 Collector::Summaries Collector::summarize_all() const {
   Summaries out;

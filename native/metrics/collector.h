@@ -15,7 +15,9 @@ enum class Outcome : uint8_t { Incomplete = 0, Completed = 1, Rejected = 2 };
 
 class Collector {
  public:
-  explicit Collector(int32_t num_requests);
+  // With `defer_gaps`, a request's gaps are held until it completes, so a run cut short by
+  // --max-sim-time-seconds pools only completed requests' gaps, as the reference does.
+  Collector(int32_t num_requests, bool defer_gaps);
 
   void on_arrival(int32_t r, Ns t) { arrival[r] = t; }
   void on_admit(int32_t r, Ns t, uint32_t reused) {
@@ -31,12 +33,18 @@ class Collector {
       first_token[r] = t;
     } else {
       if (second_token[r] == kNever) second_token[r] = t;
-      record_gap(t - last);
+      if (defer_gaps_) held_gaps_[r].push_back(t - last);
+      else record_gap(t - last);
     }
     last_token[r] = t;
     ++tokens[r];
   }
-  void on_complete(int32_t r) { outcome[r] = Outcome::Completed; }
+  void on_complete(int32_t r) {
+    outcome[r] = Outcome::Completed;
+    if (!defer_gaps_) return;
+    for (Ns gap : held_gaps_[r]) record_gap(gap);
+    std::vector<Ns>().swap(held_gaps_[r]);
+  }
   void on_reject(int32_t r) { outcome[r] = Outcome::Rejected; }
 
   struct Summaries {
@@ -58,6 +66,8 @@ class Collector {
       gap_counts_.push_back(1);
     }
   }
+  bool defer_gaps_;
+  std::vector<std::vector<Ns>> held_gaps_;
   // Run-length encoded inter-token gaps in ns, in emission order.
   std::vector<uint64_t> gap_values_;
   std::vector<uint32_t> gap_counts_;

@@ -15,7 +15,7 @@ constexpr uint8_t kCompletionPriority = 3;
 Simulation::Simulation(const SimConfig& config, const WorkloadView& workload, const SessionView& sessions)
     : cfg_(config),
       requests_(workload, config.engine.block_size, config.engine.enable_prefix_caching),
-      collector_(workload.num_requests),
+      collector_(workload.num_requests, config.max_sim_time != kNever),
       driver_(sessions, workload.num_requests) {
   const int32_t n = cfg_.num_workers;
   if (n < 1) throw std::invalid_argument("trace replay requires num_workers >= 1");

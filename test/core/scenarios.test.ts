@@ -159,3 +159,45 @@ describe('determinism', () => {
     expect(Array.from(a.requests.lastTokenMs)).toEqual(Array.from(b.requests.lastTokenMs));
   });
 });
+
+describe('more reference scenarios', () => {
+  it('with one session slot, sessions are dispatched in trace order [64, 128, 192]', () => {
+    const sessions = [64, 128, 192].map((isl, i) => [{ isl, osl: 3, ids: [1 + 10 * i, 2 + 10 * i, 3 + 10 * i] }]);
+    const r = simulate(workload(sessions, 64, 1));
+    const q = r.requests;
+    expect(q.arrivalMs[0]).toBe(0);
+    expect(q.arrivalMs[1]).toBe(q.lastTokenMs[0]);
+    expect(q.arrivalMs[2]).toBe(q.lastTokenMs[1]);
+  });
+
+  it('a queued third request is admitted at the earliest first token of the two running ones', () => {
+    // Budget 8, threshold 0.5: both workers are busy while they prefill their 64-token prompts.
+    const sessions = [
+      [{ isl: 64, osl: 4, ids: [1], at: 0 }],
+      [{ isl: 64, osl: 4, ids: [2], at: 0 }],
+      [{ isl: 64, osl: 4, ids: [3], at: 0.1 }],
+    ];
+    const r = simulate(workload(sessions, 64), {
+      engine: { maxNumBatchedTokens: 8 },
+      router: { mode: 'kv_router', queueThreshold: 0.5 },
+      numWorkers: 2,
+    });
+    const q = r.requests;
+    expect(q.firstAdmitMs[2]).toBe(Math.min(q.firstTokenMs[0]!, q.firstTokenMs[1]!));
+  });
+
+  it('a run cut by the simulated-time cap leaves in-flight requests incomplete and out of the statistics', () => {
+    // Request 0 (3 tokens) finishes early; request 1 is still decoding its 1,000 tokens at the cap.
+    const sessions = [
+      [{ isl: 64, osl: 3, ids: [1], at: 0 }],
+      [{ isl: 64, osl: 1000, ids: [2], at: 0 }],
+    ];
+    const r = simulate(workload(sessions, 64), { numWorkers: 2, maxSimTimeMs: 500 });
+    expect(Array.from(r.requests.status)).toEqual([RequestStatus.Completed, RequestStatus.Incomplete]);
+    expect(r.requests.outputTokens[1]!).toBeGreaterThan(10);
+    // Only the completed request's two gaps are pooled.
+    expect(r.itl.count).toBe(2);
+    expect(r.ttft.count).toBe(1);
+    expect(r.endTimeMs).toBeLessThanOrEqual(500);
+  });
+});
