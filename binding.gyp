@@ -4,6 +4,7 @@
       "target_name": "dynosim_native",
       "sources": [
         "native/addon.cc",
+        "native/binding/perf_args.cc",
         "native/engine/block_pool.cc",
         "native/engine/request_table.cc",
         "native/engine/vllm_engine.cc",

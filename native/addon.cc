@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "binding/perf_args.h"
 #include "sim/simulation.h"
 
 namespace {
@@ -75,8 +76,7 @@ EngineConfig parse_engine(const Napi::Object& e) {
   c.fifo_preemption = string_field(e, "preemptionMode", "lifo") == "fifo";
   c.speedup_ratio = number_field(e, "speedupRatio", 1.0);
   c.decode_speedup_ratio = number_field(e, "decodeSpeedupRatio", 1.0);
-  std::string perf = string_field(e, "perfModel", "polynomial");
-  if (perf != "polynomial") fail("native config: unknown perfModel '" + perf + "'");
+  c.perf = parse_perf_model(e);
   return c;
 }
 
@@ -329,8 +329,43 @@ class NativeSimulation : public Napi::ObjectWrap<NativeSimulation> {
   std::unique_ptr<Simulation> sim_;
 };
 
+// evaluatePerfModel(engine, prefill, decode): raw latencies (ms, before speedup scaling) of the
+// engine's perf model at prefill points (batch, isl, prefix triples) and decode points (batch,
+// context pairs; active KV = batch × context), for `dynosim perf-model`.
+Napi::Value EvaluatePerfModel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsTypedArray() || !info[2].IsTypedArray())
+      fail("evaluatePerfModel(engine, prefillPoints, decodePoints) expects an object and two Float64Arrays");
+    EngineConfig c = parse_engine(info[0].As<Napi::Object>());
+    auto pre = info[1].As<Napi::Float64Array>();
+    auto dec = info[2].As<Napi::Float64Array>();
+    if (pre.ElementLength() % 3 != 0 || dec.ElementLength() % 2 != 0)
+      fail("evaluatePerfModel: prefill points come in triples, decode points in pairs");
+    auto pre_out = Napi::Float64Array::New(env, pre.ElementLength() / 3);
+    for (size_t i = 0; i < pre_out.ElementLength(); ++i)
+      pre_out[i] = c.perf.prefill_ms(static_cast<int64_t>(pre[3 * i]), static_cast<int64_t>(pre[3 * i + 1]),
+                                     static_cast<int64_t>(pre[3 * i + 2]));
+    auto dec_out = Napi::Float64Array::New(env, dec.ElementLength() / 2);
+    const int64_t total_kv = static_cast<int64_t>(c.num_gpu_blocks) * c.block_size;
+    for (size_t i = 0; i < dec_out.ElementLength(); ++i) {
+      int64_t batch = static_cast<int64_t>(dec[2 * i]), context = static_cast<int64_t>(dec[2 * i + 1]);
+      dec_out[i] = c.perf.decode_ms(batch, batch * context, context, total_kv);
+    }
+    auto out = Napi::Object::New(env);
+    out.Set("prefillMs", pre_out);
+    out.Set("decodeMs", dec_out);
+    return out;
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeSimulation", NativeSimulation::Define(env));
+  exports.Set("evaluatePerfModel", Napi::Function::New(env, EvaluatePerfModel));
   return exports;
 }
 

@@ -4,6 +4,7 @@ import { parseEngineArgs, type EngineArgs } from './config/engine-args.js';
 import { parseRouterConfig } from './config/router-config.js';
 import { gpusPerWorker, nativeEngineConfig, nativeRouterConfig } from './core/engine-config.js';
 import { runSimulation } from './core/run.js';
+import { resolvePerfModel } from './perf/resolve.js';
 import type { SimResults } from './core/results.js';
 import type { Workload } from './core/workload.js';
 import { ReplayError } from './errors.js';
@@ -79,10 +80,11 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     throw new ReplayError(`${prefix} requires num_workers >= 1`);
   }
 
+  const perf = await resolvePerfModel(engine, { warn: options.onNote });
   const workload = await loadWorkload(options, engine);
   const results = runSimulation(
     {
-      engine: nativeEngineConfig(engine),
+      engine: nativeEngineConfig(engine, perf),
       router: nativeRouterConfig(options.routerMode ?? 'round_robin', router, engine),
       numWorkers,
       maxSimTimeMs: options.maxSimTimeSeconds !== undefined ? options.maxSimTimeSeconds * 1000 : Infinity,

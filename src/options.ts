@@ -79,6 +79,8 @@ export interface ReplayOptions {
   slaTtftMs?: number;
   slaItlMs?: number;
   slaE2eMs?: number;
+  /** Receives one-line notes for the user (the CLI prints them on stderr). */
+  onNote?: (line: string) => void;
   /** Called with simulated progress (0..1) while running; the CLI draws a bar on a terminal. */
   onProgress?: (fraction: number) => void;
 }

@@ -99,7 +99,11 @@ export async function main(argv: string[], deps: Partial<MainDeps> = {}): Promis
       return 0;
     }
     checkTopology(parsed);
-    const options: ReplayOptions = bar ? { ...parsed.options, onProgress: (f) => bar.update(f) } : parsed.options;
+    const onNote = (line: string) => {
+      bar?.clear();
+      stderr.write(`${line}\n`);
+    };
+    const options: ReplayOptions = { ...parsed.options, onNote, ...(bar ? { onProgress: (f: number) => bar.update(f) } : {}) };
     const outcome = await runReplay(options);
     bar?.finish();
     stdout.write(outcome.stdout);

@@ -9,6 +9,8 @@ export interface ProgressStream {
 export interface ProgressBar {
   /** Report progress in [0, 1]; draws if the last draw is older than the throttle interval. */
   update(fraction: number): void;
+  /** Erases the bar for a line of other output; the next update draws it again. */
+  clear(): void;
   /** Erases the bar (if it was ever drawn). Idempotent. */
   finish(): void;
 }
@@ -49,10 +51,15 @@ export function createProgressBar(stream: ProgressStream, options: ProgressOptio
       stream.write(`\r${line}`);
       drawnWidth = Math.max(drawnWidth, line.length);
     },
+    clear() {
+      if (drawnWidth > 0) stream.write(`\r${' '.repeat(drawnWidth)}\r`);
+      drawnWidth = 0;
+      lastDraw = -Infinity;
+    },
     finish() {
       if (finished) return;
       finished = true;
-      if (drawnWidth > 0) stream.write(`\r${' '.repeat(drawnWidth)}\r`);
+      this.clear();
     },
   };
 }

@@ -1,12 +1,14 @@
 // Maps validated reference-style arguments (snake_case JSON knobs) onto the core's config.
 import type { EngineArgs } from '../config/engine-args.js';
 import type { RouterConfig } from '../config/router-config.js';
+import type { ResolvedPerfModel } from '../perf/resolve.js';
 import type { NativeEngineConfig, NativeRouterConfig } from './native.js';
 
-export function nativeEngineConfig(args: EngineArgs): NativeEngineConfig {
+export function nativeEngineConfig(args: EngineArgs, perf: ResolvedPerfModel): NativeEngineConfig {
   return {
     blockSize: args.block_size,
-    numGpuBlocks: args.num_gpu_blocks,
+    // Unset num_gpu_blocks takes the perf model's capacity estimate when it has one (AIC).
+    numGpuBlocks: !args.num_gpu_blocks_explicit && perf.numGpuBlocks !== undefined ? perf.numGpuBlocks : args.num_gpu_blocks,
     maxNumSeqs: args.max_num_seqs ?? 0,
     maxNumBatchedTokens: args.max_num_batched_tokens ?? 0,
     maxModelLen: args.max_model_len ?? 0,
@@ -15,7 +17,7 @@ export function nativeEngineConfig(args: EngineArgs): NativeEngineConfig {
     preemptionMode: args.preemption_mode,
     speedupRatio: args.speedup_ratio,
     decodeSpeedupRatio: args.decode_speedup_ratio,
-    perfModel: 'polynomial',
+    perf: perf.native,
   };
 }
 

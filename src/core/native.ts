@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Workload } from './workload.js';
 import type { SimResults } from './results.js';
+import type { NativePerfConfig } from '../perf/resolve.js';
 
 /** Engine settings as the core takes them (already validated and defaulted). */
 export interface NativeEngineConfig {
@@ -20,7 +21,7 @@ export interface NativeEngineConfig {
   preemptionMode: 'lifo' | 'fifo';
   speedupRatio: number;
   decodeSpeedupRatio: number;
-  perfModel: 'polynomial';
+  perf: NativePerfConfig;
 }
 
 export interface NativeRouterConfig {
@@ -105,8 +106,15 @@ export interface NativeSimulation {
   takeForwardPasses(): (ForwardPassSnapshot | null)[];
 }
 
+/** Raw model latencies (ms, before speedup scaling) at the given points. */
+export interface PerfEvaluation {
+  prefillMs: Float64Array;
+  decodeMs: Float64Array;
+}
+
 interface Addon {
   NativeSimulation: new (config: NativeSimConfig, workload: Workload) => NativeSimulation;
+  evaluatePerfModel(engine: NativeEngineConfig, prefillPoints: Float64Array, decodePoints: Float64Array): PerfEvaluation;
 }
 
 let addon: Addon | undefined;
@@ -118,6 +126,12 @@ function loadAddon(): Addon {
   // dist/core/native.js and src/core/native.ts both sit two levels below the package root.
   addon = require(path.join(here, '..', '..', 'build', 'Release', 'dynosim_native.node')) as Addon;
   return addon;
+}
+
+/** Evaluates the engine's perf model: prefill points as (batch, isl, prefix) triples, decode
+ * points as (batch, context) pairs. */
+export function evaluatePerfModel(engine: NativeEngineConfig, prefillPoints: Float64Array, decodePoints: Float64Array): PerfEvaluation {
+  return loadAddon().evaluatePerfModel(engine, prefillPoints, decodePoints);
 }
 
 export function createSimulation(config: NativeSimConfig, workload: Workload): NativeSimulation {

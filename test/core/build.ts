@@ -49,7 +49,7 @@ export const engine = (over: Partial<NativeEngineConfig> = {}): NativeEngineConf
   preemptionMode: 'lifo',
   speedupRatio: 1,
   decodeSpeedupRatio: 1,
-  perfModel: 'polynomial',
+  perf: { kind: 'polynomial' },
   ...over,
 });
 
