@@ -2,19 +2,7 @@
   "targets": [
     {
       "target_name": "dynosim_native",
-      "sources": [
-        "native/addon.cc",
-        "native/binding/perf_args.cc",
-        "native/engine/block_pool.cc",
-        "native/engine/request_table.cc",
-        "native/engine/vllm_engine.cc",
-        "native/metrics/collector.cc",
-        "native/metrics/stats.cc",
-        "native/router/kv_router.cc",
-        "native/router/overlap_index.cc",
-        "native/sim/simulation.cc",
-        "native/sim/workload_driver.cc"
-      ],
+      "sources": ["<!@(node -p \"require('fs').readdirSync('native', {recursive: true}).filter(f => f.endsWith('.cc')).map(f => 'native/' + f).sort().join(' ')\")"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions"],

@@ -71,8 +71,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   if (engine.engine_type !== 'vllm')
     unsupported(`engine_type '${engine.engine_type}' is not available in this version yet; use vllm`);
   if (engine.dp_size !== 1) unsupported('dp_size > 1 (attention data parallelism) is not available in this version yet');
-  if (engine.aic_backend !== null || engine.planner_profile_data !== null || engine.aic_nextn !== null)
-    unsupported('AIC / profile perf models and speculative decoding are not available in this version yet');
+  if (engine.aic_nextn !== null) unsupported('speculative decoding (aic_nextn) is not available in this version yet');
   const router = parseRouterConfig(options.routerConfig);
   const numWorkers = options.numWorkers ?? 1;
   if (!Number.isInteger(numWorkers) || numWorkers < 1) {
