@@ -2,13 +2,15 @@
 // The CLI is a thin layer over this; nothing here prints or exits.
 import { parseEngineArgs, type EngineArgs } from './config/engine-args.js';
 import { parseRouterConfig } from './config/router-config.js';
-import { gpusPerWorker, nativeEngineConfig, nativeRouterConfig } from './core/engine-config.js';
-import { runSimulation } from './core/run.js';
-import { resolvePerfModel } from './perf/resolve.js';
+import { validateTopology, type Topology } from './config/topology.js';
+import { gpusPerWorker, nativeEngineConfig, nativeRouterConfig, type PoolRole } from './core/engine-config.js';
+import type { NativePoolConfig, NativeSimConfig } from './core/native.js';
 import type { SimResults } from './core/results.js';
+import { runSimulation } from './core/run.js';
 import type { Workload } from './core/workload.js';
 import { ReplayError } from './errors.js';
 import type { ReplayOptions } from './options.js';
+import { resolvePerfModel } from './perf/resolve.js';
 import { buildFlatReport, type FlatReport } from './report/summary.js';
 import { loadMooncakeTrace } from './trace/mooncake.js';
 import { syntheticWorkload } from './trace/synthetic.js';
@@ -25,10 +27,41 @@ export interface ReplayResult {
   /** Per-request arrays and distributions from the core. */
   results: SimResults;
   workload: Workload;
-  engineArgs: EngineArgs;
+  topology: Topology;
 }
 
-function loadWorkload(options: ReplayOptions, engine: EngineArgs): Promise<Workload> | Workload {
+/** KV transfer bandwidth when the engine args leave it unset (the reference CLI's default), GB/s. */
+const DEFAULT_KV_TRANSFER_GBPS = 64;
+
+function parseOptionalEngineArgs(
+  knob: ReplayOptions['extraEngineArgs'],
+  flag: string,
+  options: ReplayOptions,
+): EngineArgs | null {
+  return knob === undefined ? null : parseEngineArgs(knob, flag, { aicSystemsPath: options.aicSystemsPath });
+}
+
+/** Parses and checks the engine, router and topology knobs, in the reference's order. */
+export function resolveTopology(options: ReplayOptions): Topology {
+  return validateTopology({
+    extraEngineArgs: parseOptionalEngineArgs(options.extraEngineArgs, '--extra-engine-args', options),
+    prefillEngineArgs: parseOptionalEngineArgs(options.prefillEngineArgs, '--prefill-engine-args', options),
+    decodeEngineArgs: parseOptionalEngineArgs(options.decodeEngineArgs, '--decode-engine-args', options),
+    numWorkers: options.numWorkers,
+    numPrefillWorkers: options.numPrefillWorkers,
+    numDecodeWorkers: options.numDecodeWorkers,
+    replayConcurrency: options.replayConcurrency ?? null,
+    replayMode: options.replayMode,
+    routerMode: options.routerMode,
+    routerConfig: options.routerConfig === undefined ? null : parseRouterConfig(options.routerConfig),
+    arrivalSpeedupRatio: options.arrivalSpeedupRatio,
+    slaTtftMs: options.slaTtftMs ?? null,
+    slaItlMs: options.slaItlMs ?? null,
+    slaE2eMs: options.slaE2eMs ?? null,
+  });
+}
+
+function loadWorkload(options: ReplayOptions, blockSize: number): Promise<Workload> | Workload {
   const concurrency = options.replayConcurrency ?? 0;
   const files = options.traceFiles ?? [];
   if (files.length > 0) {
@@ -51,7 +84,7 @@ function loadWorkload(options: ReplayOptions, engine: EngineArgs): Promise<Workl
     sharedPrefixRatio: options.sharedPrefixRatio,
     numPrefixGroups: options.numPrefixGroups,
     interTurnDelayMs: options.interTurnDelayMs,
-    blockSize: engine.block_size,
+    blockSize,
     arrivalSpeedupRatio: options.arrivalSpeedupRatio,
     concurrency,
   });
@@ -61,44 +94,59 @@ function unsupported(message: string): never {
   throw new ReplayError(message);
 }
 
+function checkSupported(engine: EngineArgs): void {
+  if (engine.engine_type === 'sglang') unsupported("engine_type 'sglang' is not available in this version yet; use vllm or trtllm");
+}
+
+async function poolConfig(
+  engine: EngineArgs,
+  numWorkers: number,
+  role: PoolRole,
+  topology: Topology,
+  options: ReplayOptions,
+): Promise<NativePoolConfig> {
+  checkSupported(engine);
+  const perf = await resolvePerfModel(engine, { warn: options.onNote });
+  const router = parseRouterConfig(options.routerConfig);
+  return {
+    engine: nativeEngineConfig(engine, perf),
+    router: nativeRouterConfig(topology.routerMode, router, engine, role),
+    numWorkers,
+    startupTimeS: engine.startup_time ?? 0,
+  };
+}
+
+export async function buildSimConfig(topology: Topology, options: ReplayOptions): Promise<NativeSimConfig> {
+  const maxSimTimeMs = options.maxSimTimeSeconds !== undefined ? options.maxSimTimeSeconds * 1000 : Infinity;
+  if (topology.kind === 'aggregated') {
+    return { disaggregated: false, agg: await poolConfig(topology.engine, topology.numWorkers, 'agg', topology, options), maxSimTimeMs };
+  }
+  const transfer = topology.decode;
+  return {
+    disaggregated: true,
+    prefill: await poolConfig(topology.prefill, topology.numPrefillWorkers, 'prefill', topology, options),
+    decode: await poolConfig(topology.decode, topology.numDecodeWorkers, 'decode', topology, options),
+    kvBytesPerToken: transfer.kv_bytes_per_token ?? 0,
+    kvTransferGbps: transfer.kv_transfer_bandwidth ?? DEFAULT_KV_TRANSFER_GBPS,
+    kvTransferTiming: transfer.kv_transfer_timing_mode,
+    maxSimTimeMs,
+  };
+}
+
 export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const started = performance.now();
-  if (options.prefillEngineArgs !== undefined || options.decodeEngineArgs !== undefined)
-    unsupported('disaggregated replay (--prefill-engine-args/--decode-engine-args) is not available in this version yet');
-  const engine = parseEngineArgs(options.extraEngineArgs ?? {}, '--extra-engine-args', {
-    aicSystemsPath: options.aicSystemsPath,
-  });
-  if (engine.engine_type !== 'vllm')
-    unsupported(`engine_type '${engine.engine_type}' is not available in this version yet; use vllm`);
-  if (engine.dp_size !== 1) unsupported('dp_size > 1 (attention data parallelism) is not available in this version yet');
-  if (engine.aic_nextn !== null) unsupported('speculative decoding (aic_nextn) is not available in this version yet');
-  const router = parseRouterConfig(options.routerConfig);
-  const numWorkers = options.numWorkers ?? 1;
-  if (!Number.isInteger(numWorkers) || numWorkers < 1) {
-    const prefix = (options.replayConcurrency ?? 0) > 0 ? 'concurrency replay' : 'trace replay';
-    throw new ReplayError(`${prefix} requires num_workers >= 1`);
-  }
-
-  const perf = await resolvePerfModel(engine, { warn: options.onNote });
-  const workload = await loadWorkload(options, engine);
-  const results = runSimulation(
-    {
-      engine: nativeEngineConfig(engine, perf),
-      router: nativeRouterConfig(options.routerMode ?? 'round_robin', router, engine),
-      numWorkers,
-      maxSimTimeMs: options.maxSimTimeSeconds !== undefined ? options.maxSimTimeSeconds * 1000 : Infinity,
-    },
-    workload,
-    options.onProgress,
-  );
-  const gpus = gpusPerWorker(engine);
+  const topology = resolveTopology(options);
+  const simConfig = await buildSimConfig(topology, options);
+  const tokenEngine = topology.kind === 'aggregated' ? topology.engine : topology.decode;
+  const workload = await loadWorkload(options, tokenEngine.block_size);
+  const results = runSimulation(simConfig, workload, options.onProgress);
   const report = buildFlatReport({
     results,
     workload,
     wallTimeMs: performance.now() - started,
     sla: { ttftMs: options.slaTtftMs, itlMs: options.slaItlMs, e2eMs: options.slaE2eMs },
-    prefillGpusPerWorker: gpus,
-    decodeGpusPerWorker: gpus,
+    prefillGpusPerWorker: topology.kind === 'aggregated' ? gpusPerWorker(topology.engine) : gpusPerWorker(topology.prefill),
+    decodeGpusPerWorker: gpusPerWorker(tokenEngine),
   });
-  return { report, results, workload, engineArgs: engine };
+  return { report, results, workload, topology };
 }

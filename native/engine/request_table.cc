@@ -23,15 +23,6 @@ RequestTable::RequestTable(const WorkloadView& w, int32_t block_size, bool prefi
   int32_t n = w.num_requests;
   input_len_.assign(w.input_length, w.input_length + n);
   max_output_.assign(w.output_length, w.output_length + n);
-  status.assign(n, ReqStatus::Pending);
-  num_computed.assign(n, 0);
-  generated.assign(n, 0);
-  blocks.resize(n);
-  target.assign(n, -1);
-  pass_tokens.assign(n, 0);
-  pass_prompt_before.assign(n, 0);
-  pass_prompt_tokens.assign(n, 0);
-  pass_epoch.assign(n, 0);
 
   id_offset_.resize(n + 1);
   uint64_t total = 0;

@@ -12,74 +12,143 @@ constexpr int64_t kUnbounded = std::numeric_limits<int64_t>::max();
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 }  // namespace
 
-VllmEngine::VllmEngine(const EngineConfig& config, RequestTable& requests, Collector& collector)
-    : cfg_(config), req_(requests), collector_(collector), pool_(config.num_gpu_blocks, config.enable_prefix_caching) {}
+VllmEngine::VllmEngine(const EngineConfig& config, const RequestTable& requests, RequestState& state,
+                       Collector& collector, uint64_t rank_seed)
+    : cfg_(config),
+      req_(requests),
+      st_(state),
+      collector_(collector),
+      pool_(config.num_gpu_blocks, config.enable_prefix_caching),
+      mtp_rng_(config.mtp_seed + rank_seed) {}
 
 void VllmEngine::enqueue(int32_t r) {
-  req_.status[r] = ReqStatus::Waiting;
+  const int64_t capacity_tokens = static_cast<int64_t>(cfg_.num_gpu_blocks) * cfg_.block_size;
+  uint32_t limit = cfg_.role == WorkerRole::Prefill ? 1 : req_.max_output(r);
+  // TRT-LLM caps the output so that the whole sequence fits the pool.
+  if (trtllm()) limit = static_cast<uint32_t>(std::max<int64_t>(0, std::min<int64_t>(limit, capacity_tokens - req_.input_len(r))));
+  st_.output_limit[r] = limit;
+  st_.status[r] = ReqStatus::Waiting;
   waiting_.push_back(r);
   queued_prefill_.add(req_.input_len(r));
+}
+
+bool VllmEngine::reserve_prefilled(int32_t r, uint32_t* fresh_tokens) {
+  const int32_t B = cfg_.block_size;
+  const uint32_t prompt = req_.input_len(r);
+  const int32_t needed = static_cast<int32_t>(ceil_div(prompt, B));
+  auto& blocks = st_.blocks[r];
+  uint32_t fresh = 0;
+  for (int32_t i = 0; i < needed; ++i) {
+    const BlockHash id = static_cast<int64_t>(i + 1) * B <= prompt ? req_.block_id(r, i) : unique_block_id(r, i);
+    const bool resident = pool_.lookup(id) != BlockPool::kNone;
+    const int32_t b = pool_.acquire(id);
+    if (b == BlockPool::kNone) {
+      release_blocks(r);
+      return false;
+    }
+    if (!resident) ++fresh;
+    blocks.push_back(b);
+  }
+  st_.output_limit[r] = req_.max_output(r);
+  st_.status[r] = ReqStatus::Held;
+  *fresh_tokens = fresh * B;
+  return true;
+}
+
+void VllmEngine::activate_prefilled(int32_t r) {
+  st_.num_computed[r] = req_.input_len(r);
+  st_.status[r] = ReqStatus::Waiting;
+  waiting_.push_back(r);
+  queued_decode_.add(seq_len(r));
+}
+
+void VllmEngine::release_held(int32_t r) {
+  release_blocks(r);
+  st_.status[r] = ReqStatus::Done;
 }
 
 void VllmEngine::pop_waiting_front() {
   const int32_t r = waiting_.front();
   waiting_.pop_front();
-  if (req_.status[r] == ReqStatus::Preempted) queued_decode_.remove(req_.seq_len(r));
+  if (st_.status[r] == ReqStatus::Preempted || st_.num_computed[r] > 0) queued_decode_.remove(seq_len(r));
   else queued_prefill_.remove(req_.input_len(r));
 }
 
-// Longest run of leading blocks of r's current sequence resident in the pool, in tokens, after
-// the recompute rule (the last token must be computed to produce logits). Also counts how many
-// of those blocks are active, which the admission gate does not charge again.
+// Longest run of leading blocks of r's current sequence resident in the pool, in tokens. vLLM
+// recomputes the last prompt token to produce logits (and one more block with MTP); TRT-LLM
+// reuses the whole match. Also counts how many of those blocks are active, which the admission
+// gate does not charge again.
 uint32_t VllmEngine::cached_prefix(int32_t r, int32_t* active_cached_blocks) const {
   *active_cached_blocks = 0;
   if (!cfg_.enable_prefix_caching) return 0;
-  const uint32_t len = req_.seq_len(r);
+  const uint32_t len = seq_len(r);
   const int32_t B = cfg_.block_size;
-  const int32_t max_blocks = static_cast<int32_t>((len - 1) / B);  // recompute rule
+  int32_t max_blocks = static_cast<int32_t>(trtllm() ? len / B : (len - 1) / B);
   int32_t hit = 0, active = 0;
   for (; hit < max_blocks; ++hit) {
     int32_t b = pool_.lookup(req_.block_id(r, hit));
     if (b == BlockPool::kNone) break;
     if (pool_.is_active(b)) ++active;
   }
+  if (cfg_.nextn > 0 && !trtllm() && hit > 0) {
+    if (pool_.is_active(pool_.lookup(req_.block_id(r, hit - 1)))) --active;
+    --hit;
+  }
   *active_cached_blocks = active;
   return static_cast<uint32_t>(hit) * B;
 }
 
+int64_t VllmEngine::blocks_to_finish(int32_t r) const {
+  const int64_t total = ceil_div(static_cast<int64_t>(req_.input_len(r)) + st_.output_limit[r], cfg_.block_size);
+  return total - static_cast<int64_t>(st_.blocks[r].size());
+}
+
+bool VllmEngine::admission_gate(int32_t r, int32_t held_blocks) const {
+  const int64_t available = cfg_.num_gpu_blocks - pool_.active_blocks();
+  if (!trtllm()) return ceil_div(seq_len(r), cfg_.block_size) - held_blocks <= available;
+  // Guaranteed no-evict: admit only if this request and every running one can finish.
+  int64_t reserved = 0;
+  for (int32_t x : running_)
+    if (st_.status[x] == ReqStatus::Running) reserved += blocks_to_finish(x);
+  const int64_t candidate =
+      ceil_div(static_cast<int64_t>(req_.input_len(r)) + st_.output_limit[r], cfg_.block_size) - held_blocks;
+  return candidate <= available - reserved;
+}
+
 void VllmEngine::release_blocks(int32_t r) {
-  auto& blocks = req_.blocks[r];
+  auto& blocks = st_.blocks[r];
   for (auto it = blocks.rbegin(); it != blocks.rend(); ++it) pool_.release(*it);
   blocks.clear();
 }
 
 void VllmEngine::preempt(int32_t v) {
   release_blocks(v);
-  req_.num_computed[v] = 0;
-  req_.status[v] = ReqStatus::Preempted;
+  st_.num_computed[v] = 0;
+  st_.status[v] = ReqStatus::Preempted;
   waiting_.push_front(v);
-  queued_decode_.add(req_.seq_len(v));
+  queued_decode_.add(seq_len(v));
   --running_count_;
   running_stale_ = true;
   preempted_any_ = true;
-  if (req_.pass_epoch[v] == epoch_) {
+  if (st_.pass_epoch[v] == epoch_) {
     // Its work this pass is undone: give back the budget and its share of the prefill batch.
-    budget_ += req_.pass_tokens[v];
-    if (req_.pass_prompt_tokens[v] > 0 && cfg_.role != WorkerRole::Decode) {
+    budget_ += st_.pass_tokens[v];
+    if (st_.pass_prompt_tokens[v] > 0 && cfg_.role != WorkerRole::Decode) {
       --batch_count_;
-      sum_isl_ -= req_.pass_prompt_before[v] + req_.pass_prompt_tokens[v];
-      sum_prefix_ -= req_.pass_prompt_before[v];
+      sum_isl_ -= st_.pass_prompt_before[v] + st_.pass_prompt_tokens[v];
+      sum_prefix_ -= st_.pass_prompt_before[v];
     }
-    req_.pass_epoch[v] = 0;
+    st_.pass_epoch[v] = 0;
   }
 }
 
 bool VllmEngine::preempt_one(int32_t current, bool* current_was_victim) {
   *current_was_victim = false;
+  if (trtllm()) return false;  // guaranteed no-evict never preempts
   const int64_t n = static_cast<int64_t>(running_.size());
   for (int64_t k = 0; k < n; ++k) {
     int32_t v = running_[cfg_.fifo_preemption ? k : n - 1 - k];
-    if (req_.status[v] != ReqStatus::Running) continue;
+    if (st_.status[v] != ReqStatus::Running) continue;
     preempt(v);
     *current_was_victim = v == current;
     return true;
@@ -89,9 +158,9 @@ bool VllmEngine::preempt_one(int32_t current, bool* current_was_victim) {
 
 VllmEngine::Scheduled VllmEngine::schedule(int32_t r, uint32_t cached) {
   const int32_t B = cfg_.block_size;
-  const uint32_t len = req_.seq_len(r);
+  const uint32_t len = seq_len(r);
   const uint32_t prompt = req_.input_len(r);
-  const uint32_t before = req_.num_computed[r] + cached;
+  const uint32_t before = st_.num_computed[r] + cached;
   const uint32_t prompt_before = std::min(before, prompt);
   const uint32_t remaining = len - before;
   if (prompt_before < prompt && !cfg_.enable_chunked_prefill && static_cast<int64_t>(prompt - prompt_before) > budget_)
@@ -99,9 +168,11 @@ VllmEngine::Scheduled VllmEngine::schedule(int32_t r, uint32_t cached) {
   const uint32_t desired = static_cast<uint32_t>(std::min<int64_t>(remaining, budget_));
   if (desired == 0 && remaining > 0) return Scheduled::Blocked;
   const uint32_t after = before + desired;
+  // A request that will emit this pass reserves room for a whole MTP burst up front.
+  const uint32_t burst_room = (cfg_.nextn > 0 && after == len && cfg_.role != WorkerRole::Prefill) ? cfg_.nextn : 0;
 
-  auto& blocks = req_.blocks[r];
-  const size_t needed = static_cast<size_t>(ceil_div(after, B));
+  auto& blocks = st_.blocks[r];
+  const size_t needed = static_cast<size_t>(ceil_div(after + burst_room, B));
   while (blocks.size() < needed) {
     const int32_t i = static_cast<int32_t>(blocks.size());
     if (static_cast<size_t>(i) + 2 < needed) pool_.prefetch(req_.block_id(r, i + 2));
@@ -127,12 +198,12 @@ VllmEngine::Scheduled VllmEngine::schedule(int32_t r, uint32_t cached) {
     }
   }
 
-  req_.num_computed[r] = after;
+  st_.num_computed[r] = after;
   const uint32_t prompt_tokens = std::min(after, prompt) - prompt_before;
-  req_.pass_epoch[r] = epoch_;
-  req_.pass_tokens[r] = desired;
-  req_.pass_prompt_before[r] = prompt_before;
-  req_.pass_prompt_tokens[r] = prompt_tokens;
+  st_.pass_epoch[r] = epoch_;
+  st_.pass_tokens[r] = desired;
+  st_.pass_prompt_before[r] = prompt_before;
+  st_.pass_prompt_tokens[r] = prompt_tokens;
   if (prompt_tokens > 0 && cfg_.role != WorkerRole::Decode) {
     ++batch_count_;
     sum_isl_ += prompt_before + prompt_tokens;
@@ -145,35 +216,63 @@ VllmEngine::Scheduled VllmEngine::schedule(int32_t r, uint32_t cached) {
 void VllmEngine::compact_running() {
   if (!running_stale_) return;
   running_.erase(std::remove_if(running_.begin(), running_.end(),
-                                [&](int32_t r) { return req_.status[r] != ReqStatus::Running; }),
+                                [&](int32_t r) { return st_.status[r] != ReqStatus::Running; }),
                  running_.end());
   running_stale_ = false;
 }
 
-void VllmEngine::finish(int32_t r, PassOutput& out) {
-  release_blocks(r);
-  req_.status[r] = ReqStatus::Done;
+void VllmEngine::reject_front(PassOutput* out) {
+  const int32_t r = waiting_.front();
+  pop_waiting_front();
+  st_.status[r] = ReqStatus::Rejected;
+  collector_.on_reject(r);
+  rejected_.push_back(r);
+  (void)out;
+}
+
+// A prefill worker keeps the finished request's KV (held for the transfer); others free it.
+void VllmEngine::complete(int32_t r, PassOutput& out) {
+  if (cfg_.role == WorkerRole::Prefill) {
+    st_.status[r] = ReqStatus::Held;
+  } else {
+    release_blocks(r);
+    st_.status[r] = ReqStatus::Done;
+    collector_.on_complete(r);
+  }
   --running_count_;
   running_stale_ = true;
-  collector_.on_complete(r);
   out.signals.emplace_back(r, Signal::Finished);
 }
 
-Ns VllmEngine::execute_pass(Ns now, PassOutput& out, bool& progress) {
+// MTP: the base token plus each draft accepted in turn until the first rejection.
+uint32_t VllmEngine::burst_length() {
+  uint32_t k = 1;
+  for (int32_t i = 0; i < cfg_.nextn; ++i) {
+    double p = cfg_.accept_rates[i];
+    if (!(p >= 1.0 || (p > 0.0 && mtp_rng_.uniform() < p))) break;
+    ++k;
+  }
+  return k;
+}
+
+Ns VllmEngine::plan_pass(Ns now, bool& progress) {
   ++epoch_;
   progress = false;
   budget_ = cfg_.max_num_batched_tokens > 0 ? cfg_.max_num_batched_tokens : kUnbounded;
   batch_count_ = sum_isl_ = sum_prefix_ = 0;
   preempted_any_ = false;
+  ready_.clear();
+  rejected_.clear();
   const int32_t B = cfg_.block_size;
+  const int64_t capacity_tokens = static_cast<int64_t>(cfg_.num_gpu_blocks) * B;
   compact_running();
 
   // 1. Running requests first, in order, while budget remains.
   for (size_t k = 0; k < running_.size() && budget_ > 0; ++k) {
     int32_t r = running_[k];
-    if (req_.status[r] != ReqStatus::Running) continue;
+    if (st_.status[r] != ReqStatus::Running) continue;
     int32_t unused;
-    uint32_t cached = req_.num_computed[r] == 0 ? cached_prefix(r, &unused) : 0;
+    uint32_t cached = st_.num_computed[r] == 0 ? cached_prefix(r, &unused) : 0;
     if (schedule(r, cached) == Scheduled::Blocked) break;
   }
 
@@ -181,30 +280,27 @@ Ns VllmEngine::execute_pass(Ns now, PassOutput& out, bool& progress) {
   const int64_t max_seqs = cfg_.max_num_seqs > 0 ? cfg_.max_num_seqs : kUnbounded;
   while (!preempted_any_ && !waiting_.empty() && running_count_ < max_seqs && budget_ > 0) {
     const int32_t r = waiting_.front();
-    const uint32_t len = req_.seq_len(r);
-    if (req_.status[r] == ReqStatus::Waiting &&
-        ((cfg_.max_model_len > 0 && req_.input_len(r) >= cfg_.max_model_len) ||
-         ceil_div(len, B) > cfg_.num_gpu_blocks)) {
-      pop_waiting_front();
-      req_.status[r] = ReqStatus::Rejected;
-      collector_.on_reject(r);
-      out.signals.emplace_back(r, Signal::Finished);
+    const uint32_t len = seq_len(r);
+    const bool prefilled = st_.num_computed[r] > 0;  // disaggregated decode: prompt arrived by transfer
+    if (st_.status[r] == ReqStatus::Waiting && !prefilled &&
+        ((cfg_.max_model_len > 0 && req_.input_len(r) >= cfg_.max_model_len) || ceil_div(len, B) > cfg_.num_gpu_blocks ||
+         (trtllm() && req_.input_len(r) >= capacity_tokens))) {
+      reject_front(nullptr);
       progress = true;
       continue;
     }
-    int32_t active_cached_blocks = 0;
-    const uint32_t cached = cached_prefix(r, &active_cached_blocks);
-    const int64_t needed = ceil_div(len, B) - active_cached_blocks;
-    const int64_t available = cfg_.num_gpu_blocks - pool_.active_blocks();
-    if (needed > available) break;  // head-of-line blocking: waiting work never preempts
+    int32_t held = 0;
+    const uint32_t cached = prefilled ? 0 : cached_prefix(r, &held);
+    if (prefilled) held = static_cast<int32_t>(st_.blocks[r].size());
+    if (!admission_gate(r, held)) break;  // head-of-line blocking: waiting work never preempts
     pop_waiting_front();
-    req_.status[r] = ReqStatus::Running;
+    st_.status[r] = ReqStatus::Running;
     running_.push_back(r);
     ++running_count_;
-    collector_.on_admit(r, now, cached);
+    if (cfg_.role == WorkerRole::Decode) collector_.on_decode_admit(r, now);
+    else collector_.on_admit(r, now, cached);
     progress = true;
-    Scheduled s = schedule(r, cached);
-    if (s != Scheduled::Ok) break;
+    if (schedule(r, cached) != Scheduled::Ok) break;
   }
 
   // 3. Price the pass: one prefill over the scheduled prompt chunks, one decode step over every
@@ -215,77 +311,97 @@ Ns VllmEngine::execute_pass(Ns now, PassOutput& out, bool& progress) {
         cfg_.perf.prefill_ms(batch_count_, sum_isl_ / batch_count_, sum_prefix_ / batch_count_), cfg_.speedup_ratio);
     progress = true;
   }
-  ready_.clear();
+  // One sweep finds the requests that emit this pass and the batch statistics of the snapshot.
   int64_t sum_len = 0;
+  Welford prefill_len, decode_len;
+  int64_t sum_prefill_tokens = 0, sum_prefill_kv = 0;
   for (int32_t r : running_) {
-    if (req_.status[r] != ReqStatus::Running) continue;
-    uint32_t len = req_.seq_len(r);
-    if (req_.num_computed[r] != len) continue;
+    if (st_.status[r] != ReqStatus::Running) continue;
+    const uint32_t len = seq_len(r);
+    if (st_.pass_epoch[r] == epoch_) {
+      if (st_.pass_prompt_tokens[r] > 0) {
+        prefill_len.add(req_.input_len(r));
+        sum_prefill_tokens += st_.pass_prompt_tokens[r];
+        sum_prefill_kv += st_.pass_prompt_before[r];
+      } else {
+        decode_len.add(len);
+      }
+    }
+    if (st_.num_computed[r] != len) continue;
     ready_.push_back(r);
     sum_len += len;
   }
   Ns decode_ns = 0;
-  if (!ready_.empty() && cfg_.role != WorkerRole::Prefill) {
-    const int64_t batch = static_cast<int64_t>(ready_.size());
-    const double ms = cfg_.perf.decode_ms(batch, static_cast<int64_t>(pool_.active_blocks()) * B, sum_len / batch,
-                                          static_cast<int64_t>(cfg_.num_gpu_blocks) * B);
-    decode_ns = scaled_duration_ns(ms, cfg_.speedup_ratio * cfg_.decode_speedup_ratio);
-  }
-  const Ns end = now + prefill_ns + decode_ns;
-  record_pass(now, end);
-
-  // 4. Emit: every token of the pass is stamped with the pass end.
-  int64_t visible = 0;
-  for (int32_t r : ready_) {
+  if (!ready_.empty()) {
     progress = true;
-    const uint32_t max_out = req_.max_output(r);
-    if (req_.generated[r] >= max_out) {
-      finish(r, out);
-      continue;
-    }
-    ++req_.generated[r];
-    ++visible;
-    collector_.on_token(r, end);
-    const bool at_limit = req_.generated[r] >= max_out ||
-                          (cfg_.max_model_len > 0 && req_.seq_len(r) >= cfg_.max_model_len);
-    if (at_limit) {
-      finish(r, out);
-    } else if (req_.generated[r] == 1) {
-      out.signals.emplace_back(r, Signal::FirstToken);
+    if (cfg_.role != WorkerRole::Prefill) {
+      const int64_t batch = static_cast<int64_t>(ready_.size());
+      const double ms = cfg_.perf.decode_ms(batch, static_cast<int64_t>(pool_.active_blocks()) * B, sum_len / batch,
+                                            capacity_tokens);
+      decode_ns = scaled_duration_ns(ms, cfg_.speedup_ratio * cfg_.decode_speedup_ratio);
     }
   }
-  last_pass_.visible_output_tokens = out.visible_tokens = visible;
-  last_pass_.decode_forwards = out.decode_forwards = visible;  // one token each without speculation
-  return end;
-}
-
-// Snapshot of the pass just scheduled: the work it holds, the queues behind it, its length.
-void VllmEngine::record_pass(Ns now, Ns end) {
+  if (!rejected_.empty()) progress = true;
+  const Ns duration = prefill_ns + decode_ns;
   ForwardPassSnapshot& f = last_pass_;
   f = ForwardPassSnapshot();
-  Welford prefill_len, decode_len;
-  for (int32_t r : running_) {
-    if (req_.status[r] != ReqStatus::Running || req_.pass_epoch[r] != epoch_) continue;
-    if (req_.pass_prompt_tokens[r] > 0) {
-      prefill_len.add(req_.input_len(r));
-      f.sum_prefill_tokens += req_.pass_prompt_tokens[r];
-      f.sum_prefill_kv_tokens += req_.pass_prompt_before[r];
-    } else {
-      decode_len.add(req_.seq_len(r));
-    }
-  }
   f.num_prefill_requests = static_cast<int64_t>(prefill_len.count());
+  f.sum_prefill_tokens = sum_prefill_tokens;
   f.var_prefill_length = prefill_len.variance();
+  f.sum_prefill_kv_tokens = sum_prefill_kv;
   f.num_decode_requests = static_cast<int64_t>(decode_len.count());
   f.sum_decode_kv_tokens = static_cast<int64_t>(decode_len.sum());
   f.var_decode_kv_tokens = decode_len.variance();
+  record_queues(duration);
+  return duration;
+}
+
+void VllmEngine::finish_pass(Ns start, Ns end, PassOutput& out) {
+  for (int32_t r : rejected_) out.signals.emplace_back(r, Signal::Finished);
+  rejected_.clear();
+  const bool visible_tokens = cfg_.role != WorkerRole::Prefill;
+  int64_t visible = 0, forwards = 0;
+  for (int32_t r : ready_) {
+    const uint32_t limit = st_.output_limit[r];
+    if (st_.generated[r] >= limit) {
+      complete(r, out);
+      continue;
+    }
+    uint32_t k = visible_tokens && cfg_.nextn > 0 ? burst_length() : 1;
+    k = std::min(k, limit - st_.generated[r]);
+    if (cfg_.max_model_len > 0) k = std::max<int64_t>(1, std::min<int64_t>(k, cfg_.max_model_len - seq_len(r)));
+    const bool first = st_.generated[r] == 0;
+    st_.generated[r] += k;
+    if (visible_tokens) {
+      for (uint32_t j = 0; j < k; ++j) collector_.on_token(r, end);
+      visible += k;
+      ++forwards;
+    }
+    // Exactly one sampled token is left to compute (the "dangling" token).
+    st_.num_computed[r] = seq_len(r) - 1;
+    const bool at_limit =
+        st_.generated[r] >= limit || (cfg_.max_model_len > 0 && seq_len(r) >= cfg_.max_model_len);
+    if (at_limit) complete(r, out);
+    else if (first) out.signals.emplace_back(r, Signal::FirstToken);
+  }
+  ready_.clear();
+  last_pass_.visible_output_tokens = visible;
+  last_pass_.decode_forwards = forwards;
+  last_pass_.wall_time_secs = static_cast<double>(end - start) / 1e9;
+  out.visible_tokens += visible;
+  out.decode_forwards += forwards;
+}
+
+// The snapshot's queue side: what waits behind the pass, and the pass's modelled length.
+void VllmEngine::record_queues(Ns duration) {
+  ForwardPassSnapshot& f = last_pass_;
   f.num_queued_prefill = queued_prefill_.count();
   f.sum_queued_prefill_tokens = static_cast<int64_t>(queued_prefill_.sum());
   f.var_queued_prefill_length = queued_prefill_.variance();
   f.num_queued_decode = queued_decode_.count();
   f.sum_queued_decode_kv_tokens = static_cast<int64_t>(queued_decode_.sum());
   f.var_queued_decode_kv_tokens = queued_decode_.variance();
-  f.wall_time_secs = static_cast<double>(end - now) / 1e9;
+  f.wall_time_secs = static_cast<double>(duration) / 1e9;
   passed_since_mark_ = true;
 }
 

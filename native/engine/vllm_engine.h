@@ -1,69 +1,81 @@
 // One vLLM-style engine (scheduler + KV pool) for one routing target. A pass schedules running
 // requests first against the token budget (chunked prefill, preemption with recompute when KV
 // runs out), then admits waiting requests behind a KV capacity gate, prices the batch with the
-// perf model and emits one token per request whose prompt is fully computed.
+// perf model and emits tokens for every request whose sequence is fully computed (one, or an MTP
+// burst). The TRT-LLM policy shares the core: it admits only what it can finish and never preempts.
 #pragma once
 #include <cstdint>
 #include <deque>
 #include <vector>
 
+#include "../common/rng.h"
 #include "../metrics/collector.h"
-#include "../metrics/forward_pass.h"
 #include "../metrics/welford.h"
 #include "block_pool.h"
+#include "engine.h"
 #include "engine_config.h"
-#include "pass_output.h"
 #include "request_table.h"
 
 namespace dynosim {
 
-class VllmEngine {
+class VllmEngine final : public Engine {
  public:
-  VllmEngine(const EngineConfig& config, RequestTable& requests, Collector& collector);
+  VllmEngine(const EngineConfig& config, const RequestTable& requests, RequestState& state, Collector& collector,
+             uint64_t rank_seed);
+
+  void enqueue(int32_t r) override;
+  bool reserve_prefilled(int32_t r, uint32_t* fresh_tokens) override;
+  void activate_prefilled(int32_t r) override;
+  void release_held(int32_t r) override;
+
+  bool has_work() const override { return running_count_ > 0 || !waiting_.empty(); }
+  Ns plan_pass(Ns now, bool& progress) override;
+  void finish_pass(Ns start, Ns end, PassOutput& out) override;
+  void attach_index(OverlapIndex* index, int32_t target) override { pool_.attach_index(index, target); }
+
+  uint64_t passes() const override { return epoch_; }
+  const ForwardPassSnapshot& last_pass() const override { return last_pass_; }
+  bool passed_since_mark() const override { return passed_since_mark_; }
+  void clear_pass_mark() override { passed_since_mark_ = false; }
+  int64_t load() const override { return running_count_ + static_cast<int64_t>(waiting_.size()); }
 
   BlockPool& pool() { return pool_; }
-  void enqueue(int32_t r);
-  bool has_work() const { return running_count_ > 0 || !waiting_.empty(); }
-  size_t num_waiting() const { return waiting_.size(); }
-  int64_t num_running() const { return running_count_; }
-
-  // Runs one pass starting at `now`; returns its end time. `progress` says whether anything
-  // changed (a pass that changes nothing must not be re-run at the same instant).
-  Ns execute_pass(Ns now, PassOutput& out, bool& progress);
-
-  uint64_t passes() const { return epoch_; }
-  // The most recent pass, and whether one ran since the flag was last cleared.
-  const ForwardPassSnapshot& last_pass() const { return last_pass_; }
-  bool passed_since_mark() const { return passed_since_mark_; }
-  void clear_pass_mark() { passed_since_mark_ = false; }
 
  private:
   enum class Scheduled : uint8_t { Ok, Blocked, CurrentPreempted };
 
+  bool trtllm() const { return cfg_.kind == EngineKind::Trtllm; }
+  uint32_t seq_len(int32_t r) const { return req_.input_len(r) + st_.generated[r]; }
   Scheduled schedule(int32_t r, uint32_t cached);
   uint32_t cached_prefix(int32_t r, int32_t* active_cached_blocks) const;
+  bool admission_gate(int32_t r, int32_t active_cached_blocks) const;
+  int64_t blocks_to_finish(int32_t r) const;
   bool preempt_one(int32_t current, bool* current_was_victim);
   void preempt(int32_t victim);
   void release_blocks(int32_t r);
   void compact_running();
-  void finish(int32_t r, PassOutput& out);
+  void complete(int32_t r, PassOutput& out);
   void pop_waiting_front();
-  void record_pass(Ns now, Ns end);
+  void reject_front(PassOutput* out);
+  uint32_t burst_length();
+  void record_queues(Ns duration);
 
   EngineConfig cfg_;
-  RequestTable& req_;
+  const RequestTable& req_;
+  RequestState& st_;
   Collector& collector_;
   BlockPool pool_;
+  Rng mtp_rng_;
   std::deque<int32_t> waiting_;
   std::vector<int32_t> running_;   // may hold stale (no longer running) entries until compacted
-  std::vector<int32_t> ready_;     // scratch: requests emitting this pass
+  std::vector<int32_t> ready_;     // requests emitting in the planned pass
+  std::vector<int32_t> rejected_;  // rejected while planning; signalled when the pass finishes
   int64_t running_count_ = 0;
+  bool running_stale_ = false;
   RunningMoments queued_prefill_;  // prompt lengths of fresh waiting requests
-  RunningMoments queued_decode_;   // sequence lengths of preempted waiting requests
+  RunningMoments queued_decode_;   // sequence lengths of preempted or transferred waiting requests
   ForwardPassSnapshot last_pass_;
   bool passed_since_mark_ = false;
-  int64_t pass_visible_tokens_ = 0;
-  bool running_stale_ = false;
 
   // State of the pass being built.
   uint64_t epoch_ = 0;

@@ -39,6 +39,19 @@ class Collector {
     last_token[r] = t;
     ++tokens[r];
   }
+  // Disaggregated replay: the decode side's admission, and the KV hand-off milestones.
+  void on_decode_admit(int32_t r, Ns t) {
+    if (decode_admit[r] == kNever) decode_admit[r] = t;
+  }
+  void enable_handoff_timeline(int32_t n) {
+    decode_admit.assign(n, kNever);
+    source_held.assign(n, kNever);
+    destination_reserved.assign(n, kNever);
+    destination_activated.assign(n, kNever);
+    prefill_worker.assign(n, -1);
+    decode_reused.assign(n, 0);
+  }
+
   void on_complete(int32_t r) {
     outcome[r] = Outcome::Completed;
     if (!defer_gaps_) return;
@@ -55,6 +68,10 @@ class Collector {
   std::vector<Ns> arrival, first_admit, first_token, second_token, last_token;
   std::vector<uint32_t> tokens, reused_max, first_reused;
   std::vector<Outcome> outcome;
+  // Disaggregated replay only (empty otherwise).
+  std::vector<Ns> decode_admit, source_held, destination_reserved, destination_activated;
+  std::vector<int32_t> prefill_worker;
+  std::vector<uint32_t> decode_reused;
 
  private:
   void record_gap(Ns gap) {

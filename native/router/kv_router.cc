@@ -19,6 +19,7 @@ KvRouter::KvRouter(const RouterConfig& config, int32_t num_targets, int32_t bloc
       traffic_(traffic),
       targets_(num_targets),
       req_prefill_(requests.size(), 0),
+      target_of_(requests.size(), -1),
       rng_(config.seed) {}
 
 void KvRouter::router_blocks(int32_t r, std::vector<BlockHash>& ids) const {
@@ -29,10 +30,29 @@ void KvRouter::router_blocks(int32_t r, std::vector<BlockHash>& ids) const {
     ids[i] = (i < full && cfg_.assume_kv_reuse) ? req_.prompt_ids(r)[i] : unique_block_id(r, i);
 }
 
+void KvRouter::add_target() {
+  targets_.emplace_back();
+  targets_.back().eligible = false;
+}
+
+void KvRouter::remove_target(int32_t target) {
+  targets_[target] = Target();
+  targets_[target].eligible = false;
+  index_.remove_target(target);
+}
+
+bool KvRouter::any_eligible() const {
+  for (const auto& t : targets_)
+    if (t.eligible) return true;
+  return false;
+}
+
+// Busy = every eligible target's prefill backlog is over the threshold (or none is eligible).
 bool KvRouter::all_busy() const {
+  if (!any_eligible()) return true;
   if (cfg_.queue_threshold < 0) return false;
   for (const auto& t : targets_)
-    if (static_cast<double>(t.prefill_tokens) <= busy_tokens_) return false;
+    if (t.eligible && static_cast<double>(t.prefill_tokens) <= busy_tokens_) return false;
   return true;
 }
 
@@ -42,9 +62,10 @@ int32_t KvRouter::select(int32_t r) {
   const double B = block_size_;
   index_.match(req_.prompt_ids(r), req_.full_prompt_blocks(r), overlap_);
   router_blocks(r, ids_);
-  logits_.assign(n, 0.0);
+  logits_.assign(n, std::numeric_limits<double>::infinity());
   for (int32_t t = 0; t < n; ++t) {
     const Target& tg = targets_[t];
+    if (!tg.eligible) continue;
     const int64_t uncached = std::max<int64_t>(0, isl - static_cast<int64_t>(overlap_[t]) * block_size_);
     const double prefill_blocks = static_cast<double>((cfg_.track_prefill_tokens ? tg.prefill_tokens : 0) + uncached) / B;
     double decode_blocks;
@@ -59,8 +80,9 @@ int32_t KvRouter::select(int32_t r) {
     logits_[t] = cfg_.overlap_score_weight * prefill_blocks + decode_blocks;
   }
 
-  double lo = logits_[0], hi = logits_[0];
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   for (double l : logits_) {
+    if (std::isinf(l)) continue;
     lo = std::min(lo, l);
     hi = std::max(hi, l);
   }
@@ -68,13 +90,17 @@ int32_t KvRouter::select(int32_t r) {
     // Softmax over normalised negative cost, sampled by cumulative sum.
     double total = 0;
     std::vector<double> w(n);
-    for (int32_t t = 0; t < n; ++t) total += w[t] = std::exp(-(logits_[t] - lo) / ((hi - lo) * cfg_.temperature));
+    for (int32_t t = 0; t < n; ++t)
+      total += w[t] = std::isinf(logits_[t]) ? 0.0 : std::exp(-(logits_[t] - lo) / ((hi - lo) * cfg_.temperature));
     double x = rng_.uniform() * total;
+    int32_t last = -1;
     for (int32_t t = 0; t < n; ++t) {
+      if (w[t] == 0.0) continue;
+      last = t;
       x -= w[t];
       if (x < 0) return t;
     }
-    return n - 1;
+    return last;
   }
   // Argmin; ties go to the smallest cache index, then to a seeded uniform pick.
   int32_t best = -1, ties = 0;
@@ -95,6 +121,7 @@ int32_t KvRouter::select(int32_t r) {
 
 void KvRouter::admit(int32_t r, int32_t t) {
   Target& tg = targets_[t];
+  target_of_[r] = t;
   const int64_t uncached =
       std::max<int64_t>(0, static_cast<int64_t>(req_.input_len(r)) - static_cast<int64_t>(overlap_[t]) * block_size_);
   req_prefill_[r] = uncached;
@@ -125,7 +152,7 @@ int32_t KvRouter::route(int32_t r, Ns) {
 
 void KvRouter::drop_prefill(int32_t r) {
   if (req_prefill_[r] == 0) return;
-  targets_[req_.target[r]].prefill_tokens -= req_prefill_[r];
+  targets_[target_of_[r]].prefill_tokens -= req_prefill_[r];
   req_prefill_[r] = 0;
 }
 
@@ -134,7 +161,7 @@ void KvRouter::on_first_token(int32_t r) { drop_prefill(r); }
 void KvRouter::on_finished(int32_t r) {
   drop_prefill(r);
   if (!cfg_.track_active_blocks) return;
-  const int32_t t = req_.target[r];
+  const int32_t t = target_of_[r];
   if (t < 0) return;
   Target& tg = targets_[t];
   router_blocks(r, ids_);

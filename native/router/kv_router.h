@@ -26,12 +26,16 @@ class KvRouter final : public Router {
   void on_finished(int32_t r) override;
   void release_queued(std::vector<std::pair<int32_t, int32_t>>& out) override;
   size_t queued() const override { return queue_.size(); }
+  void add_target() override;
+  void set_eligible(int32_t target, bool eligible) override { targets_[target].eligible = eligible; }
+  void remove_target(int32_t target) override;
 
  private:
   struct Target {
     int64_t prefill_tokens = 0;  // uncached prompt tokens of requests not yet past prefill
     int64_t active_blocks = 0;   // distinct blocks of live requests
     FlatMap block_refs{256};     // block id -> live requests holding it
+    bool eligible = true;
   };
 
   bool all_busy() const;
@@ -39,6 +43,7 @@ class KvRouter final : public Router {
   void admit(int32_t r, int32_t t);
   void router_blocks(int32_t r, std::vector<BlockHash>& ids) const;
   void drop_prefill(int32_t r);
+  bool any_eligible() const;
 
   RouterConfig cfg_;
   int32_t block_size_;
@@ -48,6 +53,7 @@ class KvRouter final : public Router {
   TrafficAccumulator& traffic_;
   std::vector<Target> targets_;
   std::vector<int64_t> req_prefill_;  // per request: its contribution to its target's backlog
+  std::vector<int32_t> target_of_;    // per request: where it was placed
   std::deque<int32_t> queue_;
   Rng rng_;
   std::vector<int32_t> overlap_;

@@ -26,6 +26,22 @@ void OverlapIndex::regrow_sets(int32_t new_words) {
   words_per_set_ = new_words;
 }
 
+void OverlapIndex::remove_target(int32_t target) {
+  const int32_t slots = static_cast<int32_t>(holders_.size());
+  for (int32_t slot = 0; slot < slots; ++slot) {
+    if (holders_[slot] == 0) continue;
+    uint64_t& w = words(slot)[target >> 6];
+    uint64_t bit = 1ULL << (target & 63);
+    if (!(w & bit)) continue;
+    w &= ~bit;
+    if (--holders_[slot] == 0) {
+      slots_.erase(slot_ids_[slot]);
+      free_slots_.push_back(slot);
+    }
+  }
+  tree_size_[target] = 0;
+}
+
 void OverlapIndex::add(int32_t target, BlockHash id) {
   int32_t slot = slots_.find(id);
   if (slot == FlatMap::kMissing) {

@@ -25,6 +25,8 @@ class OverlapIndex {
   int64_t tree_size(int32_t target) const { return tree_size_[target]; }
   int32_t num_targets() const { return num_targets_; }
   void add_target();
+  // Drops every block of the target (its worker is gone).
+  void remove_target(int32_t target);
 
  private:
   uint64_t* words(int32_t slot) { return &sets_[static_cast<size_t>(slot) * words_per_set_]; }

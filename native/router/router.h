@@ -32,6 +32,14 @@ class Router {
   // Queued requests that may now be placed, as (request, target), in dispatch order.
   virtual void release_queued(std::vector<std::pair<int32_t, int32_t>>& out) = 0;
   virtual size_t queued() const = 0;
+  // Topology: a new target (always the next id), and whether a target may receive new requests
+  // (a worker starting up or draining may not; its in-flight requests still finish).
+  virtual void add_target() = 0;
+  virtual void set_eligible(int32_t target, bool eligible) = 0;
+  // The target is gone for good: forget what the router knew about its cache.
+  virtual void remove_target(int32_t target) = 0;
+  // Whether any queued request can be placed now (the caller then calls release_queued).
+  bool has_queue() const { return queued() > 0; }
 };
 
 }  // namespace dynosim

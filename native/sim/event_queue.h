@@ -1,5 +1,6 @@
 // Min-heap of timed events ordered by (time, kind priority, insertion order), so simultaneous
-// events resolve the same way on every run.
+// events resolve the same way on every run: pass completions first, then KV transfers landing,
+// then workers becoming ready.
 #pragma once
 #include <cstdint>
 #include <queue>
@@ -9,20 +10,20 @@
 
 namespace dynosim {
 
-enum class EventKind : uint8_t { WorkerCompletion = 0 };
+enum class EventKind : uint8_t { WorkerReady = 0, TransferComplete = 1, WorkerCompletion = 2 };
 
 struct Event {
   Ns at;
-  uint8_t priority;  // higher first among equal times
   uint64_t seq;
-  EventKind kind;
-  int32_t subject;   // worker id
+  EventKind kind;  // doubles as the priority: higher first among equal times
+  uint8_t pool;
+  int32_t subject;  // worker id, or request id for transfers
 };
 
 class EventQueue {
  public:
-  void push(Ns at, EventKind kind, int32_t subject, uint8_t priority) {
-    heap_.push(Event{at, priority, next_seq_++, kind, subject});
+  void push(Ns at, EventKind kind, uint8_t pool, int32_t subject) {
+    heap_.push(Event{at, next_seq_++, kind, pool, subject});
   }
   bool empty() const { return heap_.empty(); }
   const Event& top() const { return heap_.top(); }
@@ -36,7 +37,7 @@ class EventQueue {
   struct Later {
     bool operator()(const Event& a, const Event& b) const {
       if (a.at != b.at) return a.at > b.at;
-      if (a.priority != b.priority) return a.priority < b.priority;
+      if (a.kind != b.kind) return a.kind < b.kind;
       return a.seq > b.seq;
     }
   };

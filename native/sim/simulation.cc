@@ -1,41 +1,39 @@
 #include "simulation.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
-
-#include "../router/kv_router.h"
-#include "../router/round_robin.h"
 
 namespace dynosim {
 
 namespace {
-constexpr uint8_t kCompletionPriority = 3;
+constexpr uint8_t kEntry = 0;
 }
 
 Simulation::Simulation(const SimConfig& config, const WorkloadView& workload, const SessionView& sessions)
     : cfg_(config),
-      requests_(workload, config.engine.block_size, config.engine.enable_prefix_caching),
+      requests_(workload, (config.disaggregated ? config.decode : config.agg).engine.block_size,
+                (config.disaggregated ? config.prefill : config.agg).engine.enable_prefix_caching),
       collector_(workload.num_requests, config.max_sim_time != kNever),
       driver_(sessions, workload.num_requests) {
-  const int32_t n = cfg_.num_workers;
-  if (n < 1) throw std::invalid_argument("trace replay requires num_workers >= 1");
-  for (int32_t w = 0; w < n; ++w) engines_.push_back(std::make_unique<VllmEngine>(cfg_.engine, requests_, collector_));
-  busy_.assign(n, 0);
-  is_candidate_.assign(n, 0);
-  pending_.resize(n);
-  if (cfg_.router.kv_router) {
-    index_ = std::make_unique<OverlapIndex>(n);
-    for (int32_t w = 0; w < n; ++w) engines_[w]->pool().attach_index(index_.get(), w);
-    router_ = std::make_unique<KvRouter>(cfg_.router, n, cfg_.engine.block_size, cfg_.engine.max_num_batched_tokens,
-                                         requests_, *index_, traffic_);
+  if (cfg_.disaggregated) {
+    if (cfg_.prefill.initial_workers < 1 || cfg_.decode.initial_workers < 1)
+      throw std::invalid_argument("trace replay requires num_prefill_workers >= 1 and num_decode_workers >= 1");
+    cfg_.prefill.engine.role = WorkerRole::Prefill;
+    cfg_.decode.engine.role = WorkerRole::Decode;
+    pools_.push_back(std::make_unique<Pool>(cfg_.prefill, requests_, collector_, &traffic_));
+    pools_.push_back(std::make_unique<Pool>(cfg_.decode, requests_, collector_, nullptr));
+    collector_.enable_handoff_timeline(workload.num_requests);
   } else {
-    router_ = std::make_unique<RoundRobinRouter>(n);
+    if (cfg_.agg.initial_workers < 1) throw std::invalid_argument("trace replay requires num_workers >= 1");
+    cfg_.agg.engine.role = WorkerRole::Aggregated;
+    pools_.push_back(std::make_unique<Pool>(cfg_.agg, requests_, collector_, &traffic_));
   }
 }
 
 uint64_t Simulation::forward_passes() const {
   uint64_t total = 0;
-  for (const auto& e : engines_) total += e->passes();
+  for (const auto& p : pools_) total += p->forward_passes();
   return total;
 }
 
@@ -46,6 +44,12 @@ Ns Simulation::next_time() const {
 }
 
 bool Simulation::done() const { return driver_.exhausted() && events_.empty() && in_flight_ == 0; }
+
+void Simulation::advance_clock(Ns t) {
+  if (t <= now_) return;
+  for (auto& p : pools_) p->accrue(t - now_);
+  now_ = t;
+}
 
 bool Simulation::run_until(Ns limit) {
   if (finished_) return true;
@@ -69,60 +73,80 @@ bool Simulation::run_until(Ns limit) {
   return true;
 }
 
-void Simulation::advance_clock(Ns t) {
-  if (t <= now_) return;
-  worker_ns_ += static_cast<double>(cfg_.num_workers) * static_cast<double>(t - now_);
-  now_ = t;
-}
-
-// Settles everything that happens at `now_`, until a round changes nothing.
+// Settles everything that happens at `now_`, until a round changes nothing: pass completions,
+// landed transfers and ready workers; then arrivals; then idle workers start passes (prefill
+// pool before decode pool).
 void Simulation::drain() {
   for (;;) {
-    bool changed = apply_completions();
+    bool changed = apply_events();
     changed |= release_arrivals();
-    changed |= drive_workers();
+    for (uint8_t p = 0; p < pools_.size(); ++p) changed |= drive_pool(p);
     if (!changed) return;
   }
 }
 
-bool Simulation::apply_completions() {
+bool Simulation::apply_events() {
   bool any = false;
   while (!events_.empty() && events_.top().at == now_) {
     Event e = events_.pop();
-    apply_pass(e.subject);
     any = true;
+    switch (e.kind) {
+      case EventKind::WorkerCompletion: {
+        Worker& w = pools_[e.pool]->worker(e.subject);
+        for (size_t k = 0; k < w.ranks.size(); ++k)
+          if (w.planned[k]) w.ranks[k]->finish_pass(w.pass_start, now_, w.pending);
+        apply_pass(e.pool, e.subject);
+        break;
+      }
+      case EventKind::TransferComplete:
+        complete_transfer(e.subject);
+        break;
+      case EventKind::WorkerReady:
+        pools_[e.pool]->activate(e.subject);
+        pools_[e.pool]->mark_candidate(e.subject);
+        dispatch_queued(e.pool);
+        break;
+    }
   }
   return any;
 }
 
-void Simulation::mark_candidate(int32_t w) {
-  if (is_candidate_[w]) return;
-  is_candidate_[w] = 1;
-  candidates_.push_back(w);
-}
-
-void Simulation::apply_pass(int32_t w) {
-  busy_[w] = 0;
-  mark_candidate(w);
+void Simulation::apply_pass(uint8_t p, int32_t w) {
+  Pool& pool = *pools_[p];
+  Worker& worker = pool.worker(w);
+  worker.busy = false;
+  std::fill(worker.planned.begin(), worker.planned.end(), 0);
+  pool.mark_candidate(w);
   bool freed = false;
-  for (auto [r, signal] : pending_[w].signals) {
-    if (signal == Signal::FirstToken) {
-      router_->on_first_token(r);
-      freed = true;
-      continue;
-    }
-    router_->on_finished(r);
-    --in_flight_;
-    if (collector_.outcome[r] == Outcome::Completed) {
-      ++completed_;
-      record_completion(r);
-    }
-    driver_.on_finished(r, now_);
+  for (auto [r, signal] : worker.pending.signals) {
+    if (signal == Signal::FirstToken) pool.router().on_first_token(r);
+    else on_finished(p, r);
     freed = true;
   }
-  traffic_.on_decode(pending_[w].visible_tokens, pending_[w].decode_forwards);
-  pending_[w].clear();
-  if (freed) dispatch_queued();
+  if (p == pools_.size() - 1) traffic_.on_decode(worker.pending.visible_tokens, worker.pending.decode_forwards);
+  worker.pending.clear();
+  if (freed) {
+    dispatch_queued(p);
+    if (pool.role() == WorkerRole::Decode) retry_reservations();
+  }
+  pool.retire_if_drained(w);
+}
+
+void Simulation::on_finished(uint8_t p, int32_t r) {
+  Pool& pool = *pools_[p];
+  pool.router().on_finished(r);
+  const bool rejected = collector_.outcome[r] == Outcome::Rejected;
+  if (pool.role() == WorkerRole::Prefill && !rejected) {
+    collector_.source_held[r] = now_;
+    start_handoff(r);
+    return;
+  }
+  --in_flight_;
+  if (!rejected) {
+    ++completed_;
+    record_completion(r);
+  }
+  driver_.on_finished(r, now_);
 }
 
 void Simulation::record_completion(int32_t r) {
@@ -132,53 +156,145 @@ void Simulation::record_completion(int32_t r) {
   traffic_.on_completion(requests_.input_len(r), n, ttft, itl);
 }
 
-void Simulation::dispatch(int32_t r, int32_t target) {
-  requests_.target[r] = target;
-  engines_[target]->enqueue(r);
-  mark_candidate(target);
+// Disaggregated hand-off: the decode router picks a destination, which reserves the prompt's
+// blocks; the KV then travels (or not, without a bandwidth) and the decode side takes over.
+void Simulation::start_handoff(int32_t r) {
+  Pool& decode = *pools_[1];
+  const int64_t blocks = (requests_.input_len(r) + decode.engine_config().block_size - 1) / decode.engine_config().block_size;
+  if (blocks > decode.engine_config().num_gpu_blocks) {
+    // The prompt can never fit a decode worker: reject it, as an engine would.
+    pools_[0]->engine_of_target(pools_[0]->state().target[r]).release_held(r);
+    collector_.on_reject(r);
+    --in_flight_;
+    driver_.on_finished(r, now_);
+    return;
+  }
+  const int32_t t = decode.route(r, now_);
+  if (t >= 0) dispatch(1, r, t);
 }
 
-void Simulation::dispatch_queued() {
-  if (router_->queued() == 0) return;
+void Simulation::place_on_decode(int32_t r, int32_t target) {
+  Pool& decode = *pools_[1];
+  uint32_t fresh = 0;
+  if (!decode.engine_of_target(target).reserve_prefilled(r, &fresh)) {
+    awaiting_reservation_.emplace_back(r, target);
+    return;
+  }
+  collector_.destination_reserved[r] = now_;
+  const double tokens = cfg_.transfer_timing == TransferTiming::FullPrompt ? requests_.input_len(r) : fresh;
+  Ns delay = 0;
+  if (cfg_.kv_bytes_per_token > 0 && cfg_.kv_transfer_gbps > 0)
+    delay = static_cast<Ns>(std::llround(tokens * cfg_.kv_bytes_per_token / cfg_.kv_transfer_gbps));
+  if (delay > 0) events_.push(now_ + delay, EventKind::TransferComplete, 1, r);
+  else complete_transfer(r);
+}
+
+void Simulation::retry_reservations() {
+  if (awaiting_reservation_.empty()) return;
+  std::vector<std::pair<int32_t, int32_t>> pending;
+  pending.swap(awaiting_reservation_);
+  for (auto [r, t] : pending) place_on_decode(r, t);
+}
+
+void Simulation::complete_transfer(int32_t r) {
+  Pool& decode = *pools_[1];
+  Pool& prefill = *pools_[0];
+  const int32_t t = decode.state().target[r];
+  collector_.destination_activated[r] = now_;
+  decode.engine_of_target(t).activate_prefilled(r);
+  decode.mark_candidate(t / decode.dp());
+  const int32_t source = prefill.state().target[r];
+  prefill.engine_of_target(source).release_held(r);
+  prefill.retire_if_drained(source / prefill.dp());
+}
+
+void Simulation::dispatch(uint8_t p, int32_t r, int32_t target) {
+  Pool& pool = *pools_[p];
+  pool.note_dispatch(r, target);
+  if (pool.role() == WorkerRole::Decode) {
+    place_on_decode(r, target);
+    return;
+  }
+  if (pool.role() == WorkerRole::Prefill) collector_.prefill_worker[r] = target / pool.dp();
+  pool.engine_of_target(target).enqueue(r);
+}
+
+void Simulation::dispatch_queued(uint8_t p) {
+  Pool& pool = *pools_[p];
+  if (!pool.router().has_queue()) return;
   placements_.clear();
-  router_->release_queued(placements_);
-  for (auto [r, t] : placements_) dispatch(r, t);
+  pool.router().release_queued(placements_);
+  std::vector<std::pair<int32_t, int32_t>> placed(placements_);
+  for (auto [r, t] : placed) dispatch(p, r, t);
 }
 
 bool Simulation::release_arrivals() {
   arrivals_.clear();
   driver_.release(now_, arrivals_);
+  Pool& entry = *pools_[kEntry];
   for (int32_t r : arrivals_) {
     collector_.on_arrival(r, now_);
     traffic_.on_arrival();
     ++in_flight_;
-    int32_t t = router_->route(r, now_);
-    if (t >= 0) dispatch(r, t);
+    int32_t t = entry.route(r, now_);
+    if (t >= 0) dispatch(kEntry, r, t);
   }
   return !arrivals_.empty();
 }
 
-bool Simulation::drive_workers() {
+// Idle workers with work start a pass: every rank of the worker plans at once and the worker
+// is busy until its slowest rank ends.
+bool Simulation::drive_pool(uint8_t p) {
+  Pool& pool = *pools_[p];
   bool any = false;
-  driving_.swap(candidates_);
-  candidates_.clear();
-  // Ascending worker id, as the reference iterates its workers.
-  if (driving_.size() > 1) std::sort(driving_.begin(), driving_.end());
-  for (int32_t w : driving_) is_candidate_[w] = 0;
+  pool.take_candidates(driving_);
   for (int32_t w : driving_) {
-    if (busy_[w] || !engines_[w]->has_work()) continue;
+    Worker& worker = pool.worker(w);
+    if (worker.busy || (worker.state != WorkerState::Active && worker.state != WorkerState::Draining)) continue;
+    Ns group = 0;
     bool progress = false;
-    Ns end = engines_[w]->execute_pass(now_, pending_[w], progress);
-    if (end > now_) {
-      busy_[w] = 1;
-      events_.push(end, EventKind::WorkerCompletion, w, kCompletionPriority);
+    for (size_t k = 0; k < worker.ranks.size(); ++k) {
+      Engine& e = *worker.ranks[k];
+      worker.planned[k] = e.has_work();
+      if (!worker.planned[k]) continue;
+      bool rank_progress = false;
+      group = std::max(group, e.plan_pass(now_, rank_progress));
+      progress |= rank_progress;
+    }
+    if (group > 0) {
+      worker.busy = true;
+      worker.pass_start = now_;
+      events_.push(now_ + group, EventKind::WorkerCompletion, p, w);
       any = true;
     } else if (progress) {
-      apply_pass(w);
+      for (size_t k = 0; k < worker.ranks.size(); ++k)
+        if (worker.planned[k]) worker.ranks[k]->finish_pass(now_, now_, worker.pending);
+      apply_pass(p, w);
       any = true;
+    } else {
+      std::fill(worker.planned.begin(), worker.planned.end(), 0);
     }
   }
   return any;
+}
+
+void Simulation::scale(int32_t prefill_target, int32_t decode_target) {
+  auto apply = [&](uint8_t p, int32_t target) {
+    if (target < 0) return;
+    Pool& pool = *pools_[p];
+    starting_.clear();
+    pool.scale_to(target, starting_);
+    for (int32_t w : starting_) events_.push(now_ + pool.startup_time(), EventKind::WorkerReady, p, w);
+    for (int32_t w = 0; w < pool.num_worker_ids(); ++w) pool.mark_candidate(w);
+    dispatch_queued(p);
+  };
+  if (cfg_.disaggregated) {
+    apply(0, prefill_target);
+    apply(1, decode_target);
+  } else {
+    apply(0, decode_target);
+  }
+  drain();
 }
 
 }  // namespace dynosim

@@ -1,26 +1,29 @@
-// The aggregated replay: a workload driver, one router, N engines and a collector on one
-// virtual clock. Passes execute eagerly when a worker goes idle; their effects (router updates,
-// follow-up turns) apply when the pass ends, in event order.
+// One replay on one virtual clock: a workload driver, the aggregated pool (or a prefill and a
+// decode pool with KV hand-offs between them), and a collector. Passes execute eagerly when a
+// worker goes idle; their effects (router updates, follow-up turns, hand-offs) apply when the
+// pass ends, in event order. The planner, outside, advances the clock tick by tick.
 #pragma once
 #include <memory>
 #include <vector>
 
-#include "../engine/engine_config.h"
 #include "../engine/request_table.h"
-#include "../engine/vllm_engine.h"
 #include "../metrics/collector.h"
 #include "../metrics/traffic.h"
-#include "../router/overlap_index.h"
-#include "../router/router.h"
 #include "event_queue.h"
+#include "pool.h"
 #include "workload_driver.h"
 
 namespace dynosim {
 
+enum class TransferTiming : uint8_t { FullPrompt, DestinationMissing };
+
 struct SimConfig {
-  EngineConfig engine;
-  RouterConfig router;
-  int32_t num_workers = 1;
+  bool disaggregated = false;
+  PoolConfig agg;                 // aggregated replay
+  PoolConfig prefill, decode;     // disaggregated replay
+  double kv_bytes_per_token = 0;  // 0: no transfer delay
+  double kv_transfer_gbps = 0;    // 0: no transfer delay
+  TransferTiming transfer_timing = TransferTiming::FullPrompt;
   Ns max_sim_time = kNever;  // stop the clock here; in-flight requests stay incomplete
 };
 
@@ -29,6 +32,7 @@ class Simulation {
   Simulation(const SimConfig& config, const WorkloadView& workload, const SessionView& sessions);
 
   // Advances until the clock would pass `limit` (inclusive) or the run ends; true when ended.
+  // When it pauses, the clock stands at `limit`.
   bool run_until(Ns limit);
   bool finished() const { return finished_; }
   Ns now() const { return now_; }
@@ -37,31 +41,32 @@ class Simulation {
 
   const Collector& collector() const { return collector_; }
   const RequestTable& requests() const { return requests_; }
-  double worker_seconds() const { return worker_ns_ / 1e9; }
+  bool disaggregated() const { return cfg_.disaggregated; }
+  // The first pool requests enter (aggregated, or prefill), and the pool that emits their tokens.
+  Pool& entry_pool() { return *pools_.front(); }
+  Pool& token_pool() { return *pools_.back(); }
+  Pool* prefill_pool() { return cfg_.disaggregated ? pools_[0].get() : nullptr; }
   uint64_t forward_passes() const;
 
-  // Planner observations: the traffic window since the last drain, and each worker's latest
-  // pass since the last call (nullptr when it ran none).
   TrafficWindow drain_traffic() { return traffic_.drain(now_); }
-  int32_t num_workers() const { return static_cast<int32_t>(engines_.size()); }
-  const ForwardPassSnapshot* take_latest_pass(int32_t w) {
-    VllmEngine& e = *engines_[w];
-    if (!e.passed_since_mark()) return nullptr;
-    e.clear_pass_mark();
-    return &e.last_pass();
-  }
+  // Planner actuation: new target worker counts (negative = unchanged), applied now.
+  void scale(int32_t prefill_target, int32_t decode_target);
 
  private:
-  void drain();
   void advance_clock(Ns t);
-  bool apply_completions();
+  void drain();
+  bool apply_events();
   bool release_arrivals();
-  bool drive_workers();
-  void apply_pass(int32_t w);
-  void dispatch(int32_t r, int32_t target);
+  bool drive_pool(uint8_t p);
+  void apply_pass(uint8_t p, int32_t w);
+  void on_finished(uint8_t p, int32_t r);
+  void start_handoff(int32_t r);
+  void place_on_decode(int32_t r, int32_t target);
+  void complete_transfer(int32_t r);
+  void retry_reservations();
+  void dispatch(uint8_t p, int32_t r, int32_t target);
+  void dispatch_queued(uint8_t p);
   void record_completion(int32_t r);
-  void dispatch_queued();
-  void mark_candidate(int32_t w);
   Ns next_time() const;
   bool done() const;
 
@@ -70,25 +75,17 @@ class Simulation {
   Collector collector_;
   TrafficAccumulator traffic_;
   WorkloadDriver driver_;
-  std::unique_ptr<OverlapIndex> index_;
-  std::unique_ptr<Router> router_;
-  std::vector<std::unique_ptr<VllmEngine>> engines_;
-  std::vector<uint8_t> busy_;
-  // Workers whose state changed (went idle or got work) since they were last driven; only they
-  // can start a pass, so the drain loop never scans the whole fleet.
-  std::vector<int32_t> candidates_, driving_;
-  std::vector<uint8_t> is_candidate_;
-  std::vector<PassOutput> pending_;  // per worker: effects of its running pass
+  std::vector<std::unique_ptr<Pool>> pools_;
   EventQueue events_;
-  std::vector<int32_t> arrivals_;
+  std::vector<int32_t> arrivals_, driving_, starting_;
   std::vector<std::pair<int32_t, int32_t>> placements_;
+  std::vector<std::pair<int32_t, int32_t>> awaiting_reservation_;  // (request, decode target)
 
   Ns now_ = 0;
   bool started_ = false;
   bool finished_ = false;
   int64_t in_flight_ = 0;
   int64_t completed_ = 0;
-  double worker_ns_ = 0;
 };
 
 }  // namespace dynosim

@@ -1,11 +1,18 @@
 // Maps validated reference-style arguments (snake_case JSON knobs) onto the core's config.
-import type { EngineArgs } from '../config/engine-args.js';
+import { acceptRates, type EngineArgs } from '../config/engine-args.js';
 import type { RouterConfig } from '../config/router-config.js';
 import type { ResolvedPerfModel } from '../perf/resolve.js';
 import type { NativeEngineConfig, NativeRouterConfig } from './native.js';
 
+/** Attention-DP ranks per worker: `dp_size`, or AIC's attention DP when only that is set. */
+export function attentionDp(args: EngineArgs): number {
+  return args.dp_size > 1 ? args.dp_size : Math.max(1, args.aic_attention_dp_size ?? 1);
+}
+
 export function nativeEngineConfig(args: EngineArgs, perf: ResolvedPerfModel): NativeEngineConfig {
+  const sglang = args.sglang;
   return {
+    kind: args.engine_type,
     blockSize: args.block_size,
     // Unset num_gpu_blocks takes the perf model's capacity estimate when it has one (AIC).
     numGpuBlocks: !args.num_gpu_blocks_explicit && perf.numGpuBlocks !== undefined ? perf.numGpuBlocks : args.num_gpu_blocks,
@@ -17,26 +24,48 @@ export function nativeEngineConfig(args: EngineArgs, perf: ResolvedPerfModel): N
     preemptionMode: args.preemption_mode,
     speedupRatio: args.speedup_ratio,
     decodeSpeedupRatio: args.decode_speedup_ratio,
+    dpSize: attentionDp(args),
+    nextn: args.aic_nextn ?? 0,
+    acceptRates: args.aic_nextn ? acceptRates(args) : [],
+    mtpSeed: args.aic_mtp_seed,
+    sglang: {
+      schedulePolicy: sglang.schedule_policy,
+      maxPrefillTokens: sglang.max_prefill_tokens,
+      chunkedPrefillSize: sglang.chunked_prefill_size,
+      clipMaxNewTokens: sglang.clip_max_new_tokens,
+      scheduleConservativeness: sglang.schedule_conservativeness,
+    },
     perf: perf.native,
   };
 }
 
-/** The router's queue policy: the engine args' replay-only override wins over --router-config. */
-export function nativeRouterConfig(mode: 'round_robin' | 'kv_router', router: RouterConfig, engine: EngineArgs): NativeRouterConfig {
+export type PoolRole = 'agg' | 'prefill' | 'decode';
+
+/**
+ * The router of one pool. The engine args' replay-only queue policy wins over --router-config.
+ * Disaggregated pools use the reference's per-pool settings: the prefill router does not track
+ * active blocks; the decode router ignores overlap and prefill load.
+ */
+export function nativeRouterConfig(
+  mode: 'round_robin' | 'kv_router',
+  router: RouterConfig,
+  engine: EngineArgs,
+  role: PoolRole = 'agg',
+): NativeRouterConfig {
   return {
     mode,
-    overlapScoreWeight: router.overlap_score_weight,
+    overlapScoreWeight: role === 'decode' ? 0 : router.overlap_score_weight,
     temperature: router.router_temperature,
     queueThreshold: router.router_queue_threshold ?? Number.NaN,
     queuePolicy: engine.router_queue_policy ?? router.router_queue_policy,
-    trackActiveBlocks: router.router_track_active_blocks,
-    assumeKvReuse: router.router_assume_kv_reuse,
-    trackPrefillTokens: router.router_track_prefill_tokens,
-    seed: 42,
+    trackActiveBlocks: role === 'prefill' ? false : router.router_track_active_blocks,
+    assumeKvReuse: role === 'decode' ? false : router.router_assume_kv_reuse,
+    trackPrefillTokens: role === 'decode' ? false : router.router_track_prefill_tokens,
+    seed: role === 'decode' ? 43 : 42,
   };
 }
 
 /** GPUs behind one worker for GPU-hours: TP × attention DP (1 when unset). */
 export function gpusPerWorker(args: EngineArgs): number {
-  return (args.aic_tp_size ?? 1) * (args.aic_attention_dp_size ?? 1);
+  return (args.aic_tp_size ?? 1) * attentionDp(args);
 }

@@ -8,6 +8,7 @@ import type { NativePerfConfig } from '../perf/resolve.js';
 
 /** Engine settings as the core takes them (already validated and defaulted). */
 export interface NativeEngineConfig {
+  kind: 'vllm' | 'trtllm' | 'sglang';
   blockSize: number;
   numGpuBlocks: number;
   /** 0 = unbounded. */
@@ -21,6 +22,19 @@ export interface NativeEngineConfig {
   preemptionMode: 'lifo' | 'fifo';
   speedupRatio: number;
   decodeSpeedupRatio: number;
+  /** Attention-DP ranks per worker. */
+  dpSize: number;
+  /** Speculative decoding: draft depth (0 = off), conditional accept rates, sampler seed. */
+  nextn: number;
+  acceptRates: number[];
+  mtpSeed: number;
+  sglang?: {
+    schedulePolicy: 'fifo' | 'lpm';
+    maxPrefillTokens: number;
+    chunkedPrefillSize: number;
+    clipMaxNewTokens: number;
+    scheduleConservativeness: number;
+  };
   perf: NativePerfConfig;
 }
 
@@ -37,10 +51,26 @@ export interface NativeRouterConfig {
   seed: number;
 }
 
-export interface NativeSimConfig {
+/** One pool of identical workers behind one router. */
+export interface NativePoolConfig {
   engine: NativeEngineConfig;
   router: NativeRouterConfig;
   numWorkers: number;
+  /** Seconds before a worker added by the planner becomes routable (0 = at once). */
+  startupTimeS: number;
+}
+
+export interface NativeSimConfig {
+  disaggregated: boolean;
+  /** Aggregated replay. */
+  agg?: NativePoolConfig;
+  /** Disaggregated replay. */
+  prefill?: NativePoolConfig;
+  decode?: NativePoolConfig;
+  /** KV hand-off delay = tokens × bytes per token / bandwidth; 0 in either disables it. */
+  kvBytesPerToken?: number;
+  kvTransferGbps?: number;
+  kvTransferTiming?: 'full_prompt' | 'destination_missing';
   /** Infinity = run to the end. */
   maxSimTimeMs: number;
 }
@@ -95,15 +125,28 @@ export interface ForwardPassSnapshot {
   decodeForwards: number;
 }
 
+/** One pool as the planner sees it at a tick. */
+export interface PoolObservation {
+  /** Routable workers. */
+  active: number;
+  /** Provisioned workers: active + starting + draining. */
+  total: number;
+  activeIds: number[];
+  /** Each (worker, rank)'s latest pass since the previous observation. */
+  passes: { workerId: number; dpRank: number; pass: ForwardPassSnapshot }[];
+}
+
 export interface NativeSimulation {
-  /** Advances the clock up to `limitMs` (inclusive); true once the run has ended. */
+  /** Advances the clock up to `limitMs` (inclusive; the clock then stands there); true once the run has ended. */
   runUntil(limitMs: number): boolean;
   status(): NativeStatus;
   results(): SimResults;
   /** Returns the traffic window ending now and starts the next one. */
   drainTraffic(): TrafficWindow;
-  /** Per worker, its latest pass since the previous call (null when it ran none). */
-  takeForwardPasses(): (ForwardPassSnapshot | null)[];
+  /** Worker counts and latest passes per pool (aggregated replay reports through decode). */
+  observe(): { prefill: PoolObservation | null; decode: PoolObservation };
+  /** Planner targets (null = unchanged), applied at the current time. */
+  scale(prefillTarget: number | null, decodeTarget: number | null): void;
 }
 
 /** Raw model latencies (ms, before speedup scaling) at the given points. */

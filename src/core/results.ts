@@ -37,6 +37,14 @@ export interface RequestResults {
   workerIdx: Int32Array;
   /** RequestStatus per request. */
   status: Uint8Array;
+  /** Disaggregated replay: the prefill side and the KV hand-off milestones (ms; NaN = never). */
+  handoff?: {
+    prefillWorkerIdx: Int32Array;
+    sourceHeldMs: Float64Array;
+    destinationReservedMs: Float64Array;
+    destinationActivatedMs: Float64Array;
+    decodeAdmitMs: Float64Array;
+  };
 }
 
 export interface SimResults {

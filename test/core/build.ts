@@ -39,6 +39,11 @@ export function workload(sessions: Turn[][], traceBlockSize: number, concurrency
 }
 
 export const engine = (over: Partial<NativeEngineConfig> = {}): NativeEngineConfig => ({
+  kind: 'vllm',
+  dpSize: 1,
+  nextn: 0,
+  acceptRates: [],
+  mtpSeed: 42,
   blockSize: 64,
   numGpuBlocks: 16384,
   maxNumSeqs: 256,
@@ -71,7 +76,11 @@ export function start(
   opts: { engine?: Partial<NativeEngineConfig>; router?: Partial<NativeRouterConfig>; numWorkers?: number } = {},
 ) {
   return createSimulation(
-    { engine: engine(opts.engine), router: router(opts.router), numWorkers: opts.numWorkers ?? 1, maxSimTimeMs: Infinity },
+    {
+      disaggregated: false,
+      agg: { engine: engine(opts.engine), router: router(opts.router), numWorkers: opts.numWorkers ?? 1, startupTimeS: 0 },
+      maxSimTimeMs: Infinity,
+    },
     w,
   );
 }
@@ -82,9 +91,8 @@ export function simulate(
 ): SimResults {
   const sim = createSimulation(
     {
-      engine: engine(opts.engine),
-      router: router(opts.router),
-      numWorkers: opts.numWorkers ?? 1,
+      disaggregated: false,
+      agg: { engine: engine(opts.engine), router: router(opts.router), numWorkers: opts.numWorkers ?? 1, startupTimeS: 0 },
       maxSimTimeMs: opts.maxSimTimeMs ?? Infinity,
     },
     w,

@@ -7,15 +7,16 @@ describe('forward-pass snapshot', () => {
     const lengths = [2, 4, 4, 4, 5, 5, 7, 9];
     const sim = start(workload(lengths.map((isl, i) => [{ isl, osl: 2, ids: [i + 1], at: 0 }]), 64));
     sim.runUntil(0);
-    const [pass] = sim.takeForwardPasses();
-    expect(pass).not.toBeNull();
+    const [entry] = sim.observe().decode.passes;
+    const pass = entry?.pass;
+    expect(pass).toBeDefined();
     expect(pass!.numPrefillRequests).toBe(8);
     expect(pass!.varPrefillLength).toBeCloseTo(4.0, 12);
     expect(pass!.sumPrefillTokens).toBe(40);
     expect(pass!.numDecodeRequests).toBe(0);
     expect(pass!.wallTimeSecs).toBeGreaterThan(0);
     // Nothing new until the worker runs again.
-    expect(sim.takeForwardPasses()).toEqual([null]);
+    expect(sim.observe().decode.passes).toEqual([]);
   });
 
   it('reports queued prompts behind a full batch ([100, 200, 300] -> variance 6666.67)', () => {
@@ -25,7 +26,7 @@ describe('forward-pass snapshot', () => {
       engine: { maxNumSeqs: 1 },
     });
     sim.runUntil(0);
-    const [pass] = sim.takeForwardPasses();
+    const pass = sim.observe().decode.passes[0]?.pass;
     expect(pass!.numPrefillRequests).toBe(1);
     expect(pass!.numQueuedPrefill).toBe(3);
     expect(pass!.sumQueuedPrefillTokens).toBe(600);

@@ -1,0 +1,157 @@
+#include "results_js.h"
+
+#include <cmath>
+
+namespace dynosim {
+
+namespace {
+
+template <typename T, typename Arr>
+Arr copy_out(Napi::Env env, const std::vector<T>& src) {
+  Arr out = Arr::New(env, src.size());
+  for (size_t i = 0; i < src.size(); ++i) out[i] = src[i];
+  return out;
+}
+
+Napi::Float64Array times_ms(Napi::Env env, const std::vector<Ns>& ns) {
+  auto out = Napi::Float64Array::New(env, ns.size());
+  double* d = out.Data();
+  for (size_t i = 0; i < ns.size(); ++i) d[i] = ns[i] == kNever ? NAN : ns_to_ms(ns[i]);
+  return out;
+}
+
+Napi::Object summary_object(Napi::Env env, const Summary& s) {
+  auto o = Napi::Object::New(env);
+  o.Set("count", static_cast<double>(s.count));
+  o.Set("mean", s.mean);
+  o.Set("min", s.min);
+  o.Set("max", s.max);
+  o.Set("median", s.median);
+  o.Set("p75", s.p75);
+  o.Set("p90", s.p90);
+  o.Set("p95", s.p95);
+  o.Set("p99", s.p99);
+  o.Set("std", s.std);
+  return o;
+}
+
+Napi::Object pass_to_js(Napi::Env env, const ForwardPassSnapshot& f) {
+  auto o = Napi::Object::New(env);
+  o.Set("numPrefillRequests", static_cast<double>(f.num_prefill_requests));
+  o.Set("sumPrefillTokens", static_cast<double>(f.sum_prefill_tokens));
+  o.Set("varPrefillLength", f.var_prefill_length);
+  o.Set("sumPrefillKvTokens", static_cast<double>(f.sum_prefill_kv_tokens));
+  o.Set("numDecodeRequests", static_cast<double>(f.num_decode_requests));
+  o.Set("sumDecodeKvTokens", static_cast<double>(f.sum_decode_kv_tokens));
+  o.Set("varDecodeKvTokens", f.var_decode_kv_tokens);
+  o.Set("numQueuedPrefill", static_cast<double>(f.num_queued_prefill));
+  o.Set("sumQueuedPrefillTokens", static_cast<double>(f.sum_queued_prefill_tokens));
+  o.Set("varQueuedPrefillLength", f.var_queued_prefill_length);
+  o.Set("numQueuedDecode", static_cast<double>(f.num_queued_decode));
+  o.Set("sumQueuedDecodeKvTokens", static_cast<double>(f.sum_queued_decode_kv_tokens));
+  o.Set("varQueuedDecodeKvTokens", f.var_queued_decode_kv_tokens);
+  o.Set("wallTimeSecs", f.wall_time_secs);
+  o.Set("visibleOutputTokens", static_cast<double>(f.visible_output_tokens));
+  o.Set("decodeForwards", static_cast<double>(f.decode_forwards));
+  return o;
+}
+
+// Worker id of each request's target in a pool (-1 when never placed there).
+Napi::Int32Array workers_of(Napi::Env env, Pool& pool) {
+  const auto& target = pool.state().target;
+  auto out = Napi::Int32Array::New(env, target.size());
+  for (size_t i = 0; i < target.size(); ++i) out[i] = target[i] < 0 ? -1 : target[i] / pool.dp();
+  return out;
+}
+
+}  // namespace
+
+Napi::Object traffic_to_js(Napi::Env env, const TrafficWindow& w) {
+  auto o = Napi::Object::New(env);
+  o.Set("durationS", w.duration_s);
+  o.Set("numReq", static_cast<double>(w.num_req));
+  o.Set("completed", static_cast<double>(w.shape_count));
+  o.Set("avgIsl", w.avg_isl);
+  o.Set("avgOsl", w.avg_osl);
+  o.Set("ttftCount", static_cast<double>(w.ttft_count));
+  o.Set("avgTtftMs", w.avg_ttft_ms);
+  o.Set("itlCount", static_cast<double>(w.itl_count));
+  o.Set("avgItlMs", w.avg_itl_ms);
+  o.Set("kvHitCount", static_cast<double>(w.kv_hit_count));
+  o.Set("avgKvHitRate", w.avg_kv_hit_rate);
+  o.Set("visibleTokens", static_cast<double>(w.visible_tokens));
+  o.Set("decodeForwards", static_cast<double>(w.decode_forwards));
+  o.Set("avgAcceptLength", w.avg_accept_length < 0 ? env.Null() : Napi::Number::New(env, w.avg_accept_length));
+  return o;
+}
+
+Napi::Object observe_pool(Napi::Env env, Pool& pool) {
+  auto o = Napi::Object::New(env);
+  o.Set("active", pool.count(WorkerState::Active));
+  o.Set("total", pool.provisioned());
+  auto ids = Napi::Array::New(env);
+  auto passes = Napi::Array::New(env);
+  uint32_t n_ids = 0, n_passes = 0;
+  for (int32_t w = 0; w < pool.num_worker_ids(); ++w) {
+    Worker& worker = pool.worker(w);
+    if (worker.state == WorkerState::Removed) continue;
+    if (worker.state == WorkerState::Active) ids.Set(n_ids++, w);
+    for (size_t k = 0; k < worker.ranks.size(); ++k) {
+      Engine& e = *worker.ranks[k];
+      if (!e.passed_since_mark()) continue;
+      e.clear_pass_mark();
+      auto entry = Napi::Object::New(env);
+      entry.Set("workerId", w);
+      entry.Set("dpRank", static_cast<double>(k));
+      entry.Set("pass", pass_to_js(env, e.last_pass()));
+      passes.Set(n_passes++, entry);
+    }
+  }
+  o.Set("activeIds", ids);
+  o.Set("passes", passes);
+  return o;
+}
+
+Napi::Object results_to_js(Napi::Env env, Simulation& sim) {
+  const Collector& c = sim.collector();
+  auto req = Napi::Object::New(env);
+  req.Set("arrivalMs", times_ms(env, c.arrival));
+  req.Set("firstAdmitMs", times_ms(env, c.first_admit));
+  req.Set("firstTokenMs", times_ms(env, c.first_token));
+  req.Set("secondTokenMs", times_ms(env, c.second_token));
+  req.Set("lastTokenMs", times_ms(env, c.last_token));
+  req.Set("outputTokens", copy_out<uint32_t, Napi::Uint32Array>(env, c.tokens));
+  req.Set("reusedTokens", copy_out<uint32_t, Napi::Uint32Array>(env, c.reused_max));
+  req.Set("firstAdmitReusedTokens", copy_out<uint32_t, Napi::Uint32Array>(env, c.first_reused));
+  req.Set("workerIdx", workers_of(env, sim.token_pool()));
+  auto status = Napi::Uint8Array::New(env, c.outcome.size());
+  for (size_t i = 0; i < c.outcome.size(); ++i) status[i] = static_cast<uint8_t>(c.outcome[i]);
+  req.Set("status", status);
+  if (sim.disaggregated()) {
+    auto d = Napi::Object::New(env);
+    d.Set("prefillWorkerIdx", copy_out<int32_t, Napi::Int32Array>(env, c.prefill_worker));
+    d.Set("sourceHeldMs", times_ms(env, c.source_held));
+    d.Set("destinationReservedMs", times_ms(env, c.destination_reserved));
+    d.Set("destinationActivatedMs", times_ms(env, c.destination_activated));
+    d.Set("decodeAdmitMs", times_ms(env, c.decode_admit));
+    req.Set("handoff", d);
+  }
+
+  Collector::Summaries s = c.summarize_all();
+  auto out = Napi::Object::New(env);
+  out.Set("requests", req);
+  out.Set("ttft", summary_object(env, s.ttft));
+  out.Set("ttst", summary_object(env, s.ttst));
+  out.Set("tpot", summary_object(env, s.tpot));
+  out.Set("itl", summary_object(env, s.itl));
+  out.Set("e2eLatency", summary_object(env, s.e2e));
+  out.Set("outputTokenThroughputPerUser", summary_object(env, s.otpu));
+  out.Set("endTimeMs", ns_to_ms(sim.now()));
+  Pool* prefill = sim.prefill_pool();
+  out.Set("prefillWorkerSeconds", prefill ? prefill->worker_seconds() : 0.0);
+  out.Set("decodeWorkerSeconds", sim.token_pool().worker_seconds());
+  out.Set("forwardPasses", static_cast<double>(sim.forward_passes()));
+  return out;
+}
+
+}  // namespace dynosim

@@ -1,0 +1,49 @@
+// What the event loop needs from an engine (one attention-DP rank of a worker): queues in,
+// passes out. Passes are planned and priced at their start and their tokens stamped when the
+// whole worker's pass ends, so the ranks of a DP group can finish together. Calls are per pass
+// or per request, never per token.
+#pragma once
+#include <cstdint>
+
+#include "../common/types.h"
+#include "../metrics/forward_pass.h"
+#include "pass_output.h"
+
+namespace dynosim {
+
+class OverlapIndex;
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  // A request routed here, to be prefilled (aggregated and prefill workers).
+  virtual void enqueue(int32_t r) = 0;
+  // Disaggregated decode: reserve the request's prompt blocks (reusing a resident prefix) ahead of
+  // the KV transfer. Returns false when the pool cannot hold them now; `fresh_tokens` = tokens
+  // that must actually move.
+  virtual bool reserve_prefilled(int32_t r, uint32_t* fresh_tokens) = 0;
+  // The transfer landed: the request waits for decode with its prompt already computed.
+  virtual void activate_prefilled(int32_t r) = 0;
+  // Disaggregated prefill: the source's KV was held for the transfer; release it now.
+  virtual void release_held(int32_t r) = 0;
+
+  virtual bool has_work() const = 0;
+  // Schedules one pass at `now` and returns its modelled duration; `progress` says whether it
+  // changes anything (a pass that changes nothing must not be re-run at the same instant).
+  virtual Ns plan_pass(Ns now, bool& progress) = 0;
+  // Completes the planned pass: emits its tokens stamped `end` (the worker's end) into `out`.
+  virtual void finish_pass(Ns start, Ns end, PassOutput& out) = 0;
+
+  // Publishes stored/removed KV blocks to a KV router's index (kv_router mode only).
+  virtual void attach_index(OverlapIndex* index, int32_t target) = 0;
+
+  virtual uint64_t passes() const = 0;
+  virtual const ForwardPassSnapshot& last_pass() const = 0;
+  virtual bool passed_since_mark() const = 0;
+  virtual void clear_pass_mark() = 0;
+  // Requests queued or running here (a worker may be removed only when all its ranks hold none).
+  virtual int64_t load() const = 0;
+};
+
+}  // namespace dynosim
