@@ -71,6 +71,39 @@ export const router = (over: Partial<NativeRouterConfig> = {}): NativeRouterConf
   ...over,
 });
 
+type PoolOpts = { engine?: Partial<NativeEngineConfig>; router?: Partial<NativeRouterConfig>; numWorkers?: number; startupTimeS?: number };
+
+const pool = (o: PoolOpts = {}) => ({
+  engine: engine(o.engine),
+  router: router(o.router),
+  numWorkers: o.numWorkers ?? 1,
+  startupTimeS: o.startupTimeS ?? 0,
+});
+
+/** A disaggregated run: prefill and decode pools, optional KV transfer parameters. */
+export function startDisagg(
+  w: Workload,
+  opts: { prefill?: PoolOpts; decode?: PoolOpts; kvBytesPerToken?: number; kvTransferGbps?: number; kvTransferTiming?: 'full_prompt' | 'destination_missing' } = {},
+) {
+  return createSimulation(
+    {
+      disaggregated: true,
+      prefill: pool(opts.prefill),
+      decode: pool(opts.decode),
+      kvBytesPerToken: opts.kvBytesPerToken ?? 0,
+      kvTransferGbps: opts.kvTransferGbps ?? 0,
+      kvTransferTiming: opts.kvTransferTiming ?? 'full_prompt',
+      maxSimTimeMs: Infinity,
+    },
+    w,
+  );
+}
+
+/** An aggregated run whose workers start up after `startupTimeS` when the test scales up. */
+export function startScalable(w: Workload, opts: PoolOpts = {}) {
+  return createSimulation({ disaggregated: false, agg: pool(opts), maxSimTimeMs: Infinity }, w);
+}
+
 export function start(
   w: Workload,
   opts: { engine?: Partial<NativeEngineConfig>; router?: Partial<NativeRouterConfig>; numWorkers?: number } = {},
