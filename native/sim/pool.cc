@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "../engine/vllm_engine.h"
+#include "../engine/make_engine.h"
 #include "../router/kv_router.h"
 #include "../router/round_robin.h"
 
@@ -32,7 +32,7 @@ int32_t Pool::add_worker(WorkerState state) {
   worker.planned.assign(dp(), 0);
   for (int32_t k = 0; k < dp(); ++k) {
     const int32_t target = w * dp() + k;
-    auto engine = std::make_unique<VllmEngine>(cfg_.engine, requests_, state_, collector_, static_cast<uint64_t>(target));
+    std::unique_ptr<Engine> engine = make_engine(cfg_.engine, requests_, state_, collector_, static_cast<uint64_t>(target));
     if (index_) {
       if (target >= index_->num_targets()) index_->add_target();
       engine->attach_index(index_.get(), target);

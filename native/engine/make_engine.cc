@@ -1,0 +1,21 @@
+#include "make_engine.h"
+
+#include <stdexcept>
+
+#include "vllm_engine.h"
+
+namespace dynosim {
+
+std::unique_ptr<Engine> make_engine(const EngineConfig& config, const RequestTable& requests, RequestState& state,
+                                    Collector& collector, uint64_t rank_seed) {
+  switch (config.kind) {
+    case EngineKind::Vllm:
+    case EngineKind::Trtllm:
+      return std::make_unique<VllmEngine>(config, requests, state, collector, rank_seed);
+    case EngineKind::Sglang:
+      break;
+  }
+  throw std::invalid_argument("engine_type 'sglang' is not available in this build");
+}
+
+}  // namespace dynosim
