@@ -14,12 +14,22 @@ const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
 
 const cases = [];
 if (existsSync(conversation)) {
+  // The reference refuses kv_router with a single worker (nothing to choose), so 1 worker runs
+  // round robin only.
   for (const workers of [1, 8])
-    for (const routerMode of ['round_robin', 'kv_router'])
+    for (const routerMode of workers === 1 ? ['round_robin'] : ['round_robin', 'kv_router'])
       cases.push({
         name: `conversation trace, ${workers} worker(s), ${routerMode}`,
         options: { traceFiles: [conversation], numWorkers: workers, routerMode },
       });
+  cases.push({
+    name: 'conversation trace, disaggregated 4P4D, round_robin',
+    options: { traceFiles: [conversation], numPrefillWorkers: 4, numDecodeWorkers: 4, prefillEngineArgs: {}, decodeEngineArgs: {} },
+  });
+  cases.push({
+    name: 'conversation trace, 8 worker(s), trtllm',
+    options: { traceFiles: [conversation], numWorkers: 8, extraEngineArgs: { engine_type: 'trtllm' } },
+  });
 } else {
   console.log(`skipping conversation-trace cases: ${conversation} not found (../shared is absent)`);
 }
@@ -67,3 +77,10 @@ for (const c of cases) {
   console.log(`done: ${c.name}`);
 }
 console.table(rows);
+const byName = (prefix) => rows.find((r) => r.case.startsWith(prefix));
+const agg8 = byName('conversation trace, 8 worker(s), round_robin');
+const disagg = byName('conversation trace, disaggregated 4P4D');
+if (agg8 && disagg)
+  console.log(
+    `disaggregated 4P4D / aggregated 8 wall-time ratio: ${(Number(disagg['end-to-end wall (ms, median)']) / Number(agg8['end-to-end wall (ms, median)'])).toFixed(2)}`,
+  );
