@@ -7,6 +7,22 @@ import { gpusPerWorker, nativeEngineConfig, nativeRouterConfig, type PoolRole } 
 import type { NativePoolConfig, NativeSimConfig } from './core/native.js';
 import type { SimResults } from './core/results.js';
 import { runSimulation } from './core/run.js';
+import { engineLatencyOracle, runWithPlanner } from './core/planner-loop.js';
+import {
+  buildPlannerReportSection,
+  capabilitiesFromEngineArgs,
+  checkReplayDisaggEngineArgs,
+  checkReplayPlannerMode,
+  ignoredKeysWarning,
+  loadWarmupTrace,
+  parsePlannerConfig,
+  PLANNER_INT_KEYS,
+  ReplayPlanner,
+  writePlannerReport,
+  type PlannerConfig,
+  type PlannerSummary,
+  type ScalingEvent,
+} from './planner/index.js';
 import type { Workload } from './core/workload.js';
 import { ReplayError } from './errors.js';
 import type { ReplayOptions } from './options.js';
@@ -21,13 +37,24 @@ export type { SimResults } from './core/results.js';
 export type { Workload } from './core/workload.js';
 export { ReplayError, UsageError } from './errors.js';
 
+export interface PlannerOutcome {
+  summary: PlannerSummary;
+  events: readonly ScalingEvent[];
+  ticks: number;
+  /** The HTML diagnostics report, as the reference prints its path (null when disabled). */
+  htmlPath: string | null;
+}
+
 export interface ReplayResult {
-  /** The flat report, as written by `--report-json`. */
+  /** The flat report, as written by `--report-json` (with a `planner` section when planning). */
   report: FlatReport;
+  /** Integer-valued keys of the report beyond the flat ones (for Python-style JSON). */
+  reportIntKeys: ReadonlySet<string>;
   /** Per-request arrays and distributions from the core. */
   results: SimResults;
   workload: Workload;
   topology: Topology;
+  planner: PlannerOutcome | null;
 }
 
 /** KV transfer bandwidth when the engine args leave it unset (the reference CLI's default), GB/s. */
@@ -133,13 +160,58 @@ export async function buildSimConfig(topology: Topology, options: ReplayOptions)
   };
 }
 
+interface PreparedPlanner {
+  config: PlannerConfig;
+  planner: ReplayPlanner;
+}
+
+async function preparePlanner(options: ReplayOptions, topology: Topology, simConfig: NativeSimConfig): Promise<PreparedPlanner> {
+  const parsed = parsePlannerConfig(options.plannerConfig!);
+  const warning = ignoredKeysWarning(parsed.ignoredKeys);
+  if (warning) options.onNote?.(warning);
+  for (const line of parsed.warnings) options.onNote?.(line);
+  const config = parsed.config;
+  checkReplayPlannerMode(config);
+  checkReplayDisaggEngineArgs(config, options.prefillEngineArgs !== undefined, options.decodeEngineArgs !== undefined);
+  if ((config.mode === 'agg') !== (topology.kind === 'aggregated'))
+    throw new ReplayError(`planner mode '${config.mode}' does not match the replay topology (${topology.kind})`);
+  const capabilities =
+    topology.kind === 'aggregated'
+      ? { mode: 'agg' as const, decode: capabilitiesFromEngineArgs(topology.engine) }
+      : { mode: 'disagg' as const, prefill: capabilitiesFromEngineArgs(topology.prefill), decode: capabilitiesFromEngineArgs(topology.decode) };
+  const oracles =
+    topology.kind === 'aggregated'
+      ? engineLatencyOracle(simConfig.agg!.engine)
+      : { prefill: engineLatencyOracle(simConfig.prefill!.engine), decode: engineLatencyOracle(simConfig.decode!.engine) };
+  const warmupPath = config.load_predictor_warmup_trace;
+  const warmupObservations = warmupPath ? await loadWarmupTrace(warmupPath, config.throughput_adjustment_interval_seconds) : undefined;
+  const planner = new ReplayPlanner(config, capabilities, oracles, {
+    benchmarkGranularity: options.benchmarkGranularity,
+    warmupObservations,
+  });
+  return { config, planner };
+}
+
 export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const started = performance.now();
   const topology = resolveTopology(options);
   const simConfig = await buildSimConfig(topology, options);
+  const planned = options.plannerConfig !== undefined ? await preparePlanner(options, topology, simConfig) : null;
   const tokenEngine = topology.kind === 'aggregated' ? topology.engine : topology.decode;
   const workload = await loadWorkload(options, tokenEngine.block_size);
-  const results = runSimulation(simConfig, workload, options.onProgress);
+
+  let results: SimResults;
+  let plannerOutcome: PlannerOutcome | null = null;
+  if (planned) {
+    const run = runWithPlanner(simConfig, workload, planned.planner, options.onProgress);
+    results = run.results;
+    const summary = planned.planner.finish();
+    const written = writePlannerReport(summary, planned.config);
+    plannerOutcome = { summary, events: summary.events, ticks: summary.totalTicks, htmlPath: written?.htmlPath ?? null };
+  } else {
+    results = runSimulation(simConfig, workload, options.onProgress);
+  }
+
   const report = buildFlatReport({
     results,
     workload,
@@ -148,5 +220,13 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     prefillGpusPerWorker: topology.kind === 'aggregated' ? gpusPerWorker(topology.engine) : gpusPerWorker(topology.prefill),
     decodeGpusPerWorker: gpusPerWorker(tokenEngine),
   });
-  return { report, results, workload, topology };
+  if (plannerOutcome) report.planner = buildPlannerReportSection(plannerOutcome.summary, plannerOutcome.htmlPath);
+  return {
+    report,
+    reportIntKeys: plannerOutcome ? PLANNER_INT_KEYS : new Set(),
+    results,
+    workload,
+    topology,
+    planner: plannerOutcome,
+  };
 }

@@ -135,7 +135,7 @@ const FLAGS: readonly FlagSpec[] = [
   { flags: ['--trace-num-prefix-groups'], dest: 'trace_num_prefix_groups', kind: 'int', help: 'applied_compute_agentic only: cross-session prefix groups' },
   { flags: ['--report-json'], dest: 'report_json', kind: 'str', help: 'path of the full report JSON (default: ./dynamo_replay_report_<timestamp>.json)' },
   { flags: ['--report-jsonl', '--per-request-jsonl'], dest: 'report_jsonl', kind: 'str', help: 'path of a per-request JSONL (trace-file replay only)' },
-  { flags: ['--planner-config'], dest: 'planner_config', kind: 'str', help: 'planner config (YAML/JSON path or inline JSON); not available in this version' },
+  { flags: ['--planner-config'], dest: 'planner_config', kind: 'str', help: 'planner config (YAML/JSON path or inline JSON): enables planner-in-the-loop replay' },
   { flags: ['--benchmark-granularity'], dest: 'benchmark_granularity', kind: 'int', help: 'AIC sweep points for the planner bootstrap (default 8)' },
   { flags: ['--max-sim-time-seconds'], dest: 'max_sim_time_seconds', kind: 'float', help: 'stop the simulated clock here; in-flight requests stay incomplete' },
   { flags: ['--sla-ttft-ms'], dest: 'sla_ttft_ms', kind: 'float', help: 'goodput SLA: max time to first token (ms)' },
@@ -515,7 +515,6 @@ export function prepareReplay(ns: CliNamespace): PreparedReplay {
   if (ns.planner_config !== null) {
     if (ns.replay_mode !== 'offline') usage('--planner-config only supports --replay-mode=offline');
     if (usingTraceFile && ns.trace_format !== 'mooncake') usage('--planner-config only supports --trace-format=mooncake');
-    usage('planner-in-the-loop replay (--planner-config) is not available in this version of dynosim');
   }
 
   // What this version cannot run (after every check the reference itself makes).

@@ -4,6 +4,7 @@
 
 import { replay } from '../api.js';
 import { validateTopology } from '../config/topology.js';
+import { formatPlannerTrailer, formatScalingEventsBlock } from '../planner/index.js';
 import { perRequestJsonlLines } from '../report/per-request.js';
 import { renderRunOutput } from '../report/table.js';
 import { writeLinesAtomicSync, writeReportJson } from '../report/write-file.js';
@@ -12,6 +13,7 @@ import type { ReplayOptions } from '../options.js';
 import { parseCli, PROG, USAGE } from './args.js';
 import type { PreparedReplay } from './args.js';
 import { createProgressBar } from './progress.js';
+import { perfModelMain } from './perf-model.js';
 
 export interface TextSink {
   write(chunk: string): unknown;
@@ -40,10 +42,14 @@ export interface MainDeps {
 /** The one place that knows how the API is called: run, write the report files, render stdout. */
 export const runReplayViaApi: ReplayRunner = async (options) => {
   const result = await replay(options);
-  const reportPath = writeReportJson(result.report, options.reportJson, new Date());
+  const reportPath = writeReportJson(result.report, options.reportJson, new Date(), process.cwd(), result.reportIntKeys);
   if (options.reportJsonl !== undefined)
     writeLinesAtomicSync(options.reportJsonl, perRequestJsonlLines({ results: result.results, workload: result.workload }));
-  return { stdout: renderRunOutput(result.report, reportPath) };
+  const table = renderRunOutput(result.report, reportPath);
+  if (!result.planner) return { stdout: table };
+  // The reference's planner order: scaling events, the table, then ticks and the HTML path.
+  const { events, ticks, htmlPath } = result.planner;
+  return { stdout: formatScalingEventsBlock(events) + table + formatPlannerTrailer(ticks, htmlPath) };
 };
 
 /** Checks the replay topology (reference item-14 checks) before handing off to the API. */
@@ -90,6 +96,7 @@ export async function main(argv: string[], deps: Partial<MainDeps> = {}): Promis
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
   const env = deps.env ?? process.env;
+  if (argv[0] === 'perf-model') return perfModelMain(argv.slice(1), { stdout, stderr, env });
   const runReplay = deps.runReplay ?? runReplayViaApi;
   const bar = stderr.isTTY ? createProgressBar(stderr) : undefined;
   try {

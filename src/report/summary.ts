@@ -1,6 +1,7 @@
 // The flat summary report (`--report-json`), key for key as the reference collector serializes it.
 
 import type { Distribution, SimResults } from "../core/results.js";
+import type { PyJsonValue } from './pyjson.js';
 import { RequestStatus } from "../core/results.js";
 import type { Workload } from "../core/workload.js";
 import { pyJsonDumpsFile } from "./pyjson.js";
@@ -49,6 +50,8 @@ export type FlatReport = { [K in IntKey | FloatKey]: number } & {
   goodput_completed_requests?: number;
   goodput_request_throughput_rps?: number;
   goodput_output_throughput_tok_s?: number;
+  /** Planner-in-the-loop replay: metadata, ticks, scaling events, total ticks, HTML path. */
+  planner?: PyJsonValue;
 };
 
 /**
@@ -226,6 +229,8 @@ export function buildFlatReport(input: FlatReportInput): FlatReport {
 }
 
 /** The report file contents: `json.dumps(report, indent=2, sort_keys=True) + "\n"` with int keys as ints. */
-export function formatReportJson(report: FlatReport): string {
-  return pyJsonDumpsFile(report, { intKeys: FLAT_REPORT_INT_KEYS });
+/** The report file's text. Sections added beside the flat keys (the planner's) name their ints. */
+export function formatReportJson(report: FlatReport, extraIntKeys?: ReadonlySet<string>): string {
+  const intKeys = extraIntKeys ? new Set([...FLAT_REPORT_INT_KEYS, ...extraIntKeys]) : FLAT_REPORT_INT_KEYS;
+  return pyJsonDumpsFile(report, { intKeys });
 }

@@ -165,8 +165,9 @@ export function writeReportJson(
   arg: string | undefined,
   now: Date,
   cwd: string = process.cwd(),
+  extraIntKeys?: ReadonlySet<string>,
 ): string {
   const shown = resolveReportJsonPath(arg, now, cwd);
-  writeFileAtomicSync(path.resolve(cwd, shown), formatReportJson(report));
+  writeFileAtomicSync(path.resolve(cwd, shown), formatReportJson(report, extraIntKeys));
   return shown;
 }

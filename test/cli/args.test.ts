@@ -233,13 +233,14 @@ describe('§1.1 checks, in order', () => {
     });
   });
 
-  it('13: planner checks, then planner replay is not available', () => {
+  it('13: planner checks, then the planner config passes through to the replay', () => {
     expect(usageError(['t.jsonl', '--planner-config', '{}', '--replay-mode', 'online'])).toBe('--planner-config only supports --replay-mode=offline');
     expect(usageError(['t.jsonl', '--planner-config', '{}', '--trace-format', 'mooncake-delta'])).toBe(
       '--planner-config only supports --trace-format=mooncake',
     );
-    expect(usageError(['t.jsonl', '--planner-config', '{"mode": "agg"}'])).toContain('planner-in-the-loop replay');
-    expect(usageError(['t.jsonl', '--planner-config', '{"mode": "agg"}'])).toContain('not available in this version');
+    const parsed = parseCli(['t.jsonl', '--planner-config', '{"mode": "agg"}']);
+    if (parsed.kind === 'help') throw new Error('expected a replay');
+    expect(parsed.options.plannerConfig).toBe('{"mode": "agg"}');
   });
 
   it('rejects what this version cannot run, after the reference checks', () => {

@@ -1,0 +1,72 @@
+// Runs a simulation with a planner in the loop: the core advances to each planner tick in one
+// batch, the planner reads the tick's observations (worker counts, latest forward passes,
+// traffic window) and returns worker targets and its next tick. No per-event calls cross.
+import type { PlannerDecision, PlannerObservation } from '../planner/types.js';
+import { createSimulation, evaluatePerfModel, type NativeEngineConfig, type NativeSimConfig } from './native.js';
+import type { SimResults } from './results.js';
+import type { Workload } from './workload.js';
+
+export interface TickPlanner {
+  initialTickMs(): number;
+  onTick(observation: PlannerObservation): PlannerDecision;
+}
+
+export interface PlannedRun {
+  results: SimResults;
+  ticks: number;
+}
+
+export function runWithPlanner(
+  config: NativeSimConfig,
+  workload: Workload,
+  planner: TickPlanner,
+  onProgress?: (fraction: number) => void,
+): PlannedRun {
+  const sim = createSimulation(config, workload);
+  const horizon = Math.max(sim.status().lastArrivalMs, 1);
+  let ticks = 0;
+  let next: number | null = planner.initialTickMs();
+  for (;;) {
+    if (next === null || !Number.isFinite(next)) {
+      sim.runUntil(Infinity);
+      break;
+    }
+    if (sim.runUntil(next)) break;
+    const seen = sim.observe();
+    const prefill = seen.prefill;
+    const decision = planner.onTick({
+      nowMs: next,
+      activePrefill: prefill?.active ?? 0,
+      totalPrefill: prefill?.total ?? 0,
+      activeDecode: seen.decode.active,
+      totalDecode: seen.decode.total,
+      activePrefillIds: prefill?.activeIds ?? [],
+      activeDecodeIds: seen.decode.activeIds,
+      prefillPasses: prefill?.passes ?? [],
+      decodePasses: seen.decode.passes,
+      traffic: sim.drainTraffic(),
+    });
+    ticks += 1;
+    if (decision.targetPrefill !== null || decision.targetDecode !== null)
+      sim.scale(decision.targetPrefill, decision.targetDecode);
+    // A tick must move time forward; anything else ends the planner's part of the run.
+    next = decision.nextTickMs !== null && decision.nextTickMs > next ? decision.nextTickMs : null;
+    onProgress?.(Math.min(1, sim.status().nowMs / horizon));
+  }
+  onProgress?.(1);
+  return { results: sim.results(), ticks };
+}
+
+/** The engine's own latency model, as the planner's bootstrap queries it (raw ms, unscaled). */
+export function engineLatencyOracle(engine: NativeEngineConfig) {
+  const speedup = engine.speedupRatio > 0 ? engine.speedupRatio : 1;
+  const decodeSpeedup = speedup * (engine.decodeSpeedupRatio > 0 ? engine.decodeSpeedupRatio : 1);
+  return {
+    prefillMs(batch: number, isl: number, prefix: number): number {
+      return evaluatePerfModel(engine, Float64Array.of(batch, isl, prefix), new Float64Array(0)).prefillMs[0]! / speedup;
+    },
+    decodeMs(batch: number, context: number): number {
+      return evaluatePerfModel(engine, new Float64Array(0), Float64Array.of(batch, context)).decodeMs[0]! / decodeSpeedup;
+    },
+  };
+}

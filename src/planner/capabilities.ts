@@ -1,0 +1,26 @@
+// Engine capabilities the planner needs, derived from the engine args as the reference's replay
+// preparation does (planner.md §11): GPUs per replica, batching limits, context length, KV
+// capacity (blocks × block size × data-parallel ranks) and the MTP depth.
+
+import type { EngineArgs } from '../config/engine-args.js';
+import type { EngineCapabilities } from './types.js';
+
+/** The mocker's defaults when the args leave a limit unset. */
+export const MOCK_DEFAULT_MAX_NUM_SEQS = 256;
+export const MOCK_DEFAULT_MAX_NUM_BATCHED_TOKENS = 8192;
+
+export function capabilitiesFromEngineArgs(args: EngineArgs): EngineCapabilities {
+  const dp = Math.max(1, args.dp_size ?? 1);
+  const kv = args.num_gpu_blocks * args.block_size * dp;
+  return {
+    // Same count as the report's GPU-hours (TP × attention DP).
+    num_gpu: (args.aic_tp_size ?? 1) * (args.aic_attention_dp_size ?? 1),
+    max_num_batched_tokens: args.max_num_batched_tokens ?? MOCK_DEFAULT_MAX_NUM_BATCHED_TOKENS,
+    max_num_seqs: args.max_num_seqs ?? MOCK_DEFAULT_MAX_NUM_SEQS,
+    context_length: args.max_model_len,
+    max_kv_tokens: kv > 0 ? kv : null,
+    block_size: args.block_size,
+    speculative_nextn: args.aic_nextn ?? 0,
+    dp_size: dp,
+  };
+}

@@ -1,0 +1,331 @@
+// The engine perf model: the reference's engine_perf.rs cases (planner.md §13), the regression's
+// retention and rejection rules, and the guide's MTP worked example.
+import { describe, expect, it } from 'vitest';
+import {
+  aggregatePrefillPerIter,
+  capacityBatchSizes,
+  EnginePerfModel,
+  MAX_CAPACITY_SEARCH_CANDIDATES,
+  PlannerEnginePerfModel,
+  PrefillChunkPlan,
+  prefillDecodeBalanced,
+} from '../../src/planner/perf-model.js';
+import type { EnginePerfLimits, WorkerType } from '../../src/planner/perf-model.js';
+import { BucketedRegression, fitLinear, fitNonNegative, fitRegression, fitWeightedHinge, ForwardPassRegression } from '../../src/planner/regression.js';
+import { makePass } from '../../src/planner/types.js';
+
+const FAST = { minObservations: 2, maxObservations: 16, bucketCount: 16 };
+const LIMITS: EnginePerfLimits = { maxNumBatchedTokens: 8192, maxNumSeqs: 512, maxKvTokens: 2_000_000 };
+
+const prefillObs = (tokens: number, wall: number) => makePass({ numPrefillRequests: 1, sumPrefillTokens: tokens, wallTimeSecs: wall });
+const decodeObs = (n: number, kv: number, wall: number) => makePass({ numDecodeRequests: n, sumDecodeKvTokens: kv, wallTimeSecs: wall });
+const mixedObs = (p: number, n: number, kv: number, wall: number) =>
+  makePass({ numPrefillRequests: p > 0 ? 1 : 0, sumPrefillTokens: p, numDecodeRequests: n, sumDecodeKvTokens: kv, wallTimeSecs: wall });
+
+function model(type: WorkerType, limits: EnginePerfLimits, training: ReturnType<typeof makePass>[]): EnginePerfModel {
+  const m = new EnginePerfModel(type, limits, FAST);
+  m.tune(training.map((p) => [p]));
+  return m;
+}
+
+describe('engine_perf.rs cases', () => {
+  it('capacity candidates: ≤128 keeps every size, more are sampled to 128 with both endpoints', () => {
+    expect(capacityBatchSizes(0)).toEqual([]);
+    expect(capacityBatchSizes(3)).toEqual([1, 2, 3]);
+    const exact = capacityBatchSizes(MAX_CAPACITY_SEARCH_CANDIDATES);
+    expect(exact.length).toBe(128);
+    expect(exact[0]).toBe(1);
+    expect(exact[127]).toBe(128);
+    const sampled = capacityBatchSizes(129);
+    expect(sampled.length).toBe(128);
+    expect(sampled[0]).toBe(1);
+    expect(sampled[127]).toBe(129);
+    for (let i = 1; i < sampled.length; i++) expect(sampled[i]!).toBeGreaterThan(sampled[i - 1]!);
+  });
+
+  it('chunk plan 250/100 → 2 full chunks + a 50-token tail', () => {
+    const plan = new PrefillChunkPlan(250, 100);
+    expect(plan.fullChunks).toBe(2);
+    expect(plan.tailTokens).toBe(50);
+    expect([0, 1, 2, 3].map((i) => plan.chunkAt(i))).toEqual([100, 100, 50, 0]);
+  });
+
+  it('prefill regression (50→5 ms, 100→10 ms) gives 250 tokens in 25 ms', () => {
+    const m = model('prefill', { maxNumBatchedTokens: 100, maxNumSeqs: 4, maxKvTokens: 1_000_000 }, [prefillObs(50, 0.005), prefillObs(100, 0.01)]);
+    expect(m.prefillTimeForTokensMs(250)).toBeCloseTo(25, 6);
+  });
+
+  it('a regression model estimates nothing until tuned', () => {
+    const m = new EnginePerfModel('decode', LIMITS, FAST);
+    expect(m.scheduledDecodeItlMs([decodeObs(1, 128, 0)])).toBeNull();
+    expect(new EnginePerfModel('prefill', LIMITS, FAST).scheduledDecodeItlMs([makePass({})])).toBeNull();
+    expect(new EnginePerfModel('decode', LIMITS, FAST).queuedPrefillTimeMs([makePass({})])).toBeNull();
+  });
+
+  it('queued prefill of 1000 tokens at MBT 1 takes 1.0 s', () => {
+    const m = model('prefill', { maxNumBatchedTokens: 1, maxNumSeqs: 4, maxKvTokens: 1_000_000 }, [prefillObs(1, 0.001), prefillObs(2, 0.002)]);
+    expect(m.queuedPrefillTimeMs([makePass({ numQueuedPrefill: 1, sumQueuedPrefillTokens: 1000 })])! / 1000).toBeCloseTo(1.0, 9);
+  });
+
+  it('the queued-prefill estimate ignores scheduled work', () => {
+    const m = model('prefill', LIMITS, [prefillObs(100, 0.01), prefillObs(200, 0.02)]);
+    const base = m.queuedPrefillTimeMs([makePass({ numQueuedPrefill: 1, sumQueuedPrefillTokens: 100 })])!;
+    const noisy = m.queuedPrefillTimeMs([
+      makePass({ numQueuedPrefill: 1, sumQueuedPrefillTokens: 100, numPrefillRequests: 99, sumPrefillTokens: 999_999, numDecodeRequests: 99, sumDecodeKvTokens: 999_999 }),
+    ])!;
+    expect(Math.abs(base - noisy)).toBeLessThan(1e-6);
+  });
+
+  it('the decode ITL estimate ignores queued decode', () => {
+    const m = model('decode', LIMITS, [decodeObs(1, 100, 0.01), decodeObs(2, 200, 0.02)]);
+    const base = m.scheduledDecodeItlMs([decodeObs(1, 100, 0)])!;
+    const queued = m.scheduledDecodeItlMs([makePass({ numDecodeRequests: 1, sumDecodeKvTokens: 100, numQueuedDecode: 64, sumQueuedDecodeKvTokens: 1_000_000 })])!;
+    expect(Math.abs(base - queued)).toBeLessThan(1e-6);
+  });
+
+  it('agg helpers keep the mixed workload shape', () => {
+    const m = model('aggregated', LIMITS, [mixedObs(100, 1, 100, 0.02), mixedObs(100, 2, 200, 0.04), mixedObs(200, 1, 100, 0.03)]);
+    expect(m.queuedPrefillTimeMs([makePass({ numQueuedPrefill: 1, sumQueuedPrefillTokens: 100, numDecodeRequests: 2, sumDecodeKvTokens: 200 })])).not.toBeNull();
+    expect(m.scheduledDecodeItlMs([decodeObs(1, 100, 0)])).not.toBeNull();
+  });
+
+  it('agg capacity TTFT includes the new request’s prefill', () => {
+    const m = model('aggregated', { maxNumBatchedTokens: 50, maxNumSeqs: 1, maxKvTokens: 1_000_000 }, [
+      mixedObs(10, 1, 105, 0.011),
+      mixedObs(25, 1, 105, 0.026),
+      mixedObs(50, 1, 105, 0.051),
+    ]);
+    const cap = m.findEngineCapacityRps({ isl: 100, osl: 10 })!;
+    expect(cap.ttftMs!).toBeGreaterThan(80);
+  });
+
+  it('accept length 2 raises decode rps and lowers ITL', () => {
+    const m = model('decode', LIMITS, [decodeObs(1, 100, 0.01), decodeObs(2, 200, 0.02)]);
+    const base = m.findEngineCapacityRps({ isl: 100, osl: 10, acceptLength: 1 })!;
+    const spec = m.findEngineCapacityRps({ isl: 100, osl: 10, acceptLength: 2 })!;
+    expect(spec.rps).toBeGreaterThan(base.rps);
+    expect(spec.itlMs!).toBeLessThan(base.itlMs!);
+  });
+
+  it('prefill_decode_balanced(100,100,33,100,2.0) holds, 34 does not; 66 prefill tokens per iteration', () => {
+    expect(prefillDecodeBalanced(100, 100, 33, 100, 2.0)).toBe(true);
+    expect(prefillDecodeBalanced(100, 100, 34, 100, 2.0)).toBe(false);
+    expect(aggregatePrefillPerIter(100, 100, 33, 2.0)).toBe(66);
+  });
+
+  it('agg capacity with accept length 2 implies a batch ≤ 34', () => {
+    const m = model('aggregated', { maxNumBatchedTokens: 100, maxNumSeqs: 100, maxKvTokens: 1_000_000 }, [
+      mixedObs(10, 1, 150, 0.01),
+      mixedObs(50, 1, 150, 0.05),
+      mixedObs(100, 1, 150, 0.1),
+    ]);
+    const cap = m.findEngineCapacityRps({ isl: 100, osl: 100, acceptLength: 2 })!;
+    expect(cap).not.toBeNull();
+    expect(cap.rps * 100 * (cap.itlMs! / 1000)).toBeLessThanOrEqual(34 + 1e-9);
+  });
+
+  it('prefill capacity (100→20 ms, 400→50 ms, MBT 400, 4 seqs, ISL 100) exceeds 70 rps with e2e == ttft', () => {
+    const m = model('prefill', { maxNumBatchedTokens: 400, maxNumSeqs: 4, maxKvTokens: 1_000_000 }, [prefillObs(100, 0.02), prefillObs(400, 0.05)]);
+    const cap = m.findEngineCapacityRps({ isl: 100, osl: 10 })!;
+    expect(cap.rps).toBeGreaterThan(70);
+    expect(cap.ttftMs).not.toBeNull();
+    expect(cap.e2eMs).toBe(cap.ttftMs);
+    expect(cap.itlMs).toBeNull();
+  });
+
+  it('a KV hit rate of 0.5 raises prefill rps and lowers TTFT', () => {
+    const m = model('prefill', { maxNumBatchedTokens: 8192, maxNumSeqs: 1, maxKvTokens: 1_000_000 }, [prefillObs(100, 0.02), prefillObs(400, 0.08)]);
+    const base = m.findEngineCapacityRps({ isl: 400, osl: 10, kvHitRate: 0 })!;
+    const hit = m.findEngineCapacityRps({ isl: 400, osl: 10, kvHitRate: 0.5 })!;
+    expect(hit.rps).toBeGreaterThan(base.rps);
+    expect(hit.ttftMs!).toBeLessThan(base.ttftMs!);
+  });
+
+  it('agg KV hits keep the raw context for the KV cap', () => {
+    const training = [mixedObs(10, 1, 1050, 0.011), mixedObs(20, 1, 1050, 0.021), mixedObs(40, 1, 1050, 0.041)];
+    const one = model('aggregated', { maxNumBatchedTokens: 8192, maxNumSeqs: 1, maxKvTokens: 1100 }, training);
+    const many = model('aggregated', { maxNumBatchedTokens: 8192, maxNumSeqs: 100, maxKvTokens: 1100 }, training);
+    const req = { isl: 1000, osl: 100, kvHitRate: 0.9 };
+    expect(Math.abs(one.findEngineCapacityRps(req)!.rps - many.findEngineCapacityRps(req)!.rps)).toBeLessThan(1e-9);
+  });
+
+  it('decode capacity is none when one sequence does not fit the KV cache', () => {
+    const m = model('decode', { maxNumBatchedTokens: 8192, maxNumSeqs: 4, maxKvTokens: 50 }, [decodeObs(1, 100, 0.01), decodeObs(2, 200, 0.02)]);
+    expect(m.findEngineCapacityRps({ isl: 100, osl: 10 })).toBeNull();
+  });
+
+  it('an SLA on a metric the role does not produce makes the point ineligible', () => {
+    const p = model('prefill', LIMITS, [prefillObs(100, 0.01), prefillObs(200, 0.02)]);
+    expect(p.findEngineCapacityRps({ isl: 100, osl: 10, itlSlaMs: 1000 })!.eligible).toBe(false);
+    const d = model('decode', LIMITS, [decodeObs(1, 100, 0.01), decodeObs(2, 200, 0.02)]);
+    expect(d.findEngineCapacityRps({ isl: 100, osl: 10, ttftSlaMs: 1000 })!.eligible).toBe(false);
+    const best = d.findEngineCapacityRps({ isl: 100, osl: 10, itlSlaMs: 1000 })!;
+    expect(best.rps).toBeGreaterThan(0);
+    expect(best.ttftMs).toBeNull();
+  });
+});
+
+describe("the guide's MTP worked example", () => {
+  // A decode model whose forward pass is 8 + 2·batch ms at the example's context (1000 + 64/2):
+  // 40 ms at batch 16, the largest batch the engine runs, which is also its best-rps point.
+  it('16 / (64 × 0.040) = 6.25 rps without MTP, 18.2 with accept length 2.91', () => {
+    const m = new EnginePerfModel('decode', { maxNumBatchedTokens: 8192, maxNumSeqs: 16, maxKvTokens: 10_000_000 }, FAST);
+    m.tune([1, 4, 8, 16].map((b) => [decodeObs(b, b * 1032, (8 + 2 * b) / 1000)]));
+    const noMtp = m.findEngineCapacityRps({ isl: 1000, osl: 64, acceptLength: 1 })!;
+    expect(noMtp.itlMs).toBeCloseTo(40, 9);
+    expect(noMtp.rps).toBeCloseTo(6.25, 9);
+    const mtp = m.findEngineCapacityRps({ isl: 1000, osl: 64, acceptLength: 64 / 22 })!;
+    expect(64 / 22).toBeCloseTo(2.91, 2);
+    expect(mtp.itlMs).toBeCloseTo(13.75, 2);
+    expect(mtp.rps).toBeCloseTo(18.2, 1);
+    // The ITL SLA is checked against the discounted ITL: under 20 ms MTP keeps batch 16, while
+    // without MTP the search falls back to the largest batch within the SLA (8 + 2·6 = 20 ms).
+    const mtpSla = m.findEngineCapacityRps({ isl: 1000, osl: 64, acceptLength: 64 / 22, itlSlaMs: 20 })!;
+    expect(mtpSla.eligible).toBe(true);
+    expect(mtpSla.rps).toBeCloseTo(18.2, 1);
+    const plainSla = m.findEngineCapacityRps({ isl: 1000, osl: 64, acceptLength: 1, itlSlaMs: 20 })!;
+    expect(plainSla.eligible).toBe(true);
+    expect(plainSla.itlMs).toBeCloseTo(20, 9);
+    expect(plainSla.rps).toBeCloseTo(6 / (64 * 0.02), 9);
+  });
+});
+
+describe('regression', () => {
+  it('fits y = 0.1 x exactly (prefill, 1-D)', () => {
+    const fit = fitLinear([{ x: [50], y: 5 }, { x: [100], y: 10 }], 1)!;
+    expect(fit.intercept).toBeCloseTo(0, 9);
+    expect(fit.coefficients[0]).toBeCloseTo(0.1, 9);
+  });
+
+  it('falls back to a ridge when the normal equations are singular (collinear decode features)', () => {
+    const fit = fitLinear([{ x: [1, 100], y: 10 }, { x: [2, 200], y: 20 }], 2, [0])!;
+    expect(fit).not.toBeNull();
+    expect(fit.coefficients[0]! + 100 * fit.coefficients[1]!).toBeCloseTo(10, 4);
+  });
+
+  it('rejects a negative slope, but clips a negative decode request-count slope to zero', () => {
+    // y falls with x: rejected.
+    expect(fitLinear([{ x: [10], y: 10 }, { x: [20], y: 5 }, { x: [30], y: 1 }], 1)).toBeNull();
+    // Decode: time grows with KV but falls with the request count → request slope clipped.
+    const samples = [
+      { x: [1, 1000], y: 11 },
+      { x: [4, 1000], y: 8 },
+      { x: [2, 2000], y: 20 },
+      { x: [8, 4000], y: 36 },
+    ];
+    const clipped = fitLinear(samples, 2, [0])!;
+    expect(clipped).not.toBeNull();
+    expect(clipped.coefficients[0]).toBe(0);
+    expect(clipped.coefficients[1]!).toBeGreaterThan(0);
+    expect(fitLinear(samples, 2)).toBeNull();
+  });
+
+  it('nnls (default): a negative slope is constrained to zero instead of rejecting the fit', () => {
+    const decode = [
+      { x: [1, 1000], y: 11 },
+      { x: [4, 1000], y: 8 },
+      { x: [2, 2000], y: 20 },
+      { x: [8, 4000], y: 36 },
+    ];
+    const fit = fitNonNegative(decode, 2)!;
+    expect(fit.coefficients[0]).toBe(0);
+    expect(fit.coefficients[1]!).toBeGreaterThan(0);
+    // Mixed passes whose KV slope comes out negative (long prompts): the prefill slope alone fits.
+    const mixed = [
+      { x: [8000, 50_000], y: 200 },
+      { x: [8000, 300_000], y: 110 },
+      { x: [4000, 300_000], y: 80 },
+      { x: [3000, 250_000], y: 55 },
+      { x: [8000, 120_000], y: 180 },
+    ];
+    expect(fitLinear(mixed, 2)).toBeNull();
+    const nn = fitRegression(mixed, 2, 5, 'nnls')!;
+    expect(nn.coefficients[0]!).toBeGreaterThan(0);
+    expect(nn.coefficients[1]).toBe(0);
+    // No load signal once the slopes are identifiable → no fit.
+    expect(fitNonNegative([{ x: [10], y: 10 }, { x: [20], y: 5 }, { x: [30], y: 1 }], 1)).toBeNull();
+  });
+
+  it('nnls: ≥ 6 prefill samples use a monotone weighted hinge', () => {
+    const f = (x: number) => (x < 2000 ? 8 + 0.004 * x : 16 + 0.02 * (x - 2000));
+    const samples = [100, 500, 1000, 1500, 2000, 3000, 4000, 6000, 8000].map((x) => ({ x: [x], y: f(x) }));
+    const hinge = fitWeightedHinge(samples)!;
+    expect(hinge.hinge).toBeDefined();
+    const fit = fitRegression(samples, 1, 5, 'nnls')!;
+    for (const x of [300, 2500, 7000]) expect(Math.abs((fit.intercept + fit.coefficients[0]! * x + fit.hinge!.delta * Math.max(0, x - fit.hinge!.knot)) / f(x) - 1)).toBeLessThan(0.15);
+    // The reject rule keeps one straight line.
+    expect(fitRegression(samples, 1, 5, 'reject')!.hinge).toBeUndefined();
+  });
+
+  it("slopeRule 'reject' reproduces planner.md §4.1 as written", () => {
+    const r = new ForwardPassRegression({ minObservations: 3, maxObservations: 8, bucketCount: 16, slopeRule: 'reject' });
+    for (const [t, w] of [[100, 0.01], [200, 0.008], [300, 0.005]] as const) r.tune([prefillObs(t, w)]);
+    expect(r.ready).toBe(false);
+  });
+
+  it('is ready only from min observations on, per workload kind', () => {
+    const r = new ForwardPassRegression({ minObservations: 3, maxObservations: 8, bucketCount: 16 });
+    r.tune([prefillObs(100, 0.01)]);
+    r.tune([prefillObs(200, 0.02)]);
+    expect(r.ready).toBe(false);
+    r.tune([makePass({ numPrefillRequests: 1, sumPrefillTokens: 300, wallTimeSecs: 0 })]); // heartbeat: ignored
+    expect(r.ready).toBe(false);
+    r.tune([prefillObs(300, 0.03)]);
+    expect(r.ready).toBe(true);
+    expect(r.kindReady('decode')).toBe(false);
+    expect(r.estimateMs([decodeObs(1, 10, 0)])).toBeNull();
+    expect(r.estimateMs([makePass({})])).toBe(0);
+    expect(r.estimateMs([makePass({ sumPrefillTokens: 150, numPrefillRequests: 1 })])).toBeCloseTo(15, 6);
+  });
+
+  it('caps retention at max observations by evicting the oldest sample of the fullest bucket', () => {
+    const store = new BucketedRegression(1, { minObservations: 1, maxObservations: 4, bucketCount: 4 });
+    // Range 0..100 → buckets of 25. Three samples near 0, one at 100.
+    store.add([0], 1);
+    store.add([1], 1);
+    store.add([100], 10);
+    store.add([2], 1);
+    store.add([60], 6); // five samples: bucket 0 holds three → its oldest ([0]) goes
+    expect(store.size).toBe(4);
+    for (let i = 0; i < 20; i++) store.add([i * 5], 1 + i);
+    expect(store.size).toBe(4);
+  });
+});
+
+describe('planner adapter', () => {
+  const caps = { num_gpu: 1, max_num_batched_tokens: 100, max_num_seqs: 4, context_length: 4096, max_kv_tokens: 1_000_000, block_size: 64, speculative_nextn: 0 };
+
+  it('tracks the average prompt length over passes with prefill (2000 for 1000/2000/3000)', () => {
+    const m = new PlannerEnginePerfModel('prefill', { minObservations: 2, maxObservations: 64, bucketCount: 16 }, caps);
+    m.addObservations([prefillObs(1000, 0.1), prefillObs(2000, 0.2), prefillObs(3000, 0.3)]);
+    expect(m.avgIsl).toBe(2000);
+  });
+
+  it('tracks the average decode length (200)', () => {
+    const m = new PlannerEnginePerfModel('decode', { minObservations: 2, maxObservations: 64, bucketCount: 16 }, caps);
+    m.addObservations([decodeObs(2, 400, 0.01), decodeObs(4, 800, 0.02)]);
+    expect(m.avgDecodeLength).toBe(200);
+  });
+
+  it('is unavailable without capabilities or with a non-positive limit', () => {
+    expect(new PlannerEnginePerfModel('prefill', FAST, null).engine).toBeNull();
+    expect(new PlannerEnginePerfModel('prefill', FAST, { ...caps, max_num_seqs: 0 }).engine).toBeNull();
+  });
+
+  it('a zero ISL or context gives no capacity', () => {
+    const m = new PlannerEnginePerfModel('decode', FAST, caps);
+    m.addObservations([decodeObs(1, 100, 0.01), decodeObs(2, 200, 0.02)]);
+    expect(m.findEngineCapacityRps({ isl: 0, osl: 10 })).toBeNull();
+    expect(m.findEngineCapacityRps({ isl: 100, osl: 0 })).toBeNull();
+  });
+
+  it('adds the hypothetical next request and discounts queued prefill by the KV hit rate', () => {
+    const m = new PlannerEnginePerfModel('prefill', FAST, { ...caps, max_num_batched_tokens: 8192 });
+    m.addObservations([prefillObs(100, 0.01), prefillObs(300, 0.03)]);
+    expect(m.avgIsl).toBe(200);
+    const fpm = makePass({ numQueuedPrefill: 2, sumQueuedPrefillTokens: 1000 });
+    expect(m.estimateQueuedPrefillTime([fpm])).toBeCloseTo(0.12, 6); // (1000 + 200) tokens × 0.1 ms
+    expect(m.estimateQueuedPrefillTime([fpm], { kvHitRate: 0.5 })).toBeCloseTo(0.06, 6);
+    expect(m.estimateQueuedPrefillTime([fpm], { queueScale: 0 })).toBeCloseTo(0.02, 6);
+  });
+});

@@ -1,0 +1,249 @@
+// The tick driver: cadence, worker-count bookkeeping, scaling events, GPU-hours, bootstrap
+// (planner.md §2.1, §10, §11 and offline/test_replay_adapter_scaling.py).
+import { describe, expect, it } from 'vitest';
+import { parsePlannerConfig } from '../../src/planner/config.js';
+import { decodeGridPoints, prefillGridIsls } from '../../src/planner/bootstrap.js';
+import type { EngineLatencyOracle } from '../../src/planner/bootstrap.js';
+import { ReplayPlanner } from '../../src/planner/replay-planner.js';
+import { makePass } from '../../src/planner/types.js';
+import type { EngineCapabilities, EnginePass, ForwardPassSnapshot, PlannerObservation, TrafficWindow } from '../../src/planner/types.js';
+
+const caps = (over: Partial<EngineCapabilities> = {}): EngineCapabilities => ({
+  num_gpu: 1,
+  max_num_batched_tokens: 8192,
+  max_num_seqs: 256,
+  context_length: 32768,
+  max_kv_tokens: 1_048_576,
+  block_size: 64,
+  speculative_nextn: 0,
+  ...over,
+});
+
+const oracle: EngineLatencyOracle = {
+  prefillMs: (b, isl) => 5 + 0.02 * isl * b,
+  decodeMs: (b, ctx) => 8 + 0.05 * b + 0.00002 * b * ctx,
+};
+
+const config = (obj: Record<string, unknown>) => parsePlannerConfig(JSON.stringify({ load_predictor: 'constant', ...obj })).config;
+
+function window(over: Partial<TrafficWindow> = {}): TrafficWindow {
+  return {
+    durationS: 5,
+    numReq: 0,
+    completed: 0,
+    avgIsl: 0,
+    avgOsl: 0,
+    ttftCount: 0,
+    avgTtftMs: 0,
+    itlCount: 0,
+    avgItlMs: 0,
+    kvHitCount: 0,
+    avgKvHitRate: 0,
+    visibleTokens: 0,
+    decodeForwards: 0,
+    avgAcceptLength: null,
+    ...over,
+  };
+}
+
+interface Tick {
+  nowMs: number;
+  prefill?: { ready: number; total?: number; passes?: EnginePass[] };
+  decode: { ready: number; total?: number; passes?: EnginePass[] };
+  traffic?: TrafficWindow | null;
+}
+function obs(t: Tick): PlannerObservation {
+  const ids = (n: number, base: number) => Array.from({ length: n }, (_, i) => base + i);
+  return {
+    nowMs: t.nowMs,
+    activePrefill: t.prefill?.ready ?? 0,
+    totalPrefill: t.prefill?.total ?? t.prefill?.ready ?? 0,
+    activeDecode: t.decode.ready,
+    totalDecode: t.decode.total ?? t.decode.ready,
+    activePrefillIds: ids(t.prefill?.ready ?? 0, 100),
+    activeDecodeIds: ids(t.decode.ready, 0),
+    prefillPasses: t.prefill?.passes ?? [],
+    decodePasses: t.decode.passes ?? [],
+    traffic: t.traffic === undefined ? window() : t.traffic,
+  };
+}
+const pass = (workerId: number, fields: Partial<ForwardPassSnapshot>): EnginePass => ({ workerId, dpRank: 0, pass: makePass({ wallTimeSecs: 0.01, ...fields }) });
+
+describe('cadence', () => {
+  it('ticks every 5 s; load at 5, 10, 15…; throughput at 180, 360 (defaults, SLA)', () => {
+    const planner = new ReplayPlanner(config({ mode: 'agg', optimization_target: 'sla', enable_load_scaling: true }), { mode: 'agg', decode: caps() }, oracle);
+    expect(planner.initialTickMs()).toBe(5000);
+    let next = planner.initialTickMs();
+    const tputTicks: number[] = [];
+    for (let i = 0; i < 80; i++) {
+      const d = planner.onTick(obs({ nowMs: next, decode: { ready: 1, passes: [pass(0, { numDecodeRequests: 1, sumDecodeKvTokens: 1000 })] }, traffic: window({ numReq: 2, completed: 2, avgIsl: 1000, avgOsl: 100 }) }));
+      expect(d.nextTickMs).toBe(next + 5000);
+      next = d.nextTickMs!;
+    }
+    const summary = planner.finish();
+    expect(summary.totalTicks).toBe(80);
+    for (const s of summary.snapshots) {
+      expect(s.loadReason).not.toBeNull();
+      if (s.throughputReason !== null) tputTicks.push(s.timestampS);
+    }
+    expect(summary.snapshots.length).toBe(80);
+    expect(tputTicks).toEqual([180, 360]);
+  });
+
+  it('the guide config ticks every 10 s with throughput at 300 s', () => {
+    const cfg = config({ mode: 'agg', optimization_target: 'sla', enable_throughput_scaling: true, enable_load_scaling: true, throughput_adjustment_interval_seconds: 300, load_adjustment_interval_seconds: 10 });
+    const planner = new ReplayPlanner(cfg, { mode: 'agg', decode: caps() }, oracle);
+    expect(planner.initialTickMs()).toBe(10_000);
+    let next = planner.initialTickMs();
+    for (let i = 0; i < 60; i++) next = planner.onTick(obs({ nowMs: next, decode: { ready: 1 } })).nextTickMs!;
+    const tput = planner.finish().snapshots.filter((s) => s.throughputReason !== null).map((s) => s.timestampS);
+    expect(tput).toEqual([300, 600]);
+  });
+
+  it('throughput-only still runs the load loop every 5 s to feed the perf model', () => {
+    const planner = new ReplayPlanner(config({ mode: 'agg', optimization_target: 'sla' }), { mode: 'agg', decode: caps() }, oracle);
+    planner.onTick(obs({ nowMs: 5000, decode: { ready: 1 } }));
+    const [snap] = planner.finish().snapshots;
+    expect(snap!.loadReason).toBe('disabled');
+    expect(snap!.throughputReason).toBeNull();
+  });
+});
+
+describe('worker counts and scaling events', () => {
+  it('agg scale-up commits a target, records the event and waits until ready == total == target', () => {
+    const planner = new ReplayPlanner(config({ mode: 'agg', optimization_target: 'throughput', max_gpu_budget: -1 }), { mode: 'agg', decode: caps({ max_kv_tokens: 100_000 }) }, null);
+    const hot = pass(0, { sumDecodeKvTokens: 110_000 });
+    const d1 = planner.onTick(obs({ nowMs: 5000, decode: { ready: 1, passes: [hot] } }));
+    expect(d1).toEqual({ targetPrefill: null, targetDecode: 2, nextTickMs: 10_000 });
+    expect(planner.scalingEvents).toEqual([{ atS: 5, component: 'agg', from: 1, to: 2, reason: 'scale_up' }]);
+    // Starting worker: ready 1, total 2 → in progress, no decision.
+    const d2 = planner.onTick(obs({ nowMs: 10_000, decode: { ready: 1, total: 2, passes: [hot] } }));
+    expect(d2.targetDecode).toBeNull();
+    expect(planner.finish().snapshots[1]!.loadReason).toBe('scaling_in_progress');
+    // Ready: the new worker has no pass yet; it counts as an idle engine and decisions resume.
+    const d3 = planner.onTick(obs({ nowMs: 15_000, decode: { ready: 2, passes: [hot] } }));
+    expect(d3.targetDecode).toBe(3);
+    expect(planner.scalingEvents[1]).toEqual({ atS: 15, component: 'agg', from: 2, to: 3, reason: 'scale_up' });
+  });
+
+  it('a draining worker keeps the target in progress until total drops', () => {
+    const planner = new ReplayPlanner(config({ mode: 'agg', optimization_target: 'throughput', max_gpu_budget: -1 }), { mode: 'agg', decode: caps({ max_kv_tokens: 100_000 }) }, null);
+    expect(planner.onTick(obs({ nowMs: 5000, decode: { ready: 2 } })).targetDecode).toBe(1);
+    expect(planner.scalingEvents[0]).toEqual({ atS: 5, component: 'agg', from: 2, to: 1, reason: 'scale_down' });
+    planner.onTick(obs({ nowMs: 10_000, decode: { ready: 1, total: 2 } }));
+    planner.onTick(obs({ nowMs: 15_000, decode: { ready: 1, total: 1 } }));
+    const reasons = planner.finish().snapshots.map((s) => s.loadReason);
+    expect(reasons).toEqual(['scale_down', 'scaling_in_progress', 'no_change']);
+  });
+
+  it('disagg events name the component that moved (prefill only)', () => {
+    const cfg = config({ mode: 'disagg', optimization_target: 'throughput', max_gpu_budget: -1 });
+    const planner = new ReplayPlanner(cfg, { mode: 'disagg', prefill: caps({ context_length: 4096 }), decode: caps() }, null);
+    const d = planner.onTick(obs({ nowMs: 5000, prefill: { ready: 1, passes: [pass(100, { sumQueuedPrefillTokens: 5000 })] }, decode: { ready: 2, passes: [pass(0, { sumDecodeKvTokens: 700_000 }), pass(1, { sumDecodeKvTokens: 700_000 })] } }));
+    expect(d.targetPrefill).toBe(2);
+    expect(d.targetDecode).toBeNull();
+    expect(planner.scalingEvents).toEqual([{ atS: 5, component: 'prefill', from: 1, to: 2, reason: 'scale_up' }]);
+  });
+
+  it('throughput-only agg: predicted demand sets a target directly (1 → 3) with reason scale', () => {
+    const cfg = config({ mode: 'agg', optimization_target: 'sla', throughput_adjustment_interval_seconds: 10, load_adjustment_interval_seconds: 5, ttft_ms: 100000, itl_ms: 100000 });
+    const planner = new ReplayPlanner(cfg, { mode: 'agg', decode: caps() }, oracle);
+    // Teach the agg model mixed passes (bootstrap data is pure prefill / pure decode).
+    const mixed = (k: number) => pass(0, { numPrefillRequests: 1, sumPrefillTokens: 1000 * k, numDecodeRequests: 8 * k, sumDecodeKvTokens: 8000 * k + 500 * (k % 2), wallTimeSecs: 0.01 + 0.02 * k });
+    for (let k = 1; k <= 5; k++) planner.onTick(obs({ nowMs: 5000 * k, decode: { ready: 1, passes: [mixed(k)] }, traffic: null }));
+    const summary0 = planner.finish();
+    expect(summary0.snapshots.filter((s) => s.throughputReason !== null).map((s) => s.throughputReason)).toEqual(['no_traffic_data', 'no_traffic_data']);
+    const rps = planner.state.aggModel!.findEngineCapacityRps({ isl: 2000, osl: 200 })!.rps;
+    const demandReq = Math.ceil(2.5 * rps * 10); // 2.5 engines' worth over a 10 s window
+    const d = planner.onTick(obs({ nowMs: 30_000, decode: { ready: 1 }, traffic: window({ durationS: 10, numReq: demandReq, completed: demandReq, avgIsl: 2000, avgOsl: 200 }) }));
+    expect(d.targetDecode).toBe(3);
+    const last = planner.finish().snapshots.at(-1)!;
+    expect(last.throughputReason).toBe('scale');
+    expect(planner.scalingEvents.at(-1)).toMatchObject({ component: 'agg', from: 1, to: 3, reason: 'scale_up' });
+  });
+
+  it('a throughput tick without traffic records no_traffic_data', () => {
+    const cfg = config({ mode: 'agg', optimization_target: 'sla', throughput_adjustment_interval_seconds: 10, load_adjustment_interval_seconds: 5 });
+    const planner = new ReplayPlanner(cfg, { mode: 'agg', decode: caps() }, oracle);
+    planner.onTick(obs({ nowMs: 5000, decode: { ready: 1 }, traffic: null }));
+    planner.onTick(obs({ nowMs: 10_000, decode: { ready: 1 }, traffic: null }));
+    expect(planner.finish().snapshots.at(-1)!.throughputReason).toBe('no_traffic_data');
+  });
+});
+
+describe('GPU-hours', () => {
+  it('1 h at 1 × 2-GPU prefill + 2 × 4-GPU decode = 10.0 (engine GPU counts, not the config hints)', () => {
+    const cfg = config({ mode: 'disagg', optimization_target: 'throughput', prefill_engine_num_gpu: 100, decode_engine_num_gpu: 100, max_gpu_budget: -1 });
+    const planner = new ReplayPlanner(cfg, { mode: 'disagg', prefill: caps({ num_gpu: 2 }), decode: caps({ num_gpu: 4 }) }, null);
+    planner.onTick(obs({ nowMs: 5000, prefill: { ready: 1 }, decode: { ready: 2 } }));
+    expect(planner.cumulativeGpuHours).toBe(0); // the first tick contributes nothing
+    planner.onTick(obs({ nowMs: 3_605_000, prefill: { ready: 1 }, decode: { ready: 2 } }));
+    expect(planner.cumulativeGpuHours).toBe(10.0);
+    const summary = planner.finish();
+    expect(summary.gpuHours).toBe(10.0);
+    expect(summary.metadata.gpu_accounting.source).toBe('engine_capabilities');
+    expect(summary.metadata.gpu_accounting.defaulted_from_engine).toBe(false);
+    expect(summary.metadata.gpu_accounting.note).toMatch(/not used/);
+  });
+
+  it('unset *_engine_num_gpu: the engine count is used and the metadata says so', () => {
+    const planner = new ReplayPlanner(config({ mode: 'agg' }), { mode: 'agg', decode: caps({ num_gpu: 2 }) }, null);
+    planner.onTick(obs({ nowMs: 5000, decode: { ready: 3 } }));
+    planner.onTick(obs({ nowMs: 1_805_000, decode: { ready: 3 } }));
+    const s = planner.finish();
+    expect(s.gpuHours).toBeCloseTo(3.0, 12);
+    expect(s.metadata.gpu_accounting.defaulted_from_engine).toBe(true);
+    expect(s.metadata.gpu_accounting.decode_gpus_per_replica).toBe(2);
+    expect(s.snapshots.at(-1)!.gpuHours).toBeCloseTo(3.0, 12);
+  });
+});
+
+describe('bootstrap', () => {
+  it('the reference grid: MBT 8192, g = 8 → 9 ISLs 100…8188; 256 seqs → batches 1, 33, …, 225', () => {
+    const isls = prefillGridIsls(caps(), 8);
+    expect(isls.length).toBe(9);
+    expect(isls[0]).toBe(100);
+    expect(isls[1]).toBe(1111);
+    expect(isls.at(-1)).toBe(8188);
+    const points = decodeGridPoints(caps({ max_kv_tokens: 16_384 * 64 }), 8);
+    const at500 = points.filter((p) => p.context === 500).map((p) => p.batch);
+    expect(at500).toEqual([1, 33, 65, 97, 129, 161, 193, 225]);
+    // 8000-token contexts stop where batch × context exceeds the KV capacity (1,048,576).
+    expect(points.filter((p) => p.context === 8000).map((p) => p.batch)).toEqual([1, 33, 65, 97, 129]);
+  });
+
+  it('rapid installs pure-prefill and pure-decode passes; disagg throughput is ready from the first tick', () => {
+    const cfg = config({ mode: 'disagg', optimization_target: 'sla', throughput_adjustment_interval_seconds: 10, load_adjustment_interval_seconds: 5 });
+    const planner = new ReplayPlanner(cfg, { mode: 'disagg', prefill: caps(), decode: caps() }, { prefill: oracle, decode: oracle }, { benchmarkGranularity: 8 });
+    expect(planner.bootstrap.status).toBe('installed');
+    expect(planner.bootstrap.prefillFpms.length).toBe(9);
+    expect(planner.bootstrap.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(planner.state.prefillModel!.hasSufficientData()).toBe(true);
+    expect(planner.state.decodeModel!.hasSufficientData()).toBe(true);
+    planner.onTick(obs({ nowMs: 5000, prefill: { ready: 1 }, decode: { ready: 1 } }));
+    planner.onTick(obs({ nowMs: 10_000, prefill: { ready: 1 }, decode: { ready: 1 }, traffic: window({ durationS: 5, numReq: 20, completed: 20, avgIsl: 3000, avgOsl: 150 }) }));
+    const last = planner.finish().snapshots.at(-1)!;
+    expect(last.engineRpsPrefill).toBeGreaterThan(0);
+    expect(last.engineRpsDecode).toBeGreaterThan(0);
+    expect(last.throughputReason).not.toBe('model_not_ready');
+  });
+
+  it('agg bootstrap data does not reach the mixed store (G3): capacity waits for live mixed passes', () => {
+    const planner = new ReplayPlanner(config({ mode: 'agg', optimization_target: 'sla' }), { mode: 'agg', decode: caps() }, oracle);
+    expect(planner.bootstrap.status).toBe('installed');
+    expect(planner.state.aggModel!.hasSufficientData()).toBe(true);
+    expect(planner.state.aggModel!.findEngineCapacityRps({ isl: 1000, osl: 100 })).toBeNull();
+  });
+
+  it('easy mode builds no perf models and no predictors', () => {
+    const planner = new ReplayPlanner(config({ mode: 'agg' }), { mode: 'agg', decode: caps() }, oracle);
+    expect(planner.predictor).toBeNull();
+    expect(planner.state.aggModel).toBeNull();
+  });
+
+  it('none / easy / no oracle statuses', () => {
+    expect(new ReplayPlanner(config({ mode: 'agg', optimization_target: 'sla', pre_deployment_sweeping_mode: 'none' }), { mode: 'agg', decode: caps() }, oracle).bootstrap.status).toBe('not_required');
+    expect(new ReplayPlanner(config({ mode: 'agg' }), { mode: 'agg', decode: caps() }, oracle).bootstrap.status).toBe('not_required');
+    expect(new ReplayPlanner(config({ mode: 'agg', optimization_target: 'sla' }), { mode: 'agg', decode: caps() }, null).bootstrap.status).toBe('not_configured_load_only');
+  });
+});

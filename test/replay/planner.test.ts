@@ -1,0 +1,83 @@
+// Planner-in-the-loop replay end to end: the guide's agg command, the report JSON's planner
+// section, and the HTML diagnostics report rendered in headless Chromium.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { replay } from '../../src/api.js';
+import { chromiumPresent, renderHtml } from '../browser/chromium.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const example = path.resolve(here, '../../examples/trace.jsonl');
+const conversation = path.resolve(here, '../../../shared/traces/mooncake_conversation_trace.jsonl');
+const sharedPresent = existsSync(conversation);
+if (!sharedPresent) console.warn(`skipping the guide's planner run: ${conversation} is absent (../shared is not checked out)`);
+if (!chromiumPresent) console.warn('skipping the planner report browser check: /usr/bin/chromium is absent');
+
+function guideConfig(outDir: string, name: string) {
+  return JSON.stringify({
+    mode: 'agg',
+    optimization_target: 'sla',
+    ttft_ms: 1500,
+    itl_ms: 50,
+    enable_throughput_scaling: true,
+    enable_load_scaling: true,
+    pre_deployment_sweeping_mode: 'rapid',
+    throughput_adjustment_interval_seconds: 300,
+    load_adjustment_interval_seconds: 10,
+    prefill_engine_num_gpu: 1,
+    decode_engine_num_gpu: 1,
+    report_output_dir: outDir,
+    report_filename: name,
+  });
+}
+
+const guideEngine = { aic_backend: 'vllm', aic_system: 'h200_sxm', aic_model_path: 'nvidia/Llama-3.1-8B-Instruct-FP8', aic_tp_size: 1 };
+
+describe('planner in the loop', () => {
+  it('a small trace with the reference integration config ticks and reports positive GPU-hours', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'dynosim-planner-'));
+    const config = JSON.stringify({
+      mode: 'agg',
+      throughput_adjustment_interval_seconds: 180,
+      load_adjustment_interval_seconds: 5,
+      report_output_dir: out,
+      report_filename: 'small.html',
+    });
+    const { report, planner } = await replay({ traceFiles: [example], plannerConfig: config, numWorkers: 2 });
+    expect(planner).not.toBeNull();
+    expect(planner!.ticks).toBeGreaterThanOrEqual(1);
+    expect(report.gpu_hours).toBeGreaterThan(0);
+    const section = report.planner as { total_ticks: number; html_report_path: string | null };
+    expect(section.total_ticks).toBe(planner!.ticks);
+    expect(section.html_report_path).toBe(planner!.htmlPath);
+  });
+
+  it.skipIf(!sharedPresent)(
+    "the guide's agg command runs the conversation trace, scales, and writes an HTML report that renders twelve charts",
+    async () => {
+      const out = mkdtempSync(path.join(tmpdir(), 'dynosim-planner-'));
+      const { report, planner, results } = await replay({
+        traceFiles: [conversation],
+        plannerConfig: guideConfig(out, 'dynosim_agg.html'),
+        extraEngineArgs: guideEngine,
+        numWorkers: 2,
+        arrivalSpeedupRatio: 1,
+      });
+      expect(report.completed_requests).toBe(12031);
+      expect(planner!.ticks).toBeGreaterThan(300);
+      expect(planner!.events.length).toBeGreaterThan(0);
+      expect(results.decodeWorkerSeconds).toBeGreaterThan(0);
+      const html = readFileSync(planner!.htmlPath!, 'utf8');
+      const gpuHours = Number(/GPU hours: ([0-9.]+)/.exec(html)?.[1]);
+      expect(gpuHours).toBeGreaterThan(0);
+      if (!chromiumPresent) return;
+      const page = await renderHtml(planner!.htmlPath!);
+      expect(page.consoleErrors).toEqual([]);
+      expect(page.subplots).toBe(12);
+      expect(page.text).toContain('GPU hours:');
+    },
+    60_000,
+  );
+});
