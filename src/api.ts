@@ -192,8 +192,20 @@ async function preparePlanner(options: ReplayOptions, topology: Topology, simCon
   return { config, planner };
 }
 
-export async function replay(options: ReplayOptions): Promise<ReplayResult> {
+/** Each distinct note once: both pools of a disaggregated run resolve the same perf model. */
+function noteOnce(onNote: ReplayOptions['onNote']): ReplayOptions['onNote'] {
+  if (!onNote) return undefined;
+  const seen = new Set<string>();
+  return (line) => {
+    if (seen.has(line)) return;
+    seen.add(line);
+    onNote(line);
+  };
+}
+
+export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> {
   const started = performance.now();
+  const options: ReplayOptions = { ...userOptions, onNote: noteOnce(userOptions.onNote) };
   const topology = resolveTopology(options);
   const simConfig = await buildSimConfig(topology, options);
   const planned = options.plannerConfig !== undefined ? await preparePlanner(options, topology, simConfig) : null;
