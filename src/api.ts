@@ -3,9 +3,9 @@
 import { parseEngineArgs, type EngineArgs } from './config/engine-args.js';
 import { parseRouterConfig } from './config/router-config.js';
 import { validateTopology, type Topology } from './config/topology.js';
-import { gpusPerWorker, nativeEngineConfig, nativeRouterConfig, type PoolRole } from './core/engine-config.js';
+import { gpusPerWorker, nativeEngineConfig, nativeRouterConfig, trackedBlockSize, type PoolRole } from './core/engine-config.js';
 import type { NativePoolConfig, NativeSimConfig } from './core/native.js';
-import type { SimResults } from './core/results.js';
+import { RequestStatus, type SimResults } from './core/results.js';
 import { runSimulation } from './core/run.js';
 import { engineLatencyOracle, runWithPlanner } from './core/planner-loop.js';
 import {
@@ -117,14 +117,6 @@ function loadWorkload(options: ReplayOptions, blockSize: number): Promise<Worklo
   });
 }
 
-function unsupported(message: string): never {
-  throw new ReplayError(message);
-}
-
-function checkSupported(engine: EngineArgs): void {
-  if (engine.engine_type === 'sglang') unsupported("engine_type 'sglang' is not available in this version yet; use vllm or trtllm");
-}
-
 async function poolConfig(
   engine: EngineArgs,
   numWorkers: number,
@@ -132,7 +124,6 @@ async function poolConfig(
   topology: Topology,
   options: ReplayOptions,
 ): Promise<NativePoolConfig> {
-  checkSupported(engine);
   const perf = await resolvePerfModel(engine, { warn: options.onNote });
   const router = parseRouterConfig(options.routerConfig);
   return {
@@ -192,6 +183,17 @@ async function preparePlanner(options: ReplayOptions, topology: Topology, simCon
   return { config, planner };
 }
 
+/** Rejected requests are excluded from the statistics; say how many, and why, on stderr. */
+function noteRejections(results: SimResults, options: ReplayOptions): void {
+  let rejected = 0;
+  for (const s of results.requests.status) if (s === RequestStatus.Rejected) rejected += 1;
+  if (rejected === 0) return;
+  options.onNote?.(
+    `note: ${rejected.toLocaleString('en-US')} of ${results.requests.status.length.toLocaleString('en-US')} requests were rejected ` +
+      '(prompt at or over max_model_len, or too large for one worker\'s KV pool: raise num_gpu_blocks); they are counted in num_requests but not in the statistics',
+  );
+}
+
 /** Each distinct note once: both pools of a disaggregated run resolve the same perf model. */
 function noteOnce(onNote: ReplayOptions['onNote']): ReplayOptions['onNote'] {
   if (!onNote) return undefined;
@@ -210,7 +212,7 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
   const simConfig = await buildSimConfig(topology, options);
   const planned = options.plannerConfig !== undefined ? await preparePlanner(options, topology, simConfig) : null;
   const tokenEngine = topology.kind === 'aggregated' ? topology.engine : topology.decode;
-  const workload = await loadWorkload(options, tokenEngine.block_size);
+  const workload = await loadWorkload(options, trackedBlockSize(tokenEngine));
 
   let results: SimResults;
   let plannerOutcome: PlannerOutcome | null = null;
@@ -233,6 +235,7 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
     decodeGpusPerWorker: gpusPerWorker(tokenEngine),
   });
   if (plannerOutcome) report.planner = buildPlannerReportSection(plannerOutcome.summary, plannerOutcome.htmlPath);
+  noteRejections(results, options);
   return {
     report,
     reportIntKeys: plannerOutcome ? PLANNER_INT_KEYS : new Set(),

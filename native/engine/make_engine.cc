@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "sglang_engine.h"
 #include "vllm_engine.h"
 
 namespace dynosim {
@@ -13,9 +14,9 @@ std::unique_ptr<Engine> make_engine(const EngineConfig& config, const RequestTab
     case EngineKind::Trtllm:
       return std::make_unique<VllmEngine>(config, requests, state, collector, rank_seed);
     case EngineKind::Sglang:
-      break;
+      return std::make_unique<SglangEngine>(config, requests, state, collector, rank_seed);
   }
-  throw std::invalid_argument("engine_type 'sglang' is not available in this build");
+  throw std::invalid_argument("unknown engine kind");
 }
 
 }  // namespace dynosim

@@ -205,6 +205,8 @@ void Simulation::complete_transfer(int32_t r) {
   decode.mark_candidate(t / decode.dp());
   const int32_t source = prefill.state().target[r];
   prefill.engine_of_target(source).release_held(r);
+  // Freed KV may unblock the source's queue: drive it again even if no new request arrives.
+  prefill.mark_candidate(source / prefill.dp());
   prefill.retire_if_drained(source / prefill.dp());
 }
 

@@ -1,0 +1,126 @@
+#include "radix_cache.h"
+
+#include <algorithm>
+
+#include "../router/overlap_index.h"
+
+namespace dynosim {
+
+RadixCache::RadixCache(int32_t num_pages)
+    : num_pages_(num_pages),
+      map_(static_cast<size_t>(num_pages)),
+      ids_(num_pages, 0),
+      parent_(num_pages, kRoot),
+      children_(num_pages, 0),
+      lock_(num_pages, 0),
+      stamp_(num_pages, 0),
+      gen_(num_pages, 0),
+      in_tree_(num_pages, 0) {
+  free_.reserve(num_pages);
+  for (int32_t p = num_pages - 1; p >= 0; --p) free_.push_back(p);
+}
+
+void RadixCache::publish(BlockHash id, bool added) {
+  if (!index_ || (id & kUniqueBlockTag)) return;
+  if (defer_) {
+    pending_.emplace_back(id, added);
+  } else if (added) {
+    index_->add(index_target_, id);
+  } else {
+    index_->remove(index_target_, id);
+  }
+}
+
+void RadixCache::flush_index() {
+  for (const auto& [id, added] : pending_) {
+    if (added) index_->add(index_target_, id);
+    else index_->remove(index_target_, id);
+  }
+  pending_.clear();
+}
+
+void RadixCache::compact_heap() {
+  heap_.clear();
+  for (int32_t p = 0; p < num_pages_; ++p)
+    if (evictable_leaf(p)) heap_.push_back(HeapEntry{stamp_[p], p, gen_[p]});
+  std::make_heap(heap_.begin(), heap_.end(), later);
+}
+
+void RadixCache::push_leaf(int32_t p) {
+  // Stale entries pile up when leaves are locked again or touched; rebuild once they dominate.
+  if (heap_.size() > 2 * static_cast<size_t>(tree_pages_) + 1024) compact_heap();
+  heap_.push_back(HeapEntry{stamp_[p], p, gen_[p]});
+  std::push_heap(heap_.begin(), heap_.end(), later);
+}
+
+void RadixCache::remove_node(int32_t p) {
+  map_.erase(ids_[p]);
+  publish(ids_[p], false);
+  if (parent_[p] != kRoot) --children_[parent_[p]];
+  in_tree_[p] = 0;
+  ++gen_[p];
+  --evictable_;
+  --tree_pages_;
+  free_.push_back(p);
+}
+
+int32_t RadixCache::evict(int32_t pages) {
+  int32_t freed = 0;
+  while (freed < pages && !heap_.empty()) {
+    const HeapEntry e = heap_.front();
+    std::pop_heap(heap_.begin(), heap_.end(), later);
+    heap_.pop_back();
+    if (!valid(e)) continue;
+    // Walk up the chain while each newly exposed parent is still the oldest leaf: a cached path
+    // shares one stamp, so this evicts it leaf to root without a heap round trip per page.
+    int32_t p = e.page;
+    for (;;) {
+      const int32_t parent = parent_[p];
+      if (parent != kRoot) map_.prefetch(ids_[parent]);  // the likely next victim
+      remove_node(p);
+      ++freed;
+      if (parent == kRoot || !evictable_leaf(parent)) break;
+      const HeapEntry next{stamp_[parent], parent, gen_[parent]};
+      if (freed >= pages || (!heap_.empty() && later(next, heap_.front()))) {
+        push_leaf(parent);
+        break;
+      }
+      p = parent;
+    }
+  }
+  return freed;
+}
+
+void RadixCache::lock(int32_t p, uint64_t stamp) {
+  if (lock_[p]++ == 0) --evictable_;
+  if (stamp > stamp_[p]) stamp_[p] = stamp;
+}
+
+void RadixCache::unlock(int32_t p, uint64_t stamp) {
+  if (stamp > stamp_[p]) stamp_[p] = stamp;
+  if (--lock_[p] > 0) return;
+  ++evictable_;
+  if (children_[p] == 0) push_leaf(p);
+}
+
+int32_t RadixCache::insert_locked(int32_t page, BlockHash id, int32_t parent, uint64_t stamp) {
+  const int32_t existing = map_.find(id);
+  if (existing != FlatMap::kMissing) {
+    free_.push_back(page);
+    lock(existing, stamp);
+    return existing;
+  }
+  ids_[page] = id;
+  parent_[page] = parent;
+  children_[page] = 0;
+  lock_[page] = 1;
+  stamp_[page] = stamp;
+  in_tree_[page] = 1;
+  if (parent != kRoot) ++children_[parent];
+  map_.put(id, page);
+  ++tree_pages_;
+  publish(id, true);
+  return page;
+}
+
+}  // namespace dynosim

@@ -1,0 +1,146 @@
+// One SGLang-style engine (scheduler + radix page cache) for one routing target.
+//
+// A pass is "extend first": waiting requests are admitted into a prefill (extend) batch under the
+// new-token-ratio budget; if a batch forms, the pass is its prefill plus one decode step of only
+// the requests whose prompt it finished (their first token), and every other running request
+// waits. Otherwise the pass is one decode step over all running requests, retracting the
+// request with the fewest output tokens while the pool cannot hold the step's page growth.
+// Decode timing uses logical KV sums (Σ context, capped at the pool), not physical pages.
+//
+// Pages are `block_size` tokens (SGLang's page_size); all per-request work is O(pages).
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "../common/flat_map.h"
+#include "../common/rng.h"
+#include "../metrics/collector.h"
+#include "../metrics/welford.h"
+#include "engine.h"
+#include "engine_config.h"
+#include "radix_cache.h"
+#include "request_table.h"
+
+namespace dynosim {
+
+class SglangEngine final : public Engine {
+ public:
+  SglangEngine(const EngineConfig& config, const RequestTable& requests, RequestState& state, Collector& collector,
+               uint64_t rank_seed);
+
+  void enqueue(int32_t r) override;
+  bool reserve_prefilled(int32_t r, uint32_t* fresh_tokens) override;
+  void activate_prefilled(int32_t r) override;
+  void release_held(int32_t r) override;
+
+  bool has_work() const override { return !running_.empty() || !waiting_.empty() || !prebuilt_.empty(); }
+  Ns plan_pass(Ns now, bool& progress) override;
+  void finish_pass(Ns start, Ns end, PassOutput& out) override;
+  void attach_index(OverlapIndex* index, int32_t target) override { cache_.attach_index(index, target); }
+
+  uint64_t passes() const override { return epoch_; }
+  const ForwardPassSnapshot& last_pass() const override { return last_pass_; }
+  bool passed_since_mark() const override { return passed_since_mark_; }
+  void clear_pass_mark() override { passed_since_mark_ = false; }
+  int64_t load() const override {
+    return static_cast<int64_t>(running_.size() + waiting_.size() + prebuilt_.size()) + finishing_;
+  }
+
+  const RadixCache& cache() const { return cache_; }
+  double new_token_ratio() const { return ratio_; }
+
+ private:
+  // Engine-side state of a request that is here (queued, running or held).
+  struct Local {
+    int32_t cached_pages = 0;  // leading pages of st_.blocks[r] that are radix nodes it holds
+    uint64_t touch = 0;        // its last access to its path (LRU stamp applied when it lets go)
+    bool admitted = false;     // admitted here at least once
+    uint8_t queued = 0;        // counted in the queued-prefill (1) or queued-decode (2) moments
+    uint32_t queued_len = 0;
+    int32_t match_hint = 0;    // its last prefix-match length in pages
+  };
+  // One request's outcome in the planned pass, applied when the pass ends.
+  struct Emission {
+    int32_t r;
+    uint32_t tokens;  // 0: completes without a token
+    bool first;
+    bool done;
+  };
+
+  Local& local(int32_t r) { return locals_[slot_of_.find(static_cast<uint64_t>(r))]; }
+  Local& open_local(int32_t r);
+  void close_local(int32_t r);
+
+  uint32_t seq_len(int32_t r) const { return req_.input_len(r) + st_.generated[r]; }
+  uint32_t remaining(int32_t r) const {
+    return st_.output_limit[r] > st_.generated[r] ? st_.output_limit[r] - st_.generated[r] : 0;
+  }
+  int64_t pages_for(int64_t tokens) const { return (tokens + B_ - 1) / B_; }
+  // Page growth (tokens) the next decode step needs for r, a full MTP burst included.
+  int64_t growth_tokens(int32_t r) const;
+
+  void push_waiting_back(int32_t r);
+  void push_waiting_front(int32_t r);
+  void pop_waiting_front();
+  void queue_add(int32_t r, bool decode);
+  void queue_remove(int32_t r);
+
+  int32_t matched_pages(int32_t r, int32_t max_pages);
+  void lock_prefix(int32_t r, int32_t pages);
+  bool grow_pages(int32_t r, int64_t target_pages);
+  void cache_pages(int32_t r, int32_t upto);
+  void release_pages(int32_t r);
+
+  void apply_lpm();
+  bool admit(Ns now, int64_t& total_isl, int64_t& total_prefix);
+  bool idle_except(int32_t r) const;
+  void reject_front();
+  Ns decode_step(std::vector<int32_t>& batch, bool full);
+  void retract(int32_t r);
+  uint32_t burst_length();
+  void complete(int32_t r, PassOutput& out);
+  void record_snapshot(Ns duration);
+
+  EngineConfig cfg_;
+  const RequestTable& req_;
+  RequestState& st_;
+  Collector& collector_;
+  RadixCache cache_;
+  Rng mtp_rng_;
+  int32_t B_;
+  int64_t total_tokens_;
+  int64_t max_running_;
+  uint32_t max_burst_;
+  bool caching_;
+
+  // New-token-ratio admission budget.
+  double init_ratio_, min_ratio_, decay_step_, ratio_;
+
+  FlatMap slot_of_;  // request -> index into locals_
+  std::vector<Local> locals_;
+  std::vector<int32_t> free_locals_;
+
+  std::deque<int32_t> waiting_;
+  std::deque<int32_t> prebuilt_;  // disaggregated decode: prompt transferred, awaiting a running slot
+  std::vector<int32_t> running_;
+  RunningMoments queued_prefill_, queued_decode_;
+
+  // The pass being planned.
+  uint64_t epoch_ = 0;
+  std::vector<int32_t> batch_;      // admitted into this pass's extend batch
+  std::vector<int32_t> prefilled_;  // ... whose prompt it finished
+  std::vector<int32_t> retracted_;
+  std::vector<int32_t> rejected_;
+  std::vector<Emission> emissions_;
+  int64_t finishing_ = 0;  // emissions that complete their request when the pass ends
+  bool progress_ = false;
+  bool reset_ratio_ = false;  // a parked chunked prefill gave up its pages (a retraction)
+  Welford prefill_len_, decode_len_;
+  int64_t sum_prefill_tokens_ = 0, sum_prefill_kv_ = 0;
+
+  ForwardPassSnapshot last_pass_;
+  bool passed_since_mark_ = false;
+};
+
+}  // namespace dynosim
