@@ -1,6 +1,7 @@
 // The issue's end-to-end acceptance on the real Mooncake conversation trace (skipped, saying so,
 // when ../shared is absent).
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -33,5 +34,64 @@ describe.skipIf(!present)('conversation trace, 8 workers', () => {
     const a = await replay({ traceFiles: [trace], numWorkers: 8, routerMode: 'kv_router' });
     const b = await replay({ traceFiles: [trace], numWorkers: 8, routerMode: 'kv_router' });
     expect(formatReportJson(b.report).replace(WALL_CLOCK_KEYS, '')).toBe(formatReportJson(a.report).replace(WALL_CLOCK_KEYS, ''));
+  });
+});
+
+describe.skipIf(!present)('conversation trace, other engines and the guide commands', () => {
+  it.each(['sglang', 'trtllm'])('replays end to end with engine_type %s: every request completes or is rejected', async (engineType) => {
+    const { report, results } = await replay({ traceFiles: [trace], numWorkers: 8, extraEngineArgs: { engine_type: engineType } });
+    const rejected = Array.from(results.requests.status).filter((s) => s === 2).length;
+    expect(report.num_requests).toBe(12031);
+    expect(report.completed_requests + rejected).toBe(12031);
+    expect(report.completed_requests).toBeGreaterThan(0);
+  });
+
+  const guideEngine = JSON.stringify({
+    aic_backend: 'vllm',
+    aic_system: 'h200_sxm',
+    aic_model_path: 'nvidia/Llama-3.1-8B-Instruct-FP8',
+    aic_tp_size: 1,
+  });
+
+  async function cli(argv: string[]) {
+    const { main } = await import('../../src/cli/main.js');
+    let stdout = '';
+    let stderr = '';
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'dynosim-guide-')), 'report.json');
+    const code = await main([...argv, '--report-json', out], {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s), isTTY: false },
+      env: {},
+    });
+    return { code, stdout, stderr, report: JSON.parse(readFileSync(out, 'utf8')) as Record<string, number> };
+  }
+
+  it("the guide's agg command (2 workers) prints the full table", async () => {
+    const r = await cli([trace, '--extra-engine-args', guideEngine, '--num-workers', '2', '--arrival-speedup-ratio', '1.0']);
+    expect(r.code).toBe(0);
+    for (const row of ['Time to First Token (ms)', 'Inter Token Latency (ms)', 'Request Throughput (requests/sec)', 'Request Count (requests)'])
+      expect(r.stdout).toContain(row);
+  });
+
+  it("the guide's disagg command (1P1D) prints the full table and accounts both pools' worker-seconds", async () => {
+    const r = await cli([
+      trace,
+      '--prefill-engine-args',
+      guideEngine,
+      '--decode-engine-args',
+      guideEngine,
+      '--num-prefill-workers',
+      '1',
+      '--num-decode-workers',
+      '1',
+      '--arrival-speedup-ratio',
+      '1.0',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Time to First Token (ms)');
+    expect(r.report.completed_requests).toBe(12031);
+    expect(r.report.prefill_worker_seconds).toBeGreaterThan(3500);
+    expect(r.report.decode_worker_seconds).toBeGreaterThan(3500);
+    expect(r.report.gpu_hours).toBeCloseTo((r.report.prefill_worker_seconds + r.report.decode_worker_seconds) / 3600, 9);
   });
 });
