@@ -353,9 +353,7 @@ bool SglangEngine::admit(Ns now, int64_t& total_isl, int64_t& total_prefix) {
     }
     const int64_t computed = chunk_end - prefix;
     if (computed > 0 && cfg_.role != WorkerRole::Decode) {
-      prefill_len_.add(req_.input_len(r));
-      sum_prefill_tokens_ += computed;
-      sum_prefill_kv_ += prefix;
+      batch_stats_.add_prefill(req_.input_len(r), computed, prefix);
     }
     total_isl += chunk_end;
     total_prefix += prefix;
@@ -404,7 +402,7 @@ Ns SglangEngine::decode_step(std::vector<int32_t>& batch, bool full) {
   }
   batch.resize(kept);
   if (batch.empty()) return 0;
-  for (int32_t r : batch) decode_len_.add(seq_len(r));
+  for (int32_t r : batch) batch_stats_.add_decode(seq_len(r));
 
   int64_t growth = 0;
   for (int32_t r : batch) growth += growth_tokens(r);
@@ -497,9 +495,7 @@ Ns SglangEngine::plan_pass(Ns now, bool& progress) {
   emissions_.clear();
   finishing_ = 0;
   reset_ratio_ = false;
-  prefill_len_.reset();
-  decode_len_.reset();
-  sum_prefill_tokens_ = sum_prefill_kv_ = 0;
+  batch_stats_ = PassBatch();
   cache_.defer_index(true);
 
   // 1. Transferred prompts take running slots first; while any still wait, nothing new is
@@ -604,22 +600,7 @@ void SglangEngine::finish_pass(Ns start, Ns end, PassOutput& out) {
 }
 
 void SglangEngine::record_snapshot(Ns duration) {
-  ForwardPassSnapshot& f = last_pass_;
-  f = ForwardPassSnapshot();
-  f.num_prefill_requests = static_cast<int64_t>(prefill_len_.count());
-  f.sum_prefill_tokens = sum_prefill_tokens_;
-  f.var_prefill_length = prefill_len_.variance();
-  f.sum_prefill_kv_tokens = sum_prefill_kv_;
-  f.num_decode_requests = static_cast<int64_t>(decode_len_.count());
-  f.sum_decode_kv_tokens = static_cast<int64_t>(decode_len_.sum());
-  f.var_decode_kv_tokens = decode_len_.variance();
-  f.num_queued_prefill = queued_prefill_.count();
-  f.sum_queued_prefill_tokens = static_cast<int64_t>(queued_prefill_.sum());
-  f.var_queued_prefill_length = queued_prefill_.variance();
-  f.num_queued_decode = queued_decode_.count();
-  f.sum_queued_decode_kv_tokens = static_cast<int64_t>(queued_decode_.sum());
-  f.var_queued_decode_kv_tokens = queued_decode_.variance();
-  f.wall_time_secs = static_cast<double>(duration) / 1e9;
+  last_pass_ = make_snapshot(batch_stats_, queued_prefill_, queued_decode_, duration);
   passed_since_mark_ = true;
 }
 

@@ -136,8 +136,7 @@ class SglangEngine final : public Engine {
   int64_t finishing_ = 0;  // emissions that complete their request when the pass ends
   bool progress_ = false;
   bool reset_ratio_ = false;  // a parked chunked prefill gave up its pages (a retraction)
-  Welford prefill_len_, decode_len_;
-  int64_t sum_prefill_tokens_ = 0, sum_prefill_kv_ = 0;
+  PassBatch batch_stats_;  // the scheduled side of the pass being built
 
   ForwardPassSnapshot last_pass_;
   bool passed_since_mark_ = false;

@@ -313,19 +313,13 @@ Ns VllmEngine::plan_pass(Ns now, bool& progress) {
   }
   // One sweep finds the requests that emit this pass and the batch statistics of the snapshot.
   int64_t sum_len = 0;
-  Welford prefill_len, decode_len;
-  int64_t sum_prefill_tokens = 0, sum_prefill_kv = 0;
+  PassBatch batch;
   for (int32_t r : running_) {
     if (st_.status[r] != ReqStatus::Running) continue;
     const uint32_t len = seq_len(r);
     if (st_.pass_epoch[r] == epoch_) {
-      if (st_.pass_prompt_tokens[r] > 0) {
-        prefill_len.add(req_.input_len(r));
-        sum_prefill_tokens += st_.pass_prompt_tokens[r];
-        sum_prefill_kv += st_.pass_prompt_before[r];
-      } else {
-        decode_len.add(len);
-      }
+      if (st_.pass_prompt_tokens[r] > 0) batch.add_prefill(req_.input_len(r), st_.pass_prompt_tokens[r], st_.pass_prompt_before[r]);
+      else batch.add_decode(len);
     }
     if (st_.num_computed[r] != len) continue;
     ready_.push_back(r);
@@ -343,16 +337,8 @@ Ns VllmEngine::plan_pass(Ns now, bool& progress) {
   }
   if (!rejected_.empty()) progress = true;
   const Ns duration = prefill_ns + decode_ns;
-  ForwardPassSnapshot& f = last_pass_;
-  f = ForwardPassSnapshot();
-  f.num_prefill_requests = static_cast<int64_t>(prefill_len.count());
-  f.sum_prefill_tokens = sum_prefill_tokens;
-  f.var_prefill_length = prefill_len.variance();
-  f.sum_prefill_kv_tokens = sum_prefill_kv;
-  f.num_decode_requests = static_cast<int64_t>(decode_len.count());
-  f.sum_decode_kv_tokens = static_cast<int64_t>(decode_len.sum());
-  f.var_decode_kv_tokens = decode_len.variance();
-  record_queues(duration);
+  last_pass_ = make_snapshot(batch, queued_prefill_, queued_decode_, duration);
+  passed_since_mark_ = true;
   return duration;
 }
 
@@ -390,19 +376,6 @@ void VllmEngine::finish_pass(Ns start, Ns end, PassOutput& out) {
   last_pass_.wall_time_secs = static_cast<double>(end - start) / 1e9;
   out.visible_tokens += visible;
   out.decode_forwards += forwards;
-}
-
-// The snapshot's queue side: what waits behind the pass, and the pass's modelled length.
-void VllmEngine::record_queues(Ns duration) {
-  ForwardPassSnapshot& f = last_pass_;
-  f.num_queued_prefill = queued_prefill_.count();
-  f.sum_queued_prefill_tokens = static_cast<int64_t>(queued_prefill_.sum());
-  f.var_queued_prefill_length = queued_prefill_.variance();
-  f.num_queued_decode = queued_decode_.count();
-  f.sum_queued_decode_kv_tokens = static_cast<int64_t>(queued_decode_.sum());
-  f.var_queued_decode_kv_tokens = queued_decode_.variance();
-  f.wall_time_secs = static_cast<double>(duration) / 1e9;
-  passed_since_mark_ = true;
 }
 
 }  // namespace dynosim

@@ -58,7 +58,6 @@ class VllmEngine final : public Engine {
   void pop_waiting_front();
   void reject_front(PassOutput* out);
   uint32_t burst_length();
-  void record_queues(Ns duration);
 
   EngineConfig cfg_;
   const RequestTable& req_;
