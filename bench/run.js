@@ -4,6 +4,7 @@
 //   npm run bench -- --runs 5  more runs
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,6 +30,36 @@ if (existsSync(conversation)) {
   cases.push({
     name: 'conversation trace, 8 worker(s), trtllm',
     options: { traceFiles: [conversation], numWorkers: 8, extraEngineArgs: { engine_type: 'trtllm' } },
+  });
+  const systems = path.resolve(root, '..', 'shared', 'aic', 'systems');
+  cases.push({
+    name: 'conversation trace, planner in the loop (guide agg config, AIC h200 Llama-3.1-8B-FP8)',
+    options: {
+      traceFiles: [conversation],
+      numWorkers: 2,
+      extraEngineArgs: {
+        aic_backend: 'vllm',
+        aic_system: 'h200_sxm',
+        aic_model_path: 'nvidia/Llama-3.1-8B-Instruct-FP8',
+        aic_tp_size: 1,
+        ...(existsSync(systems) ? { aic_systems_path: systems } : {}),
+      },
+      plannerConfig: JSON.stringify({
+        mode: 'agg',
+        optimization_target: 'sla',
+        ttft_ms: 1500,
+        itl_ms: 50,
+        enable_throughput_scaling: true,
+        enable_load_scaling: true,
+        pre_deployment_sweeping_mode: 'rapid',
+        throughput_adjustment_interval_seconds: 300,
+        load_adjustment_interval_seconds: 10,
+        prefill_engine_num_gpu: 1,
+        decode_engine_num_gpu: 1,
+        report_output_dir: path.join(os.tmpdir(), 'dynosim-bench'),
+        report_filename: 'bench_agg.html',
+      }),
+    },
   });
 } else {
   console.log(`skipping conversation-trace cases: ${conversation} not found (../shared is absent)`);
