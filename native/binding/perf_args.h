@@ -6,8 +6,10 @@
 
 namespace dynosim {
 
-// `engine.perf` describes the latency model: { kind: 'polynomial' } and, later, the tables of
-// profile and AIC models. Throws std::invalid_argument with a one-line message on bad input.
+// `engine.perf` describes the latency model (src/perf/native-types.ts is the TypeScript side):
+// { kind: 'polynomial' } | { kind: 'profile', ... } | { kind: 'aic', ... } | { kind: 'analytical', ... }.
+// Every field and array length is checked; bad input throws std::invalid_argument with a
+// one-line message naming the field.
 PerfModel parse_perf_model(const Napi::Object& engine);
 
 }  // namespace dynosim

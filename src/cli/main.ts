@@ -13,6 +13,7 @@ import type { ReplayOptions } from '../options.js';
 import { parseCli, PROG, USAGE } from './args.js';
 import type { PreparedReplay } from './args.js';
 import { createProgressBar } from './progress.js';
+import { perfModelMain } from './perf-model.js';
 
 export interface TextSink {
   write(chunk: string): unknown;
@@ -95,6 +96,7 @@ export async function main(argv: string[], deps: Partial<MainDeps> = {}): Promis
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
   const env = deps.env ?? process.env;
+  if (argv[0] === 'perf-model') return perfModelMain(argv.slice(1), { stdout, stderr, env });
   const runReplay = deps.runReplay ?? runReplayViaApi;
   const bar = stderr.isTTY ? createProgressBar(stderr) : undefined;
   try {
