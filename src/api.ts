@@ -26,7 +26,7 @@ import {
 import type { Workload } from './core/workload.js';
 import { ReplayError } from './errors.js';
 import type { ReplayOptions } from './options.js';
-import { resolvePerfModel } from './perf/resolve.js';
+import { resolvePerfModel, type ResolvedPerfModel } from './perf/resolve.js';
 import { buildFlatReport, type FlatReport } from './report/summary.js';
 import { loadMooncakeTrace } from './trace/mooncake.js';
 import { syntheticWorkload } from './trace/synthetic.js';
@@ -117,34 +117,46 @@ function loadWorkload(options: ReplayOptions, blockSize: number): Promise<Worklo
   });
 }
 
+interface ResolvedPool {
+  pool: NativePoolConfig;
+  perf: ResolvedPerfModel;
+}
+
 async function poolConfig(
   engine: EngineArgs,
   numWorkers: number,
   role: PoolRole,
   topology: Topology,
   options: ReplayOptions,
-): Promise<NativePoolConfig> {
+): Promise<ResolvedPool> {
   const perf = await resolvePerfModel(engine, { warn: options.onNote });
   const router = parseRouterConfig(options.routerConfig);
   return {
-    engine: nativeEngineConfig(engine, perf),
-    router: nativeRouterConfig(topology.routerMode, router, engine, role),
-    numWorkers,
-    startupTimeS: engine.startup_time ?? 0,
+    pool: {
+      engine: nativeEngineConfig(engine, perf),
+      router: nativeRouterConfig(topology.routerMode, router, engine, role),
+      numWorkers,
+      startupTimeS: engine.startup_time ?? 0,
+    },
+    perf,
   };
 }
 
 export async function buildSimConfig(topology: Topology, options: ReplayOptions): Promise<NativeSimConfig> {
   const maxSimTimeMs = options.maxSimTimeSeconds !== undefined ? options.maxSimTimeSeconds * 1000 : Infinity;
   if (topology.kind === 'aggregated') {
-    return { disaggregated: false, agg: await poolConfig(topology.engine, topology.numWorkers, 'agg', topology, options), maxSimTimeMs };
+    const agg = await poolConfig(topology.engine, topology.numWorkers, 'agg', topology, options);
+    return { disaggregated: false, agg: agg.pool, maxSimTimeMs };
   }
+  const prefill = await poolConfig(topology.prefill, topology.numPrefillWorkers, 'prefill', topology, options);
+  const decode = await poolConfig(topology.decode, topology.numDecodeWorkers, 'decode', topology, options);
+  // The hand-off's size: explicit kv_bytes_per_token, else derived from the model the AIC args name.
   const transfer = topology.decode;
   return {
     disaggregated: true,
-    prefill: await poolConfig(topology.prefill, topology.numPrefillWorkers, 'prefill', topology, options),
-    decode: await poolConfig(topology.decode, topology.numDecodeWorkers, 'decode', topology, options),
-    kvBytesPerToken: transfer.kv_bytes_per_token ?? 0,
+    prefill: prefill.pool,
+    decode: decode.pool,
+    kvBytesPerToken: transfer.kv_bytes_per_token ?? decode.perf.kvBytesPerToken ?? prefill.perf.kvBytesPerToken ?? 0,
     kvTransferGbps: transfer.kv_transfer_bandwidth ?? DEFAULT_KV_TRANSFER_GBPS,
     kvTransferTiming: transfer.kv_transfer_timing_mode,
     maxSimTimeMs,

@@ -23,7 +23,7 @@ import {
   type LocateOptions,
 } from './database.js';
 import { estimateKvCapacity, type KvCapacity } from './kv-capacity.js';
-import { loadModel, resolveQuantModes, type ModelFacts, type QuantModes } from './models.js';
+import { KV_QUANT, loadModel, resolveQuantModes, type ModelFacts, type QuantModes } from './models.js';
 import type { NativePerfConfig } from './native-types.js';
 import { loadProfile } from './profile.js';
 
@@ -66,6 +66,13 @@ export interface ResolvedPerfModel {
   /** One line naming the model in use, for `dynosim perf-model` and stderr notes. */
   description: string;
   info: PerfModelInfo;
+  /** KV bytes one token occupies (all layers, K and V), when the engine args name a model. */
+  kvBytesPerToken?: number;
+}
+
+/** The reference CLI's formula: layers × 2 (K and V) × KV heads × head dim × KV dtype bytes. */
+function kvBytesPerToken(model: ModelFacts, quant: QuantModes): number {
+  return model.layers * 2 * model.kvHeads * model.headDim * (KV_QUANT[quant.kvCache] ?? 2);
 }
 
 export interface ResolvePerfOptions extends LocateOptions {
@@ -141,6 +148,7 @@ async function resolveAic(args: EngineArgs, options: ResolvePerfOptions, warn: (
     return {
       native,
       numGpuBlocks: kv?.numGpuBlocks,
+      kvBytesPerToken: kvBytesPerToken(model, quant),
       description: `built-in analytical model: ${system}, ${modelId}, TP ${tp}, ${quantText(quant)}`,
       info,
     };
@@ -214,6 +222,7 @@ async function resolveAic(args: EngineArgs, options: ResolvePerfOptions, warn: (
   return {
     native: result.native,
     numGpuBlocks: kv?.numGpuBlocks,
+    kvBytesPerToken: kvBytesPerToken(model, quant),
     description: `AIC database model: ${backend} ${version} on ${system} (${root}), ${modelId}, TP ${tp}, ${quantText(quant)}`,
     info,
   };
