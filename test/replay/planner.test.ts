@@ -80,4 +80,71 @@ describe('planner in the loop', () => {
     },
     60_000,
   );
+
+  it.skipIf(!sharedPresent)(
+    'a long engine startup means fewer scale-ups and a worse p90 TTFT (the guide\'s cold-start finding)',
+    async () => {
+      const systems = path.resolve(here, '../../../shared/aic/systems');
+      const run = async (startup: number) => {
+        const out = mkdtempSync(path.join(tmpdir(), 'dynosim-startup-'));
+        const { report, planner } = await replay({
+          traceFiles: [conversation],
+          plannerConfig: guideConfig(out, `startup_${startup}.html`),
+          extraEngineArgs: { ...guideEngine, aic_systems_path: systems, ...(startup > 0 ? { startup_time: startup } : {}) },
+          numWorkers: 2,
+          // Twice the trace's rate: two initial workers are overloaded.
+          arrivalSpeedupRatio: 2,
+        });
+        return { ups: planner!.events.filter((e) => e.to > e.from).length, p90: report.p90_ttft_ms };
+      };
+      const instant = await run(0);
+      const slow = await run(240);
+      expect(slow.ups).toBeLessThan(instant.ups);
+      expect(slow.p90).toBeGreaterThan(instant.p90);
+    },
+    120_000,
+  );
+
+  it.skipIf(!sharedPresent)(
+    "the guide's agg and disagg commands print scaling events, the table, ticks and the report path",
+    async () => {
+      const { main } = await import('../../src/cli/main.js');
+      const out = mkdtempSync(path.join(tmpdir(), 'dynosim-guide-cli-'));
+      const engine = JSON.stringify(guideEngine);
+      const run = async (argv: string[]) => {
+        let stdout = '';
+        const code = await main([conversation, ...argv, '--arrival-speedup-ratio', '1.0', '--report-json', path.join(out, 'r.json')], {
+          stdout: { write: (s: string) => (stdout += s) },
+          stderr: { write: () => true, isTTY: false },
+          env: {},
+        });
+        return { code, stdout };
+      };
+      const agg = await run(['--planner-config', guideConfig(out, 'dynosim_agg.html'), '--extra-engine-args', engine, '--num-workers', '2']);
+      const disaggConfig = JSON.parse(guideConfig(out, 'dynosim_disagg.html')) as Record<string, unknown>;
+      disaggConfig.mode = 'disagg';
+      const disagg = await run([
+        '--planner-config',
+        JSON.stringify(disaggConfig),
+        '--prefill-engine-args',
+        engine,
+        '--decode-engine-args',
+        engine,
+        '--num-prefill-workers',
+        '1',
+        '--num-decode-workers',
+        '1',
+      ]);
+      for (const { code, stdout } of [agg, disagg]) {
+        expect(code).toBe(0);
+        // The reference's order: events, table, saved report, ticks, HTML path.
+        const order = ['\nScaling events:\n', 'NVIDIA AIPerf | LLM Metrics', 'Saved full report to: ', 'Planner ticks: ', 'Planner diagnostics report: '];
+        const at = order.map((marker) => stdout.indexOf(marker));
+        expect(at.every((i) => i >= 0)).toBe(true);
+        expect([...at].sort((a, b) => a - b)).toEqual(at);
+        expect(stdout).toMatch(/ {2}t=\d+\.\ds \[(agg|prefill|decode)\]: \d+ -> \d+ workers \(scale_(up|down)\)/);
+      }
+    },
+    120_000,
+  );
 });
