@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GUIDE_ENGINE_ARGS, guidePlannerConfig } from './guide.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const conversation = path.resolve(root, '..', 'shared', 'traces', 'mooncake_conversation_trace.jsonl');
@@ -37,28 +38,8 @@ if (existsSync(conversation)) {
     options: {
       traceFiles: [conversation],
       numWorkers: 2,
-      extraEngineArgs: {
-        aic_backend: 'vllm',
-        aic_system: 'h200_sxm',
-        aic_model_path: 'nvidia/Llama-3.1-8B-Instruct-FP8',
-        aic_tp_size: 1,
-        ...(existsSync(systems) ? { aic_systems_path: systems } : {}),
-      },
-      plannerConfig: JSON.stringify({
-        mode: 'agg',
-        optimization_target: 'sla',
-        ttft_ms: 1500,
-        itl_ms: 50,
-        enable_throughput_scaling: true,
-        enable_load_scaling: true,
-        pre_deployment_sweeping_mode: 'rapid',
-        throughput_adjustment_interval_seconds: 300,
-        load_adjustment_interval_seconds: 10,
-        prefill_engine_num_gpu: 1,
-        decode_engine_num_gpu: 1,
-        report_output_dir: path.join(os.tmpdir(), 'dynosim-bench'),
-        report_filename: 'bench_agg.html',
-      }),
+      extraEngineArgs: { ...GUIDE_ENGINE_ARGS, ...(existsSync(systems) ? { aic_systems_path: systems } : {}) },
+      plannerConfig: guidePlannerConfig({ report_output_dir: path.join(os.tmpdir(), 'dynosim-bench'), report_filename: 'bench_agg.html' }),
     },
   });
 } else {

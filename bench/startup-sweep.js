@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { replay } from '../dist/api.js';
+import { GUIDE_ENGINE_ARGS, guidePlannerConfig } from './guide.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const trace = path.resolve(root, '..', 'shared', 'traces', 'mooncake_conversation_trace.jsonl');
@@ -26,32 +27,14 @@ const out = mkdtempSync(path.join(tmpdir(), 'dynosim-sweep-'));
 const rows = [];
 for (const startup of [0, 60, 120, 240]) {
   const engine = {
-    aic_backend: 'vllm',
-    aic_system: 'h200_sxm',
-    aic_model_path: 'nvidia/Llama-3.1-8B-Instruct-FP8',
-    aic_tp_size: 1,
+    ...GUIDE_ENGINE_ARGS,
     ...(systemsPath ? { aic_systems_path: systemsPath } : {}),
     ...(startup > 0 ? { startup_time: startup } : {}),
-  };
-  const planner = {
-    mode: 'agg',
-    optimization_target: 'sla',
-    ttft_ms: 1500,
-    itl_ms: 50,
-    enable_throughput_scaling: true,
-    enable_load_scaling: true,
-    pre_deployment_sweeping_mode: 'rapid',
-    throughput_adjustment_interval_seconds: 300,
-    load_adjustment_interval_seconds: 10,
-    prefill_engine_num_gpu: 1,
-    decode_engine_num_gpu: 1,
-    report_output_dir: out,
-    report_filename: `startup_${startup}.html`,
   };
   const t0 = performance.now();
   const { report, planner: p } = await replay({
     traceFiles: [trace],
-    plannerConfig: JSON.stringify(planner),
+    plannerConfig: guidePlannerConfig({ report_output_dir: out, report_filename: `startup_${startup}.html` }),
     extraEngineArgs: engine,
     numWorkers: 2,
     arrivalSpeedupRatio: speedup,

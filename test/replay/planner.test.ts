@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { replay } from '../../src/api.js';
 import { chromiumPresent, renderHtml } from '../browser/chromium.js';
+// @ts-expect-error plain JS module shared with the benchmarks
+import { GUIDE_ENGINE_ARGS, guidePlannerConfig } from '../../bench/guide.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const example = path.resolve(here, '../../examples/trace.jsonl');
@@ -15,25 +17,8 @@ const sharedPresent = existsSync(conversation);
 if (!sharedPresent) console.warn(`skipping the guide's planner run: ${conversation} is absent (../shared is not checked out)`);
 if (!chromiumPresent) console.warn('skipping the planner report browser check: /usr/bin/chromium is absent');
 
-function guideConfig(outDir: string, name: string) {
-  return JSON.stringify({
-    mode: 'agg',
-    optimization_target: 'sla',
-    ttft_ms: 1500,
-    itl_ms: 50,
-    enable_throughput_scaling: true,
-    enable_load_scaling: true,
-    pre_deployment_sweeping_mode: 'rapid',
-    throughput_adjustment_interval_seconds: 300,
-    load_adjustment_interval_seconds: 10,
-    prefill_engine_num_gpu: 1,
-    decode_engine_num_gpu: 1,
-    report_output_dir: outDir,
-    report_filename: name,
-  });
-}
-
-const guideEngine = { aic_backend: 'vllm', aic_system: 'h200_sxm', aic_model_path: 'nvidia/Llama-3.1-8B-Instruct-FP8', aic_tp_size: 1 };
+const guideConfig = (outDir: string, name: string) => guidePlannerConfig({ report_output_dir: outDir, report_filename: name });
+const guideEngine = GUIDE_ENGINE_ARGS;
 
 describe('planner in the loop', () => {
   it('a small trace with the reference integration config ticks and reports positive GPU-hours', async () => {
