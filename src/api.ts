@@ -8,21 +8,8 @@ import type { NativePoolConfig, NativeSimConfig } from './core/native.js';
 import { RequestStatus, type SimResults } from './core/results.js';
 import { runSimulation } from './core/run.js';
 import { engineLatencyOracle, runWithPlanner } from './core/planner-loop.js';
-import {
-  buildPlannerReportSection,
-  capabilitiesFromEngineArgs,
-  checkReplayDisaggEngineArgs,
-  checkReplayPlannerMode,
-  ignoredKeysWarning,
-  loadWarmupTrace,
-  parsePlannerConfig,
-  PLANNER_INT_KEYS,
-  ReplayPlanner,
-  writePlannerReport,
-  type PlannerConfig,
-  type PlannerSummary,
-  type ScalingEvent,
-} from './planner/index.js';
+import type { PlannerConfig, PlannerSummary, ReplayPlanner, ScalingEvent } from './planner/index.js';
+import { PLANNER_INT_KEYS } from './planner/report-json.js';
 import type { Workload } from './core/workload.js';
 import { ReplayError } from './errors.js';
 import type { ReplayOptions } from './options.js';
@@ -168,7 +155,24 @@ interface PreparedPlanner {
   planner: ReplayPlanner;
 }
 
-async function preparePlanner(options: ReplayOptions, topology: Topology, simConfig: NativeSimConfig): Promise<PreparedPlanner> {
+/** The planner's modules (config schema, YAML, predictors, report) load only for planner runs. */
+type PlannerModule = typeof import('./planner/index.js');
+
+async function preparePlanner(
+  planning: PlannerModule,
+  options: ReplayOptions,
+  topology: Topology,
+  simConfig: NativeSimConfig,
+): Promise<PreparedPlanner> {
+  const {
+    capabilitiesFromEngineArgs,
+    checkReplayDisaggEngineArgs,
+    checkReplayPlannerMode,
+    ignoredKeysWarning,
+    loadWarmupTrace,
+    parsePlannerConfig,
+    ReplayPlanner,
+  } = planning;
   const parsed = parsePlannerConfig(options.plannerConfig!);
   const warning = ignoredKeysWarning(parsed.ignoredKeys);
   if (warning) options.onNote?.(warning);
@@ -222,17 +226,18 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
   const options: ReplayOptions = { ...userOptions, onNote: noteOnce(userOptions.onNote) };
   const topology = resolveTopology(options);
   const simConfig = await buildSimConfig(topology, options);
-  const planned = options.plannerConfig !== undefined ? await preparePlanner(options, topology, simConfig) : null;
+  const planning = options.plannerConfig !== undefined ? await import('./planner/index.js') : null;
+  const planned = planning ? await preparePlanner(planning, options, topology, simConfig) : null;
   const tokenEngine = topology.kind === 'aggregated' ? topology.engine : topology.decode;
   const workload = await loadWorkload(options, trackedBlockSize(tokenEngine));
 
   let results: SimResults;
   let plannerOutcome: PlannerOutcome | null = null;
-  if (planned) {
+  if (planning && planned) {
     const run = runWithPlanner(simConfig, workload, planned.planner, options.onProgress);
     results = run.results;
     const summary = planned.planner.finish();
-    const written = writePlannerReport(summary, planned.config);
+    const written = planning.writePlannerReport(summary, planned.config);
     plannerOutcome = { summary, events: summary.events, ticks: summary.totalTicks, htmlPath: written?.htmlPath ?? null };
   } else {
     results = runSimulation(simConfig, workload, options.onProgress);
@@ -246,7 +251,7 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
     prefillGpusPerWorker: topology.kind === 'aggregated' ? gpusPerWorker(topology.engine) : gpusPerWorker(topology.prefill),
     decodeGpusPerWorker: gpusPerWorker(tokenEngine),
   });
-  if (plannerOutcome) report.planner = buildPlannerReportSection(plannerOutcome.summary, plannerOutcome.htmlPath);
+  if (planning && plannerOutcome) report.planner = planning.buildPlannerReportSection(plannerOutcome.summary, plannerOutcome.htmlPath);
   noteRejections(results, options);
   return {
     report,

@@ -39,7 +39,7 @@ class Engine {
   virtual void attach_index(OverlapIndex* index, int32_t target) = 0;
 
   virtual uint64_t passes() const = 0;
-  virtual const ForwardPassSnapshot& last_pass() const = 0;
+  virtual ForwardPassSnapshot last_pass() const = 0;
   virtual bool passed_since_mark() const = 0;
   virtual void clear_pass_mark() = 0;
   // Requests queued or running here (a worker may be removed only when all its ranks hold none).

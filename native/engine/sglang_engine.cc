@@ -594,13 +594,13 @@ void SglangEngine::finish_pass(Ns start, Ns end, PassOutput& out) {
   cache_.defer_index(false);
   last_pass_.visible_output_tokens = visible;
   last_pass_.decode_forwards = forwards;
-  last_pass_.wall_time_secs = static_cast<double>(end - start) / 1e9;
+  last_pass_.duration = end - start;
   out.visible_tokens += visible;
   out.decode_forwards += forwards;
 }
 
 void SglangEngine::record_snapshot(Ns duration) {
-  last_pass_ = make_snapshot(batch_stats_, queued_prefill_, queued_decode_, duration);
+  last_pass_ = PassRecord{batch_stats_, queued_prefill_, queued_decode_, duration, 0, 0};
   passed_since_mark_ = true;
 }
 

@@ -16,7 +16,7 @@
 #include "../common/flat_map.h"
 #include "../common/rng.h"
 #include "../metrics/collector.h"
-#include "../metrics/welford.h"
+#include "../metrics/running_moments.h"
 #include "engine.h"
 #include "engine_config.h"
 #include "radix_cache.h"
@@ -40,7 +40,7 @@ class SglangEngine final : public Engine {
   void attach_index(OverlapIndex* index, int32_t target) override { cache_.attach_index(index, target); }
 
   uint64_t passes() const override { return epoch_; }
-  const ForwardPassSnapshot& last_pass() const override { return last_pass_; }
+  ForwardPassSnapshot last_pass() const override { return last_pass_.snapshot(); }
   bool passed_since_mark() const override { return passed_since_mark_; }
   void clear_pass_mark() override { passed_since_mark_ = false; }
   int64_t load() const override {
@@ -138,7 +138,7 @@ class SglangEngine final : public Engine {
   bool reset_ratio_ = false;  // a parked chunked prefill gave up its pages (a retraction)
   PassBatch batch_stats_;  // the scheduled side of the pass being built
 
-  ForwardPassSnapshot last_pass_;
+  PassRecord last_pass_;
   bool passed_since_mark_ = false;
 };
 

@@ -337,7 +337,7 @@ Ns VllmEngine::plan_pass(Ns now, bool& progress) {
   }
   if (!rejected_.empty()) progress = true;
   const Ns duration = prefill_ns + decode_ns;
-  last_pass_ = make_snapshot(batch, queued_prefill_, queued_decode_, duration);
+  last_pass_ = PassRecord{batch, queued_prefill_, queued_decode_, duration, 0, 0};
   passed_since_mark_ = true;
   return duration;
 }
@@ -373,7 +373,7 @@ void VllmEngine::finish_pass(Ns start, Ns end, PassOutput& out) {
   ready_.clear();
   last_pass_.visible_output_tokens = visible;
   last_pass_.decode_forwards = forwards;
-  last_pass_.wall_time_secs = static_cast<double>(end - start) / 1e9;
+  last_pass_.duration = end - start;
   out.visible_tokens += visible;
   out.decode_forwards += forwards;
 }

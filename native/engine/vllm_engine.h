@@ -10,7 +10,7 @@
 
 #include "../common/rng.h"
 #include "../metrics/collector.h"
-#include "../metrics/welford.h"
+#include "../metrics/running_moments.h"
 #include "block_pool.h"
 #include "engine.h"
 #include "engine_config.h"
@@ -34,7 +34,7 @@ class VllmEngine final : public Engine {
   void attach_index(OverlapIndex* index, int32_t target) override { pool_.attach_index(index, target); }
 
   uint64_t passes() const override { return epoch_; }
-  const ForwardPassSnapshot& last_pass() const override { return last_pass_; }
+  ForwardPassSnapshot last_pass() const override { return last_pass_.snapshot(); }
   bool passed_since_mark() const override { return passed_since_mark_; }
   void clear_pass_mark() override { passed_since_mark_ = false; }
   int64_t load() const override { return running_count_ + static_cast<int64_t>(waiting_.size()); }
@@ -73,7 +73,7 @@ class VllmEngine final : public Engine {
   bool running_stale_ = false;
   RunningMoments queued_prefill_;  // prompt lengths of fresh waiting requests
   RunningMoments queued_decode_;   // sequence lengths of preempted or transferred waiting requests
-  ForwardPassSnapshot last_pass_;
+  PassRecord last_pass_;
   bool passed_since_mark_ = false;
 
   // State of the pass being built.

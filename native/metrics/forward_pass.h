@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "../common/types.h"
-#include "welford.h"
+#include "running_moments.h"
 
 namespace dynosim {
 
@@ -27,9 +27,10 @@ struct ForwardPassSnapshot {
   int64_t decode_forwards = 0;         // requests that emitted tokens
 };
 
-// The scheduled side of a pass, accumulated while an engine builds it.
+// The scheduled side of a pass, accumulated while an engine builds it (sums only: the
+// variances are derived when the planner looks, not on every pass).
 struct PassBatch {
-  Welford prefill_len, decode_len;
+  RunningMoments prefill_len, decode_len;
   int64_t sum_prefill_tokens = 0, sum_prefill_kv = 0;
 
   void add_prefill(uint32_t prompt_len, uint32_t computed, uint32_t prefix) {
@@ -40,26 +41,34 @@ struct PassBatch {
   void add_decode(uint32_t seq_len) { decode_len.add(seq_len); }
 };
 
-// Every engine's snapshot: its batch, the queues behind it (fresh prompts; requests waiting to
-// decode again), and the modelled duration.
-inline ForwardPassSnapshot make_snapshot(const PassBatch& batch, const RunningMoments& queued_prefill,
-                                         const RunningMoments& queued_decode, Ns duration) {
-  ForwardPassSnapshot f;
-  f.num_prefill_requests = static_cast<int64_t>(batch.prefill_len.count());
-  f.sum_prefill_tokens = batch.sum_prefill_tokens;
-  f.var_prefill_length = batch.prefill_len.variance();
-  f.sum_prefill_kv_tokens = batch.sum_prefill_kv;
-  f.num_decode_requests = static_cast<int64_t>(batch.decode_len.count());
-  f.sum_decode_kv_tokens = static_cast<int64_t>(batch.decode_len.sum());
-  f.var_decode_kv_tokens = batch.decode_len.variance();
-  f.num_queued_prefill = queued_prefill.count();
-  f.sum_queued_prefill_tokens = static_cast<int64_t>(queued_prefill.sum());
-  f.var_queued_prefill_length = queued_prefill.variance();
-  f.num_queued_decode = queued_decode.count();
-  f.sum_queued_decode_kv_tokens = static_cast<int64_t>(queued_decode.sum());
-  f.var_queued_decode_kv_tokens = queued_decode.variance();
-  f.wall_time_secs = static_cast<double>(duration) / 1e9;
-  return f;
-}
+// An engine's latest pass as recorded on the hot path: its batch, the queues behind it (fresh
+// prompts; requests waiting to decode again), its duration and its emissions.
+struct PassRecord {
+  PassBatch batch;
+  RunningMoments queued_prefill, queued_decode;
+  Ns duration = 0;
+  int64_t visible_output_tokens = 0, decode_forwards = 0;
+
+  ForwardPassSnapshot snapshot() const {
+    ForwardPassSnapshot f;
+    f.num_prefill_requests = batch.prefill_len.count();
+    f.sum_prefill_tokens = batch.sum_prefill_tokens;
+    f.var_prefill_length = batch.prefill_len.variance();
+    f.sum_prefill_kv_tokens = batch.sum_prefill_kv;
+    f.num_decode_requests = batch.decode_len.count();
+    f.sum_decode_kv_tokens = static_cast<int64_t>(batch.decode_len.sum());
+    f.var_decode_kv_tokens = batch.decode_len.variance();
+    f.num_queued_prefill = queued_prefill.count();
+    f.sum_queued_prefill_tokens = static_cast<int64_t>(queued_prefill.sum());
+    f.var_queued_prefill_length = queued_prefill.variance();
+    f.num_queued_decode = queued_decode.count();
+    f.sum_queued_decode_kv_tokens = static_cast<int64_t>(queued_decode.sum());
+    f.var_queued_decode_kv_tokens = queued_decode.variance();
+    f.wall_time_secs = static_cast<double>(duration) / 1e9;
+    f.visible_output_tokens = visible_output_tokens;
+    f.decode_forwards = decode_forwards;
+    return f;
+  }
+};
 
 }  // namespace dynosim

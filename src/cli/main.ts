@@ -4,7 +4,7 @@
 
 import { replay } from '../api.js';
 import { validateTopology } from '../config/topology.js';
-import { formatPlannerTrailer, formatScalingEventsBlock } from '../planner/index.js';
+import { formatPlannerTrailer, formatScalingEventsBlock } from '../planner/report-json.js';
 import { perRequestJsonlLines } from '../report/per-request.js';
 import { renderRunOutput } from '../report/table.js';
 import { writeLinesAtomicSync, writeReportJson } from '../report/write-file.js';

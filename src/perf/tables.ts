@@ -3,8 +3,6 @@
 // in file order and duplicate keys keep their first row, as AIC's loaders do; that order also
 // decides AIC's tie-breaks (nearest key, nearest GEMM shape), so it is carried into the tables.
 import fs from 'node:fs';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
 import { ReplayError } from '../errors.js';
 import type { NativeGemmTable, NativeGrid } from './native-types.js';
 import type { TableSource } from './database.js';
@@ -28,6 +26,9 @@ function cacheKey(file: string, columns: readonly string[]): string {
 }
 
 async function readParquet(file: string, wanted: readonly string[], optional: readonly string[]): Promise<TableRows> {
+  // The parquet reader loads only when a table is read (a cached or polynomial run never needs it).
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetRead } = await import('hyparquet');
+  const { compressors } = await import('hyparquet-compressors');
   const buffer = await asyncBufferFromFile(file);
   const metadata = await parquetMetadataAsync(buffer);
   const present = new Set(metadata.schema.slice(1).map((s) => s.name));
