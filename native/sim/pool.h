@@ -55,6 +55,7 @@ class Pool {
 
   // Workers that may start a pass now, in ascending id; clears the candidate list.
   void take_candidates(std::vector<int32_t>& out);
+  bool has_candidates() const { return !candidates_.empty(); }
   void mark_candidate(int32_t w);
 
   // Scaling. Returns the ids of workers that need a WorkerReady event (startup > 0).

@@ -231,6 +231,9 @@ void Simulation::dispatch_queued(uint8_t p) {
 }
 
 bool Simulation::release_arrivals() {
+  // Most settling rounds have no arrival due: answer that without walking the driver.
+  const Ns due = driver_.next_ready(now_);
+  if (due == kNever || due > now_) return false;
   arrivals_.clear();
   driver_.release(now_, arrivals_);
   Pool& entry = *pools_[kEntry];
@@ -248,6 +251,7 @@ bool Simulation::release_arrivals() {
 // is busy until its slowest rank ends.
 bool Simulation::drive_pool(uint8_t p) {
   Pool& pool = *pools_[p];
+  if (!pool.has_candidates()) return false;
   bool any = false;
   pool.take_candidates(driving_);
   for (int32_t w : driving_) {
