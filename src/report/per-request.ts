@@ -25,6 +25,13 @@ export interface PerRequestRecord {
   reused_input_tokens: number;
   prefill_worker_idx: number | null;
   decode_worker_idx: number | null;
+  /** Disaggregated hand-off milestones (null in aggregated replay or when never reached). */
+  prefill_admit_ms: number | null;
+  source_held_ms: number | null;
+  destination_reserved_ms: number | null;
+  destination_activated_ms: number | null;
+  decode_admit_ms: number | null;
+  source_released_ms: number | null;
   terminal_status: TerminalStatus;
 }
 
@@ -42,12 +49,6 @@ export const PER_REQUEST_INT_KEYS: ReadonlySet<string> = new Set<string>([
 export interface PerRequestInput {
   results: SimResults;
   workload: Workload;
-  /**
-   * Disaggregated runs only: prefill worker per request (-1 = bypassed / never routed). When absent
-   * (aggregated replay) `prefill_worker_idx` is null; `decode_worker_idx` always comes from
-   * `results.requests.workerIdx`.
-   */
-  prefillWorkerIdx?: Int32Array;
 }
 
 /** The request's id as a UUID string of the integer `index + 1` (`00000000-0000-0000-0000-000000000001`). */
@@ -88,8 +89,10 @@ export function terminatedRequestOrder(results: SimResults): Uint32Array {
 
 /** Records for terminated requests, in report order. Lazy: nothing is materialized up front. */
 export function* perRequestRecords(input: PerRequestInput): Generator<PerRequestRecord> {
-  const { results, workload, prefillWorkerIdx } = input;
+  const { results, workload } = input;
   const r = results.requests;
+  // Disaggregated runs carry the prefill side and the hand-off; aggregated ones report nulls.
+  const h = r.handoff;
   const n = r.status.length;
   const sessionOf = sessionOfRequest(workload, n);
   for (const i of terminatedRequestOrder(results)) {
@@ -103,7 +106,8 @@ export function* perRequestRecords(input: PerRequestInput): Generator<PerRequest
     const hasLast = Number.isFinite(last);
     const gaps = outputLength - 1;
     const decodeIdx = r.workerIdx[i];
-    const prefillIdx = prefillWorkerIdx ? prefillWorkerIdx[i] : -1;
+    const prefillIdx = h ? h.prefillWorkerIdx[i] : -1;
+    const at = (times: Float64Array | undefined): number | null => (times ? orNull(times[i]) : null);
     yield {
       session_id: workload.sessionIds[s] ?? null,
       turn_index: s < workload.sessionStart.length ? i - workload.sessionStart[s] : null,
@@ -122,6 +126,13 @@ export function* perRequestRecords(input: PerRequestInput): Generator<PerRequest
       reused_input_tokens: r.reusedTokens[i],
       prefill_worker_idx: prefillIdx >= 0 ? prefillIdx : null,
       decode_worker_idx: decodeIdx >= 0 ? decodeIdx : null,
+      prefill_admit_ms: h ? orNull(r.firstAdmitMs[i]) : null,
+      source_held_ms: at(h?.sourceHeldMs),
+      destination_reserved_ms: at(h?.destinationReservedMs),
+      destination_activated_ms: at(h?.destinationActivatedMs),
+      decode_admit_ms: at(h?.decodeAdmitMs),
+      // The source releases its KV the moment the destination activates.
+      source_released_ms: at(h?.destinationActivatedMs),
       terminal_status: r.status[i] === RequestStatus.Completed ? "completed" : "rejected",
     };
   }

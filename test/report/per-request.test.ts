@@ -6,15 +6,18 @@ describe("per-request JSONL", () => {
   it("parity scenario: compact, sorted, Python float repr, ints as ints", () => {
     const lines = [...perRequestJsonlLines(parityRun())];
     expect(lines).toEqual([
-      '{"arrival_time_ms":0.0,"decode_worker_idx":0,"e2e_latency_ms":0.016654,"first_admit_ms":0.0,' +
+      '{"arrival_time_ms":0.0,"decode_admit_ms":null,"decode_worker_idx":0,"destination_activated_ms":null,' +
+        '"destination_reserved_ms":null,"e2e_latency_ms":0.016654,"first_admit_ms":0.0,' +
         '"first_token_ms":0.016631999999999997,"input_length":8,"itl_ms":1.1000000000000593e-05,' +
-        '"last_token_ms":0.016654,"output_length":3,"prefill_worker_idx":null,"requested_output_length":3,' +
-        '"reused_input_tokens":0,"session_id":"a","terminal_status":"completed","ttft_ms":0.016631999999999997,' +
+        '"last_token_ms":0.016654,"output_length":3,"prefill_admit_ms":null,"prefill_worker_idx":null,"requested_output_length":3,' +
+        '"reused_input_tokens":0,"session_id":"a","source_held_ms":null,"source_released_ms":null,' +
+        '"terminal_status":"completed","ttft_ms":0.016631999999999997,' +
         '"ttst_ms":1.1000000000000593e-05,"turn_index":0,"uuid":"00000000-0000-0000-0000-000000000001"}\n',
-      '{"arrival_time_ms":0.5,"decode_worker_idx":0,"e2e_latency_ms":0.016581999999999986,"first_admit_ms":0.5,' +
+      '{"arrival_time_ms":0.5,"decode_admit_ms":null,"decode_worker_idx":0,"destination_activated_ms":null,' +
+        '"destination_reserved_ms":null,"e2e_latency_ms":0.016581999999999986,"first_admit_ms":0.5,' +
         '"first_token_ms":0.516571,"input_length":8,"itl_ms":1.0999999999983245e-05,"last_token_ms":0.516582,' +
-        '"output_length":2,"prefill_worker_idx":null,"requested_output_length":2,"reused_input_tokens":4,' +
-        '"session_id":"b","terminal_status":"completed","ttft_ms":0.016571000000000002,' +
+        '"output_length":2,"prefill_admit_ms":null,"prefill_worker_idx":null,"requested_output_length":2,"reused_input_tokens":4,' +
+        '"session_id":"b","source_held_ms":null,"source_released_ms":null,"terminal_status":"completed","ttft_ms":0.016571000000000002,' +
         '"ttst_ms":1.0999999999983245e-05,"turn_index":0,"uuid":"00000000-0000-0000-0000-000000000002"}\n',
     ]);
   });
@@ -29,7 +32,16 @@ describe("per-request JSONL", () => {
       ],
       { sessions: [0, 2, 4], sessionIds: ["s0", "s1"] },
     );
-    const recs = [...perRequestRecords({ ...run, prefillWorkerIdx: Int32Array.from([3, -1, 2, 0]) })];
+    const nan = Number.NaN;
+    const handoff = {
+      prefillWorkerIdx: Int32Array.from([3, -1, 2, 0]),
+      sourceHeldMs: Float64Array.from([5.5, nan, 1.5, nan]),
+      destinationReservedMs: Float64Array.from([5.5, nan, 1.5, nan]),
+      destinationActivatedMs: Float64Array.from([5.75, nan, 1.75, nan]),
+      decodeAdmitMs: Float64Array.from([5.75, nan, 1.75, nan]),
+    };
+    const disagg = { ...run, results: { ...run.results, requests: { ...run.results.requests, handoff } } };
+    const recs = [...perRequestRecords(disagg)];
     expect(recs.map((r) => r.uuid)).toEqual([requestUuid(1), requestUuid(2), requestUuid(0)]);
     expect(recs.map((r) => [r.session_id, r.turn_index])).toEqual([
       ["s0", 1],
@@ -51,6 +63,14 @@ describe("per-request JSONL", () => {
       decode_worker_idx: null,
     });
     expect(recs[1]).toMatchObject({ ttft_ms: 1, ttst_ms: 1, e2e_latency_ms: 3, itl_ms: 1, prefill_worker_idx: 2, decode_worker_idx: 0 });
+    expect(recs[1]).toMatchObject({
+      prefill_admit_ms: 1,
+      source_held_ms: 1.5,
+      destination_reserved_ms: 1.5,
+      destination_activated_ms: 1.75,
+      decode_admit_ms: 1.75,
+      source_released_ms: 1.75,
+    });
     expect(recs[2]).toMatchObject({ itl_ms: null, ttst_ms: null, ttft_ms: 1, prefill_worker_idx: 3, decode_worker_idx: 1 });
     expect(requestUuid(0)).toBe("00000000-0000-0000-0000-000000000001");
     expect(requestUuid(0xabcdef)).toBe("00000000-0000-0000-0000-000000abcdf0");
