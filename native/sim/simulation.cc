@@ -76,13 +76,18 @@ bool Simulation::run_until(Ns limit) {
 // Settles everything that happens at `now_`, until a round changes nothing: pass completions,
 // landed transfers and ready workers; then arrivals; then idle workers start passes (prefill
 // pool before decode pool).
+//
+// A round that only scheduled future passes leaves nothing to settle: events and arrivals due now
+// were taken before the workers were driven. Another round is needed only when a pass ended at
+// once (zero duration) and its effects may have freed work, released turns or queued requests.
 void Simulation::drain() {
-  for (;;) {
-    bool changed = apply_events();
-    changed |= release_arrivals();
-    for (uint8_t p = 0; p < pools_.size(); ++p) changed |= drive_pool(p);
-    if (!changed) return;
-  }
+  bool immediate;
+  do {
+    apply_events();
+    release_arrivals();
+    immediate = false;
+    for (uint8_t p = 0; p < pools_.size(); ++p) immediate |= drive_pool(p);
+  } while (immediate);
 }
 
 bool Simulation::apply_events() {
@@ -248,11 +253,11 @@ bool Simulation::release_arrivals() {
 }
 
 // Idle workers with work start a pass: every rank of the worker plans at once and the worker
-// is busy until its slowest rank ends.
+// is busy until its slowest rank ends. Returns whether a pass ended at once (effects applied now).
 bool Simulation::drive_pool(uint8_t p) {
   Pool& pool = *pools_[p];
   if (!pool.has_candidates()) return false;
-  bool any = false;
+  bool immediate = false;
   pool.take_candidates(driving_);
   for (int32_t w : driving_) {
     Worker& worker = pool.worker(w);
@@ -271,17 +276,16 @@ bool Simulation::drive_pool(uint8_t p) {
       worker.busy = true;
       worker.pass_start = now_;
       events_.push(now_ + group, EventKind::WorkerCompletion, p, w);
-      any = true;
     } else if (progress) {
       for (size_t k = 0; k < worker.ranks.size(); ++k)
         if (worker.planned[k]) worker.ranks[k]->finish_pass(now_, now_, worker.pending);
       apply_pass(p, w);
-      any = true;
+      immediate = true;
     } else {
       std::fill(worker.planned.begin(), worker.planned.end(), 0);
     }
   }
-  return any;
+  return immediate;
 }
 
 void Simulation::scale(int32_t prefill_target, int32_t decode_target) {
