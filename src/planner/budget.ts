@@ -137,38 +137,34 @@ export function fitDirectionalBudgetPair(
   };
   const effectiveMin = minGpus >= 0 ? minGpus - tolerance : null;
 
-  if (pHigh - pLow <= dHigh - dLow) {
-    for (let p = pLow; p <= pHigh; p++) {
-      let lo = dLow;
-      let hi = dHigh;
-      if (effectiveMin !== null) lo = Math.max(lo, ceilDiv(effectiveMin - p * pGpu, dGpu));
-      if (maxGpus >= 0) hi = Math.min(hi, Math.floor((maxGpus - p * pGpu) / dGpu));
-      if (opposing) {
-        if (p === currentP) {
-          if (lo <= currentD && currentD <= hi) consider(p, currentD);
-          continue;
-        }
-        if (proposedD > currentD) lo = Math.max(lo, currentD + 1);
-        else hi = Math.min(hi, currentD - 1);
+  // Walk the narrower role's range; for each of its counts, take the other role's count nearest
+  // its proposal within the band (the two walks are mirror images of each other).
+  interface Axis {
+    low: number;
+    high: number;
+    gpu: number;
+    current: number;
+    proposed: number;
+  }
+  const prefillAxis: Axis = { low: pLow, high: pHigh, gpu: pGpu, current: currentP, proposed: proposedP };
+  const decodeAxis: Axis = { low: dLow, high: dHigh, gpu: dGpu, current: currentD, proposed: proposedD };
+  const prefillOuter = pHigh - pLow <= dHigh - dLow;
+  const [outer, inner] = prefillOuter ? [prefillAxis, decodeAxis] : [decodeAxis, prefillAxis];
+  const emit = (o: number, i: number): void => (prefillOuter ? consider(o, i) : consider(i, o));
+  for (let o = outer.low; o <= outer.high; o++) {
+    let lo = inner.low;
+    let hi = inner.high;
+    if (effectiveMin !== null) lo = Math.max(lo, ceilDiv(effectiveMin - o * outer.gpu, inner.gpu));
+    if (maxGpus >= 0) hi = Math.min(hi, Math.floor((maxGpus - o * outer.gpu) / inner.gpu));
+    if (opposing) {
+      if (o === outer.current) {
+        if (lo <= inner.current && inner.current <= hi) emit(o, inner.current);
+        continue;
       }
-      if (lo <= hi) consider(p, Math.min(Math.max(proposedD, lo), hi));
+      if (inner.proposed > inner.current) lo = Math.max(lo, inner.current + 1);
+      else hi = Math.min(hi, inner.current - 1);
     }
-  } else {
-    for (let d = dLow; d <= dHigh; d++) {
-      let lo = pLow;
-      let hi = pHigh;
-      if (effectiveMin !== null) lo = Math.max(lo, ceilDiv(effectiveMin - d * dGpu, pGpu));
-      if (maxGpus >= 0) hi = Math.min(hi, Math.floor((maxGpus - d * dGpu) / pGpu));
-      if (opposing) {
-        if (d === currentD) {
-          if (lo <= currentP && currentP <= hi) consider(currentP, d);
-          continue;
-        }
-        if (proposedP > currentP) lo = Math.max(lo, currentP + 1);
-        else hi = Math.min(hi, currentP - 1);
-      }
-      if (lo <= hi) consider(Math.min(Math.max(proposedP, lo), hi), d);
-    }
+    if (lo <= hi) emit(o, Math.min(Math.max(inner.proposed, lo), hi));
   }
   const chosen = best as { p: number; d: number } | null;
   return chosen === null ? [currentP, currentD] : [chosen.p, chosen.d];
