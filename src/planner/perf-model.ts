@@ -425,15 +425,8 @@ export interface ScheduledDecodeQuery {
   addNextRequest?: boolean;
 }
 
-export interface PlannerCapacityQuery {
-  isl: number;
-  osl: number;
-  ttftSlaMs?: number | null;
-  itlSlaMs?: number | null;
-  e2eSlaMs?: number | null;
-  kvHitRate?: number | null;
-  acceptLength?: number;
-}
+/** What the planner asks of an engine's capacity: the same shape as the engine-level request. */
+export type PlannerCapacityQuery = CapacityRequest;
 
 /** Limits from capabilities: null when missing or any published limit is ≤ 0 (model unavailable). */
 export function limitsFromCapabilities(caps: EngineCapabilities | null | undefined): EnginePerfLimits | null {
