@@ -12,9 +12,11 @@ inline uint64_t mix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-inline uint64_t hash_combine(uint64_t parent, uint64_t local) {
-  return mix64(parent ^ mix64(local + 0x51ed270b27e3d1a5ULL));
-}
+// Chains a block's local hash onto its parent's identity. The local half can be mixed once and
+// reused: every engine block inside one trace block has the same content.
+inline uint64_t mix_local(uint64_t local) { return mix64(local + 0x51ed270b27e3d1a5ULL); }
+inline uint64_t chain(uint64_t parent, uint64_t mixed_local) { return mix64(parent ^ mixed_local); }
+inline uint64_t hash_combine(uint64_t parent, uint64_t local) { return chain(parent, mix_local(local)); }
 
 // Content-hashed blocks have the top bit clear; unique per-request blocks have it set.
 constexpr uint64_t kUniqueBlockTag = 1ULL << 63;

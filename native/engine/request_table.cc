@@ -38,9 +38,20 @@ RequestTable::RequestTable(const WorkloadView& w, int32_t block_size, bool prefi
     int32_t full = static_cast<int32_t>(id_offset_[r + 1] - id_offset_[r]);
     BlockHash* out = &content_ids_[id_offset_[r]];
     BlockHash parent = 0;
+    // Blocks inside one trace block share their content: hash it once per distinct run. The
+    // chaining step then costs one mix per block.
+    int64_t cached_trace_block = -1;
+    uint64_t mixed_local = 0, local = 0;
     for (int32_t i = 0; i < full; ++i) {
-      BlockHash local = local_block_hash(ids, trace_bs, static_cast<int64_t>(i) * block_size, block_size);
-      parent = i == 0 ? local : hash_combine(parent, local);
+      const int64_t start = static_cast<int64_t>(i) * block_size;
+      const int64_t j = start / trace_bs;
+      const bool within_one = (start + block_size) <= (j + 1) * trace_bs;
+      if (!within_one || j != cached_trace_block) {
+        local = local_block_hash(ids, trace_bs, start, block_size);
+        mixed_local = mix_local(local);
+        cached_trace_block = within_one ? j : -1;
+      }
+      parent = i == 0 ? local : chain(parent, mixed_local);
       // Without prefix caching every block is private to its request.
       out[i] = prefix_caching ? content_block_id(parent) : unique_block_id(r, i);
     }

@@ -67,8 +67,9 @@ Collector::Summaries Collector::summarize_all() const {
   out.e2e = summarize(e2e);
 
   // Sort the runs by gap (radix: there are millions), then merge equal gaps.
-  std::vector<uint64_t> values(gap_values_);
-  std::vector<uint32_t> counts(gap_counts_);
+  // In place: the runs are only read from here on, and sorted runs are still runs.
+  std::vector<uint64_t>& values = gap_values_;
+  std::vector<uint32_t>& counts = gap_counts_;
   radix_sort_by_key(values, counts);
   std::vector<std::pair<double, uint64_t>> itl, otpu;
   for (size_t i = 0; i < values.size();) {

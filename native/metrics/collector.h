@@ -86,8 +86,8 @@ class Collector {
   bool defer_gaps_;
   std::vector<std::vector<Ns>> held_gaps_;
   // Run-length encoded inter-token gaps in ns, in emission order.
-  std::vector<uint64_t> gap_values_;
-  std::vector<uint32_t> gap_counts_;
+  mutable std::vector<uint64_t> gap_values_;
+  mutable std::vector<uint32_t> gap_counts_;
 };
 
 }  // namespace dynosim
