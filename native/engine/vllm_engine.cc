@@ -172,7 +172,9 @@ VllmEngine::Scheduled VllmEngine::schedule(int32_t r, uint32_t cached) {
   const uint32_t burst_room = (cfg_.nextn > 0 && after == len && cfg_.role != WorkerRole::Prefill) ? cfg_.nextn : 0;
 
   auto& blocks = st_.blocks[r];
-  const size_t needed = static_cast<size_t>(ceil_div(after + burst_room, B));
+  // A decode step usually fits the blocks it holds: test with a multiply before dividing.
+  const int64_t covered = static_cast<int64_t>(blocks.size()) * B;
+  const size_t needed = covered >= after + burst_room ? blocks.size() : static_cast<size_t>(ceil_div(after + burst_room, B));
   while (blocks.size() < needed) {
     const int32_t i = static_cast<int32_t>(blocks.size());
     if (static_cast<size_t>(i) + 2 < needed) pool_.prefetch(req_.block_id(r, i + 2));
@@ -188,10 +190,12 @@ VllmEngine::Scheduled VllmEngine::schedule(int32_t r, uint32_t cached) {
     }
     blocks.push_back(b);
   }
-  // Blocks that became full in [before, after) join the prefix cache under their content id.
+  // Blocks that became full in [before, after) join the prefix cache under their content id
+  // (nothing to do once the prompt's full blocks are all behind `before`, as in decode).
   const int32_t full_prompt = req_.full_prompt_blocks(r);
-  const int32_t last_full = std::min<int32_t>(static_cast<int32_t>(after / B), full_prompt);
-  for (int32_t i = static_cast<int32_t>(before / B); i < last_full; ++i) {
+  const int32_t last_full =
+      before >= static_cast<uint32_t>(full_prompt) * B ? 0 : std::min<int32_t>(static_cast<int32_t>(after / B), full_prompt);
+  for (int32_t i = last_full == 0 ? 0 : static_cast<int32_t>(before / B); i < last_full; ++i) {
     if (pool_.id_of(blocks[i]) & kUniqueBlockTag) {
       BlockHash content = req_.block_id(r, i);
       if (!(content & kUniqueBlockTag)) blocks[i] = pool_.promote(blocks[i], content);
