@@ -501,6 +501,27 @@ export class PlannerScalingState {
     if (estimates.length > 0) this.diag[field] = Math.max(...estimates);
   }
 
+  /**
+   * The end of every SLA load decision: record the worst estimate, decide ±1, and report a
+   * scale-down the consolidation test refused (agg then holds its count explicitly).
+   */
+  private concludeLoad(
+    field: 'estimatedTtftMs' | 'estimatedItlMs',
+    estimates: readonly number[],
+    slaMs: number,
+    n: number,
+    role: 'prefill' | 'decode',
+    canScaleDown: boolean,
+    refused: boolean,
+    holdWhenRefused: boolean,
+  ): number | null {
+    this.recordEstimate(field, estimates);
+    const decision = this.scaleDecision(estimates, slaMs, n, this.minEndpoint(role), canScaleDown);
+    if (decision !== null || !refused) return decision;
+    this.diag.loadReason = 'scale_down_refused_consolidation';
+    return holdWhenRefused ? n : null;
+  }
+
   prefillLoadDecision(stats: readonly EngineFpm[], n: number): number | null {
     const model = this.prefillModel;
     if (!model || !model.hasSufficientData() || n === 0) {
@@ -543,10 +564,7 @@ export class PlannerScalingState {
         }
       }
     }
-    this.recordEstimate('estimatedTtftMs', estimates);
-    const decision = this.scaleDecision(estimates, this.config.ttft_ms, n, this.minEndpoint('prefill'), canScaleDown);
-    if (decision === null && refused) this.diag.loadReason = 'scale_down_refused_consolidation';
-    return decision;
+    return this.concludeLoad('estimatedTtftMs', estimates, this.config.ttft_ms, n, 'prefill', canScaleDown, refused, false);
   }
 
   decodeLoadDecision(stats: readonly EngineFpm[], n: number): number | null {
@@ -581,10 +599,7 @@ export class PlannerScalingState {
         }
       }
     }
-    this.recordEstimate('estimatedItlMs', estimates);
-    const decision = this.scaleDecision(estimates, this.config.itl_ms, n, this.minEndpoint('decode'), canScaleDown);
-    if (decision === null && refused) this.diag.loadReason = 'scale_down_refused_consolidation';
-    return decision;
+    return this.concludeLoad('estimatedItlMs', estimates, this.config.itl_ms, n, 'decode', canScaleDown, refused, false);
   }
 
   private aggPrefillScaling(stats: readonly EngineFpm[], n: number): number | null {
@@ -613,13 +628,7 @@ export class PlannerScalingState {
         }
       }
     }
-    this.recordEstimate('estimatedTtftMs', estimates);
-    const decision = this.scaleDecision(estimates, this.config.ttft_ms, n, this.minEndpoint('decode'), canScaleDown);
-    if (decision === null && refused) {
-      this.diag.loadReason = 'scale_down_refused_consolidation';
-      return n;
-    }
-    return decision;
+    return this.concludeLoad('estimatedTtftMs', estimates, this.config.ttft_ms, n, 'decode', canScaleDown, refused, true);
   }
 
   private aggDecodeScaling(stats: readonly EngineFpm[], n: number): number | null {
@@ -651,13 +660,7 @@ export class PlannerScalingState {
         }
       }
     }
-    this.recordEstimate('estimatedItlMs', estimates);
-    const decision = this.scaleDecision(estimates, this.config.itl_ms, n, this.minEndpoint('decode'), canScaleDown);
-    if (decision === null && refused) {
-      this.diag.loadReason = 'scale_down_refused_consolidation';
-      return n;
-    }
-    return decision;
+    return this.concludeLoad('estimatedItlMs', estimates, this.config.itl_ms, n, 'decode', canScaleDown, refused, true);
   }
 
   // ---- easy targets ------------------------------------------------------------------------------
