@@ -1,5 +1,7 @@
 #include "perf_args.h"
 
+#include "js_fields.h"
+
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -11,100 +13,9 @@ namespace dynosim {
 
 namespace {
 
-// A field being read, for messages: "engine.perf.contextAttention.grid.keys".
-std::string num_text(double d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", d);
-  return buf;
-}
+using js::Field;
+using js::num_text;
 
-struct Field {
-  Napi::Object obj;
-  std::string path;
-
-  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
-    throw std::invalid_argument("native config: " + path + "." + key + " " + what);
-  }
-
-  Napi::Value get(const std::string& key) const { return obj.Get(key); }
-
-  double number(const std::string& key, double lo, double hi) const {
-    Napi::Value v = get(key);
-    if (!v.IsNumber()) fail(key, "must be a number");
-    double d = v.As<Napi::Number>().DoubleValue();
-    if (!std::isfinite(d) || d < lo || d > hi)
-      fail(key, "must be a finite number in [" + num_text(lo) + ", " + num_text(hi) + "], got " + num_text(d));
-    return d;
-  }
-
-  double positive(const std::string& key) const {
-    double d = number(key, 0, 1e300);
-    if (!(d > 0)) fail(key, "must be positive");
-    return d;
-  }
-
-  int64_t integer(const std::string& key, int64_t lo, int64_t hi) const {
-    double d = number(key, static_cast<double>(lo), static_cast<double>(hi));
-    if (d != std::floor(d)) fail(key, "must be an integer");
-    return static_cast<int64_t>(d);
-  }
-
-  bool boolean(const std::string& key) const {
-    Napi::Value v = get(key);
-    if (!v.IsBoolean()) fail(key, "must be a boolean");
-    return v.As<Napi::Boolean>().Value();
-  }
-
-  Field object(const std::string& key) const {
-    Napi::Value v = get(key);
-    if (!v.IsObject() || v.IsArray()) fail(key, "must be an object");
-    return Field{v.As<Napi::Object>(), path + "." + key};
-  }
-
-  bool is_null(const std::string& key) const {
-    Napi::Value v = get(key);
-    return v.IsNull() || v.IsUndefined();
-  }
-
-  std::vector<Field> objects(const std::string& key) const {
-    Napi::Value v = get(key);
-    if (!v.IsArray()) fail(key, "must be an array");
-    auto arr = v.As<Napi::Array>();
-    std::vector<Field> out;
-    for (uint32_t i = 0; i < arr.Length(); ++i) {
-      Napi::Value e = arr.Get(i);
-      std::string p = path + "." + key + "[" + std::to_string(i) + "]";
-      if (!e.IsObject() || e.IsArray()) throw std::invalid_argument("native config: " + p + " must be an object");
-      out.push_back(Field{e.As<Napi::Object>(), p});
-    }
-    return out;
-  }
-
-  std::vector<double> f64(const std::string& key, bool finite = true) const {
-    Napi::Value v = get(key);
-    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-      fail(key, "must be a Float64Array");
-    auto arr = v.As<Napi::Float64Array>();
-    std::vector<double> out(arr.Data(), arr.Data() + arr.ElementLength());
-    if (finite)
-      for (size_t i = 0; i < out.size(); ++i)
-        if (!std::isfinite(out[i]))
-          throw std::invalid_argument("native config: " + path + "." + key + "[" + std::to_string(i) + "] must be finite");
-    return out;
-  }
-
-  std::vector<int32_t> i32(const std::string& key) const {
-    Napi::Value v = get(key);
-    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
-      fail(key, "must be an Int32Array");
-    auto arr = v.As<Napi::Int32Array>();
-    return std::vector<int32_t>(arr.Data(), arr.Data() + arr.ElementLength());
-  }
-
-  void expect_length(const std::string& key, size_t got, size_t want) const {
-    if (got != want) fail(key, "has length " + std::to_string(got) + ", expected " + std::to_string(want));
-  }
-};
 
 void strictly_increasing(const Field& f, const std::string& key, const std::vector<double>& xs, size_t min_len) {
   if (xs.size() < min_len) f.fail(key, "needs at least " + std::to_string(min_len) + " points, got " + std::to_string(xs.size()));

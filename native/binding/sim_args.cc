@@ -5,136 +5,138 @@
 
 namespace dynosim {
 
-using namespace js;
+using js::Field;
 
-EngineConfig parse_engine(const Napi::Object& e) {
+namespace {
+
+EngineConfig read_engine(const Field& e) {
   EngineConfig c;
-  const std::string kind = string(e, "kind", "vllm");
+  const std::string kind = e.string_or("kind", "vllm");
   if (kind == "vllm") c.kind = EngineKind::Vllm;
   else if (kind == "trtllm") c.kind = EngineKind::Trtllm;
   else if (kind == "sglang") c.kind = EngineKind::Sglang;
-  else fail("native config: unknown engine kind '" + kind + "'");
-  c.block_size = static_cast<int32_t>(integer(e, "blockSize", 64, 1, 1 << 20));
-  c.num_gpu_blocks = static_cast<int32_t>(integer(e, "numGpuBlocks", 16384, 1, 1LL << 30));
-  c.max_num_seqs = integer(e, "maxNumSeqs", 256, 0, 1LL << 40);
-  c.max_num_batched_tokens = integer(e, "maxNumBatchedTokens", 8192, 0, 1LL << 40);
-  c.max_model_len = integer(e, "maxModelLen", 0, 0, 1LL << 40);
-  c.enable_prefix_caching = boolean(e, "enablePrefixCaching", true);
-  c.enable_chunked_prefill = boolean(e, "enableChunkedPrefill", true);
-  c.fifo_preemption = string(e, "preemptionMode", "lifo") == "fifo";
-  c.speedup_ratio = number(e, "speedupRatio", 1.0);
-  c.decode_speedup_ratio = number(e, "decodeSpeedupRatio", 1.0);
-  c.dp_size = static_cast<int32_t>(integer(e, "dpSize", 1, 1, 1024));
-  c.nextn = static_cast<int32_t>(integer(e, "nextn", 0, 0, 5));
-  if (present(e, "acceptRates")) {
-    Napi::Value v = e.Get("acceptRates");
-    if (!v.IsArray()) fail("native config: acceptRates must be an array of numbers");
-    auto arr = v.As<Napi::Array>();
-    for (uint32_t i = 0; i < arr.Length() && i < c.accept_rates.size(); ++i) {
-      Napi::Value x = arr.Get(i);
-      double p = x.IsNumber() ? x.As<Napi::Number>().DoubleValue() : -1;
-      if (!(p >= 0 && p <= 1)) fail("native config: acceptRates must hold numbers in [0, 1]");
-      c.accept_rates[i] = p;
+  else e.fail("kind", "is unknown: '" + kind + "'");
+  c.block_size = static_cast<int32_t>(e.integer_or("blockSize", 64, 1, 1 << 20));
+  c.num_gpu_blocks = static_cast<int32_t>(e.integer_or("numGpuBlocks", 16384, 1, 1LL << 30));
+  c.max_num_seqs = e.integer_or("maxNumSeqs", 256, 0, 1LL << 40);
+  c.max_num_batched_tokens = e.integer_or("maxNumBatchedTokens", 8192, 0, 1LL << 40);
+  c.max_model_len = e.integer_or("maxModelLen", 0, 0, 1LL << 40);
+  c.enable_prefix_caching = e.boolean_or("enablePrefixCaching", true);
+  c.enable_chunked_prefill = e.boolean_or("enableChunkedPrefill", true);
+  c.fifo_preemption = e.string_or("preemptionMode", "lifo") == "fifo";
+  c.speedup_ratio = e.number_or("speedupRatio", 1.0);
+  c.decode_speedup_ratio = e.number_or("decodeSpeedupRatio", 1.0);
+  c.dp_size = static_cast<int32_t>(e.integer_or("dpSize", 1, 1, 1024));
+  c.nextn = static_cast<int32_t>(e.integer_or("nextn", 0, 0, 5));
+  if (!e.is_null("acceptRates")) {
+    std::vector<double> rates = e.numbers("acceptRates");
+    for (size_t i = 0; i < rates.size() && i < c.accept_rates.size(); ++i) {
+      if (!(rates[i] >= 0 && rates[i] <= 1)) e.fail("acceptRates", "must hold numbers in [0, 1]");
+      c.accept_rates[i] = rates[i];
     }
   }
-  c.mtp_seed = static_cast<uint64_t>(integer(e, "mtpSeed", 42, 0, 1LL << 52));
-  if (present(e, "sglang")) {
-    Napi::Object s = object(e, "sglang");
-    c.sglang.lpm = string(s, "schedulePolicy", "fifo") == "lpm";
-    c.sglang.max_prefill_tokens = integer(s, "maxPrefillTokens", 16384, 1, 1LL << 40);
-    c.sglang.chunked_prefill_size = integer(s, "chunkedPrefillSize", 8192, 1, 1LL << 40);
-    c.sglang.clip_max_new_tokens = integer(s, "clipMaxNewTokens", 4096, 0, 1LL << 40);
-    c.sglang.schedule_conservativeness = number(s, "scheduleConservativeness", 1.0);
+  c.mtp_seed = static_cast<uint64_t>(e.integer_or("mtpSeed", 42, 0, 1LL << 52));
+  if (!e.is_null("sglang")) {
+    Field s = e.object("sglang");
+    c.sglang.lpm = s.string_or("schedulePolicy", "fifo") == "lpm";
+    c.sglang.max_prefill_tokens = s.integer_or("maxPrefillTokens", 16384, 1, 1LL << 40);
+    c.sglang.chunked_prefill_size = s.integer_or("chunkedPrefillSize", 8192, 1, 1LL << 40);
+    c.sglang.clip_max_new_tokens = s.integer_or("clipMaxNewTokens", 4096, 0, 1LL << 40);
+    c.sglang.schedule_conservativeness = s.number_or("scheduleConservativeness", 1.0);
   }
-  c.perf = parse_perf_model(e);
+  c.perf = parse_perf_model(e.obj);
   return c;
 }
 
-RouterConfig parse_router(const Napi::Object& r) {
+RouterConfig read_router(const Field& r) {
   RouterConfig c;
-  const std::string mode = string(r, "mode", "round_robin");
+  const std::string mode = r.string_or("mode", "round_robin");
   if (mode != "round_robin" && mode != "kv_router")
-    fail("router_mode must be either 'round_robin' or 'kv_router', got '" + mode + "'");
+    js::fail("router_mode must be either 'round_robin' or 'kv_router', got '" + mode + "'");
   c.kv_router = mode == "kv_router";
-  c.overlap_score_weight = number(r, "overlapScoreWeight", 1.0);
-  c.temperature = number(r, "temperature", 0.0);
-  c.queue_threshold = number(r, "queueThreshold", 4.0);
+  c.overlap_score_weight = r.number_or("overlapScoreWeight", 1.0);
+  c.temperature = r.number_or("temperature", 0.0);
+  c.queue_threshold = r.number_or("queueThreshold", 4.0);
   if (std::isnan(c.queue_threshold)) c.queue_threshold = -1;
-  const std::string policy = string(r, "queuePolicy", "fcfs");
+  const std::string policy = r.string_or("queuePolicy", "fcfs");
   if (policy == "fcfs") c.queue_policy = QueuePolicy::Fcfs;
   else if (policy == "lcfs") c.queue_policy = QueuePolicy::Lcfs;
   else if (policy == "wspt") c.queue_policy = QueuePolicy::Wspt;
-  else fail("router_queue_policy must be one of fcfs, lcfs, wspt, got '" + policy + "'");
-  c.track_active_blocks = boolean(r, "trackActiveBlocks", true);
-  c.assume_kv_reuse = boolean(r, "assumeKvReuse", true);
-  c.track_prefill_tokens = boolean(r, "trackPrefillTokens", true);
-  c.seed = static_cast<uint64_t>(integer(r, "seed", 42, 0, 1LL << 52));
+  else js::fail("router_queue_policy must be one of fcfs, lcfs, wspt, got '" + policy + "'");
+  c.track_active_blocks = r.boolean_or("trackActiveBlocks", true);
+  c.assume_kv_reuse = r.boolean_or("assumeKvReuse", true);
+  c.track_prefill_tokens = r.boolean_or("trackPrefillTokens", true);
+  c.seed = static_cast<uint64_t>(r.integer_or("seed", 42, 0, 1LL << 52));
   return c;
 }
 
-static PoolConfig parse_pool(const Napi::Object& p) {
+PoolConfig read_pool(const Field& p) {
   PoolConfig c;
-  c.engine = parse_engine(object(p, "engine"));
-  c.router = parse_router(object(p, "router"));
-  c.initial_workers = static_cast<int32_t>(integer(p, "numWorkers", 1, 0, 1 << 20));
-  const double startup_s = number(p, "startupTimeS", 0.0);
-  if (!(startup_s >= 0) || !std::isfinite(startup_s)) fail("native config: startupTimeS must be finite and >= 0");
+  c.engine = read_engine(p.object("engine"));
+  c.router = read_router(p.object("router"));
+  c.initial_workers = static_cast<int32_t>(p.integer_or("numWorkers", 1, 0, 1 << 20));
+  const double startup_s = p.is_null("startupTimeS") ? 0.0 : p.number("startupTimeS", 0, 1e12);
   c.startup_time = ms_to_ns(startup_s * 1000.0);
   return c;
 }
 
+}  // namespace
+
+EngineConfig parse_engine(const Napi::Object& engine) { return read_engine(Field{engine, "engine"}); }
+
 SimConfig parse_sim_config(const Napi::Object& config) {
+  const Field f{config, "config"};
   SimConfig sc;
-  sc.disaggregated = boolean(config, "disaggregated", false);
+  sc.disaggregated = f.boolean_or("disaggregated", false);
   if (sc.disaggregated) {
-    sc.prefill = parse_pool(object(config, "prefill"));
-    sc.decode = parse_pool(object(config, "decode"));
+    sc.prefill = read_pool(f.object("prefill"));
+    sc.decode = read_pool(f.object("decode"));
     if (sc.prefill.engine.block_size != sc.decode.engine.block_size)
-      fail("trace replay requires matching prefill/decode block_size, got " + std::to_string(sc.prefill.engine.block_size) +
-           " and " + std::to_string(sc.decode.engine.block_size));
+      js::fail("trace replay requires matching prefill/decode block_size, got " + std::to_string(sc.prefill.engine.block_size) +
+               " and " + std::to_string(sc.decode.engine.block_size));
   } else {
-    sc.agg = parse_pool(object(config, "agg"));
+    sc.agg = read_pool(f.object("agg"));
   }
-  sc.kv_bytes_per_token = number(config, "kvBytesPerToken", 0.0);
-  sc.kv_transfer_gbps = number(config, "kvTransferGbps", 0.0);
-  if (!(sc.kv_bytes_per_token >= 0) || !(sc.kv_transfer_gbps >= 0))
-    fail("native config: kvBytesPerToken and kvTransferGbps must be >= 0");
-  const std::string timing = string(config, "kvTransferTiming", "full_prompt");
+  sc.kv_bytes_per_token = f.is_null("kvBytesPerToken") ? 0.0 : f.number("kvBytesPerToken", 0, 1e18);
+  sc.kv_transfer_gbps = f.is_null("kvTransferGbps") ? 0.0 : f.number("kvTransferGbps", 0, 1e18);
+  const std::string timing = f.string_or("kvTransferTiming", "full_prompt");
   if (timing == "full_prompt") sc.transfer_timing = TransferTiming::FullPrompt;
   else if (timing == "destination_missing") sc.transfer_timing = TransferTiming::DestinationMissing;
-  else fail("kv_transfer_timing_mode must be full_prompt or destination_missing, got '" + timing + "'");
-  const double max_ms = number(config, "maxSimTimeMs", INFINITY);
+  else js::fail("kv_transfer_timing_mode must be full_prompt or destination_missing, got '" + timing + "'");
+  const double max_ms = f.number_or("maxSimTimeMs", INFINITY);
   sc.max_sim_time = std::isfinite(max_ms) ? ms_to_ns(max_ms) : kNever;
   return sc;
 }
 
-void parse_workload(const Napi::Object& w, WorkloadArrays& a) {
-  a.input_len = typed_array<uint32_t, napi_uint32_array>(w, "inputLength", 0, false);
+void parse_workload(const Napi::Object& workload, WorkloadArrays& a) {
+  const Field w{workload, "workload"};
+  a.input_len = w.u32("inputLength");
   const size_t n = a.input_len.size();
-  a.output_len = typed_array<uint32_t, napi_uint32_array>(w, "outputLength", n, true);
-  a.hash_offsets = typed_array<uint32_t, napi_uint32_array>(w, "hashOffsets", n + 1, true);
-  a.hash_ids = typed_array<uint32_t, napi_uint32_array>(w, "hashIds", 0, false);
-  a.session_start = typed_array<uint32_t, napi_uint32_array>(w, "sessionStart", 0, false);
+  a.output_len = w.u32("outputLength");
+  a.hash_offsets = w.u32("hashOffsets");
+  a.hash_ids = w.u32("hashIds");
+  a.session_start = w.u32("sessionStart");
   const size_t sessions = a.session_start.empty() ? 0 : a.session_start.size() - 1;
-  a.first_arrival = typed_array<double, napi_float64_array>(w, "firstArrivalMs", sessions, true);
-  a.turn_delay = typed_array<double, napi_float64_array>(w, "turnDelayMs", n, true);
+  a.first_arrival = w.f64("firstArrivalMs");
+  a.turn_delay = w.f64("turnDelayMs");
+  w.expect_length("outputLength", a.output_len.size(), n);
+  w.expect_length("hashOffsets", a.hash_offsets.size(), n + 1);
+  w.expect_length("firstArrivalMs", a.first_arrival.size(), sessions);
+  w.expect_length("turnDelayMs", a.turn_delay.size(), n);
 
-  if (n == 0) fail("native workload: no requests");
+  if (n == 0) w.fail("inputLength", "is empty: no requests");
   if (a.hash_offsets[0] != 0 || a.hash_offsets[n] != a.hash_ids.size())
-    fail("native workload: hashOffsets must start at 0 and end at hashIds.length");
+    w.fail("hashOffsets", "must start at 0 and end at hashIds.length");
   for (size_t i = 0; i < n; ++i) {
-    if (a.hash_offsets[i + 1] <= a.hash_offsets[i])
-      fail("native workload: request " + std::to_string(i) + " has no hash ids");
-    if (a.input_len[i] == 0) fail("native workload: request " + std::to_string(i) + " has an empty prompt");
-    if (!std::isfinite(a.turn_delay[i]) || a.turn_delay[i] < 0)
-      fail("native workload: request " + std::to_string(i) + " has an invalid turn delay");
+    if (a.hash_offsets[i + 1] <= a.hash_offsets[i]) w.fail("hashIds", "has no ids for request " + std::to_string(i));
+    if (a.input_len[i] == 0) w.fail("inputLength", "is 0 for request " + std::to_string(i));
+    if (a.turn_delay[i] < 0) w.fail("turnDelayMs", "is negative for request " + std::to_string(i));
   }
   if (sessions == 0 || a.session_start[0] != 0 || a.session_start[sessions] != n)
-    fail("native workload: sessionStart must start at 0 and end at the request count");
+    w.fail("sessionStart", "must start at 0 and end at the request count");
   for (size_t s = 0; s < sessions; ++s) {
-    if (a.session_start[s + 1] <= a.session_start[s]) fail("native workload: every session needs at least one turn");
-    if (!std::isfinite(a.first_arrival[s]) || a.first_arrival[s] < 0)
-      fail("native workload: session " + std::to_string(s) + " has an invalid first arrival");
+    if (a.session_start[s + 1] <= a.session_start[s]) w.fail("sessionStart", "has an empty session " + std::to_string(s));
+    if (a.first_arrival[s] < 0) w.fail("firstArrivalMs", "is negative for session " + std::to_string(s));
   }
 
   a.view.num_requests = static_cast<int32_t>(n);
@@ -142,12 +144,12 @@ void parse_workload(const Napi::Object& w, WorkloadArrays& a) {
   a.view.output_length = a.output_len.data();
   a.view.hash_offsets = a.hash_offsets.data();
   a.view.hash_ids = a.hash_ids.data();
-  a.view.trace_block_size = static_cast<int32_t>(integer(w, "traceBlockSize", 512, 1, 1 << 24));
+  a.view.trace_block_size = static_cast<int32_t>(w.integer_or("traceBlockSize", 512, 1, 1 << 24));
   a.sessions.num_sessions = static_cast<int32_t>(sessions);
   a.sessions.session_start = a.session_start.data();
   a.sessions.first_arrival_ms = a.first_arrival.data();
   a.sessions.turn_delay_ms = a.turn_delay.data();
-  a.sessions.concurrency = static_cast<int32_t>(integer(w, "concurrency", 0, 0, 1 << 30));
+  a.sessions.concurrency = static_cast<int32_t>(w.integer_or("concurrency", 0, 0, 1 << 30));
 }
 
 }  // namespace dynosim

@@ -13,7 +13,6 @@
 namespace dynosim {
 
 EngineConfig parse_engine(const Napi::Object& engine);
-RouterConfig parse_router(const Napi::Object& router);
 SimConfig parse_sim_config(const Napi::Object& config);
 
 // The workload's arrays, copied and validated; the views point into this object.
