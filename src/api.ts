@@ -87,22 +87,10 @@ function loadWorkload(options: ReplayOptions, blockSize: number): Promise<Worklo
   }
   if (options.inputTokens === undefined || options.outputTokens === undefined || options.requestCount === undefined)
     throw new ReplayError('provide either trace_file or all of --input-tokens/--output-tokens/--request-count');
-  return syntheticWorkload({
-    inputTokens: options.inputTokens,
-    outputTokens: options.outputTokens,
-    requestCount: options.requestCount,
-    arrivalIntervalMs: options.arrivalIntervalMs,
-    requestRate: options.requestRate,
-    arrivalSeed: options.arrivalSeed,
-    turnsPerSession: options.turnsPerSession,
-    sharedPrefixRatio: options.sharedPrefixRatio,
-    numPrefixGroups: options.numPrefixGroups,
-    interTurnDelayMs: options.interTurnDelayMs,
-    blockSize,
-    arrivalSpeedupRatio: options.arrivalSpeedupRatio,
-    concurrency,
-  });
+  const { inputTokens, outputTokens, requestCount } = options;
+  return syntheticWorkload({ ...options, inputTokens, outputTokens, requestCount, blockSize, concurrency });
 }
+
 
 interface ResolvedPool {
   pool: NativePoolConfig;

@@ -1,6 +1,8 @@
 // Options of one replay, as the programmatic API takes them. The CLI maps its flags onto these
 // one-to-one (flag `--num-workers` → `numWorkers`); JSON knobs may be given as strings or objects.
 
+import type { SyntheticKnobs } from './trace/synthetic.js';
+
 export type TraceFormat = 'mooncake' | 'mooncake-delta' | 'agentic_mooncake' | 'applied_compute_agentic' | 'dynamo';
 export type RouterMode = 'round_robin' | 'kv_router';
 export type ReplayMode = 'offline' | 'online';
@@ -31,7 +33,8 @@ export interface AicPerfConfig {
   nextnAcceptRates?: string;
 }
 
-export interface ReplayOptions {
+/** Synthetic workloads take the knobs of `SyntheticKnobs` (all optional here). */
+export interface ReplayOptions extends Partial<SyntheticKnobs> {
   traceFiles?: string[];
   traceFormat?: TraceFormat;
   traceBlockSize?: number;
@@ -53,17 +56,6 @@ export interface ReplayOptions {
   /** `--planner-config` (path or inline JSON) and `--benchmark-granularity` (default 8). */
   plannerConfig?: string;
   benchmarkGranularity?: number;
-  // synthetic workload
-  inputTokens?: number;
-  outputTokens?: number;
-  requestCount?: number;
-  arrivalIntervalMs?: number;
-  requestRate?: number;
-  arrivalSeed?: number;
-  turnsPerSession?: number;
-  sharedPrefixRatio?: number;
-  numPrefixGroups?: number;
-  interTurnDelayMs?: number;
   // topology and timing
   numWorkers?: number;
   numPrefillWorkers?: number;

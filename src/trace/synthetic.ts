@@ -26,7 +26,8 @@ import { formatFloat } from './fmt.js';
 import { validateConcurrency, validateSpeedupRatio } from './mooncake.js';
 import { Rng } from './rng.js';
 
-export interface SyntheticOptions {
+/** The synthetic-workload knobs, named as the CLI flags (`--input-tokens` → `inputTokens`). */
+export interface SyntheticKnobs {
   inputTokens: number;
   outputTokens: number;
   /** Number of requests (flat) or sessions (multi-turn / prefix workloads). */
@@ -41,6 +42,9 @@ export interface SyntheticOptions {
   sharedPrefixRatio?: number;
   numPrefixGroups?: number;
   interTurnDelayMs?: number;
+}
+
+export interface SyntheticOptions extends SyntheticKnobs {
   /** Engine KV block size: tokens per synthetic hash id. */
   blockSize: number;
   arrivalSpeedupRatio?: number;
