@@ -151,6 +151,7 @@ Napi::Object results_to_js(Napi::Env env, Simulation& sim) {
   out.Set("prefillWorkerSeconds", prefill ? prefill->worker_seconds() : 0.0);
   out.Set("decodeWorkerSeconds", sim.token_pool().worker_seconds());
   out.Set("forwardPasses", static_cast<double>(sim.forward_passes()));
+  out.Set("decodeRunPasses", static_cast<double>(sim.decode_run_passes()));
   return out;
 }
 

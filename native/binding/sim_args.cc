@@ -105,6 +105,7 @@ SimConfig parse_sim_config(const Napi::Object& config) {
   else js::fail("kv_transfer_timing_mode must be full_prompt or destination_missing, got '" + timing + "'");
   const double max_ms = f.number_or("maxSimTimeMs", INFINITY);
   sc.max_sim_time = std::isfinite(max_ms) ? ms_to_ns(max_ms) : kNever;
+  sc.decode_runs = f.boolean_or("decodeRuns", true);
   return sc;
 }
 

@@ -7,8 +7,8 @@ namespace dynosim {
 BlockPool::BlockPool(int32_t num_blocks, bool prefix_caching)
     : num_blocks_(num_blocks),
       prefix_caching_(prefix_caching),
-      map_(static_cast<size_t>(num_blocks)),
-      ids_(num_blocks, 0),
+      ids_(num_blocks, ResidentIndex::kNoId),
+      index_of_(num_blocks),
       refs_(num_blocks, 0),
       prev_(num_blocks, kNone),
       next_(num_blocks, kNone) {
@@ -30,16 +30,22 @@ void BlockPool::push_lru_tail(int32_t b) {
   lru_tail_ = b;
 }
 
+// The block's index entry goes stale by itself once its id changes (see ResidentIndex).
 void BlockPool::forget(int32_t b) {
-  BlockHash id = ids_[b];
-  map_.erase(id);
+  const BlockHash id = ids_[b];
+  ids_[b] = ResidentIndex::kNoId;
   if (index_ && !(id & kUniqueBlockTag)) index_->remove(index_target_, id);
   --resident_;
 }
 
+void BlockPool::assign(int32_t b, BlockHash id) {
+  ids_[b] = id;
+  index_of_.insert(id, b, ids_.data(), num_blocks_);
+}
+
 int32_t BlockPool::acquire(BlockHash id) {
-  int32_t b = map_.find(id);
-  if (b != FlatMap::kMissing) {
+  int32_t b = lookup(id);
+  if (b != kNone) {
     if (refs_[b]++ == 0) {
       unlink(b);
       ++active_;
@@ -53,13 +59,11 @@ int32_t BlockPool::acquire(BlockHash id) {
     b = lru_head_;
     unlink(b);
     forget(b);
-    if (lru_head_ != kNone) map_.prefetch(ids_[lru_head_]);  // the next victim
   } else {
     return kNone;
   }
-  ids_[b] = id;
+  assign(b, id);
   refs_[b] = 1;
-  map_.put(id, b);
   ++active_;
   ++resident_;
   if (index_ && !(id & kUniqueBlockTag)) index_->add(index_target_, id);
@@ -78,8 +82,8 @@ void BlockPool::release(int32_t b) {
 }
 
 int32_t BlockPool::promote(int32_t b, BlockHash content_id) {
-  int32_t existing = map_.find(content_id);
-  if (existing != FlatMap::kMissing) {
+  int32_t existing = lookup(content_id);
+  if (existing != kNone) {
     // Another request computed the same content first: share its block, return ours.
     if (refs_[existing]++ == 0) {
       unlink(existing);
@@ -92,9 +96,7 @@ int32_t BlockPool::promote(int32_t b, BlockHash content_id) {
     }
     return existing;
   }
-  map_.erase(ids_[b]);
-  ids_[b] = content_id;
-  map_.put(content_id, b);
+  assign(b, content_id);
   if (index_) index_->add(index_target_, content_id);
   return b;
 }

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "../common/flat_map.h"
+#include "../common/resident_index.h"
 #include "../common/types.h"
 
 namespace dynosim {
@@ -34,8 +34,11 @@ class BlockPool {
   int32_t promote(int32_t block, BlockHash content_id);
 
   // Is a block with this identity resident (active or cached)? Returns it or kNone.
-  int32_t lookup(BlockHash id) const { return map_.find(id); }
-  void prefetch(BlockHash id) const { map_.prefetch(id); }
+  int32_t lookup(BlockHash id) const {
+    const int32_t b = index_of_.find(id, ids_.data());
+    return b == ResidentIndex::kMissing ? kNone : b;
+  }
+  void prefetch(BlockHash id) const { index_of_.prefetch(id); }
   bool is_active(int32_t block) const { return refs_[block] > 0; }
   BlockHash id_of(int32_t block) const { return ids_[block]; }
 
@@ -47,11 +50,12 @@ class BlockPool {
   void unlink(int32_t b);
   void push_lru_tail(int32_t b);
   void forget(int32_t b);
+  void assign(int32_t b, BlockHash id);
 
   int32_t num_blocks_;
   bool prefix_caching_;
-  FlatMap map_;                    // identity -> block, for resident blocks
-  std::vector<BlockHash> ids_;     // identity of each block
+  std::vector<BlockHash> ids_;     // identity of each block; kNoId when free
+  ResidentIndex index_of_;         // identity -> block, for resident blocks
   std::vector<int32_t> refs_;      // references; 0 = inactive or free
   std::vector<int32_t> prev_, next_;  // inactive LRU list (head = least recently released)
   std::vector<int32_t> free_;      // never-used or forgotten blocks

@@ -38,6 +38,24 @@ class Engine {
   // Publishes stored/removed KV blocks to a KV router's index (kv_router mode only).
   virtual void attach_index(OverlapIndex* index, int32_t target) = 0;
 
+  // Decode runs: a stretch of passes that no decision can change is priced and completed in bulk
+  // instead of one event each. What qualifies: nothing waits, every running request decodes one
+  // token into blocks it already holds, and none emits its first or last token; such passes
+  // touch no shared state (router, KV index, queues) until one of them ends differently.
+  // How many passes from now qualify (0: none, or the engine has no decode runs).
+  virtual int32_t decode_run_room() const { return 0; }
+  // End times of the next `passes` such passes, the first starting at `start`; returns how many
+  // were priced (a pass of zero duration ends the run early).
+  virtual int32_t price_decode_run(Ns start, int32_t passes, Ns* ends) const {
+    (void)start, (void)passes, (void)ends;
+    return 0;
+  }
+  // Completes the next `count` passes of the run, ending at `ends`: as if each had been planned
+  // and finished in turn.
+  virtual void complete_decode_run(const Ns* ends, int32_t count, PassOutput& out) {
+    (void)ends, (void)count, (void)out;
+  }
+
   virtual uint64_t passes() const = 0;
   virtual ForwardPassSnapshot last_pass() const = 0;
   virtual bool passed_since_mark() const = 0;

@@ -175,9 +175,13 @@ VllmEngine::Scheduled VllmEngine::schedule(int32_t r, uint32_t cached) {
   // A decode step usually fits the blocks it holds: test with a multiply before dividing.
   const int64_t covered = static_cast<int64_t>(blocks.size()) * B;
   const size_t needed = covered >= after + burst_room ? blocks.size() : static_cast<size_t>(ceil_div(after + burst_room, B));
+  // Each new block probes an index far larger than cache: keep a few probes in flight.
+  constexpr size_t kAhead = 8;
+  for (size_t j = blocks.size(); j < needed && j < blocks.size() + kAhead; ++j)
+    pool_.prefetch(req_.block_id(r, static_cast<int32_t>(j)));
   while (blocks.size() < needed) {
     const int32_t i = static_cast<int32_t>(blocks.size());
-    if (static_cast<size_t>(i) + 2 < needed) pool_.prefetch(req_.block_id(r, i + 2));
+    if (i + kAhead < needed) pool_.prefetch(req_.block_id(r, static_cast<int32_t>(i + kAhead)));
     // A block not yet full gets a private id; it takes its content identity once full.
     const bool full = static_cast<int64_t>(i + 1) * B <= after;
     const BlockHash id = full ? req_.block_id(r, i) : unique_block_id(r, i);
@@ -259,6 +263,14 @@ uint32_t VllmEngine::burst_length() {
   return k;
 }
 
+// One decode step over `batch` sequences of total length `sum_len`, over the KV now held.
+Ns VllmEngine::decode_step_ns(int64_t batch, int64_t sum_len) const {
+  const int64_t B = cfg_.block_size;
+  const double ms = cfg_.perf.decode_ms(batch, static_cast<int64_t>(pool_.active_blocks()) * B, sum_len / batch,
+                                        static_cast<int64_t>(cfg_.num_gpu_blocks) * B);
+  return scaled_duration_ns(ms, cfg_.speedup_ratio * cfg_.decode_speedup_ratio);
+}
+
 Ns VllmEngine::plan_pass(Ns now, bool& progress) {
   ++epoch_;
   progress = false;
@@ -332,12 +344,7 @@ Ns VllmEngine::plan_pass(Ns now, bool& progress) {
   Ns decode_ns = 0;
   if (!ready_.empty()) {
     progress = true;
-    if (cfg_.role != WorkerRole::Prefill) {
-      const int64_t batch = static_cast<int64_t>(ready_.size());
-      const double ms = cfg_.perf.decode_ms(batch, static_cast<int64_t>(pool_.active_blocks()) * B, sum_len / batch,
-                                            capacity_tokens);
-      decode_ns = scaled_duration_ns(ms, cfg_.speedup_ratio * cfg_.decode_speedup_ratio);
-    }
+    if (cfg_.role != WorkerRole::Prefill) decode_ns = decode_step_ns(static_cast<int64_t>(ready_.size()), sum_len);
   }
   if (!rejected_.empty()) progress = true;
   const Ns duration = prefill_ns + decode_ns;
@@ -380,6 +387,55 @@ void VllmEngine::finish_pass(Ns start, Ns end, PassOutput& out) {
   last_pass_.duration = end - start;
   out.visible_tokens += visible;
   out.decode_forwards += forwards;
+}
+
+// Decode runs (see Engine). A pass of the run is what plan_pass and finish_pass would do with
+// nothing waiting: every running request schedules its one dangling token (the budget covers
+// them all), the batch is priced with the KV held, which no pass of the run changes, and each
+// request emits one token. MTP bursts draw random numbers, so they never run in bulk.
+int32_t VllmEngine::decode_run_room() const {
+  if (cfg_.role == WorkerRole::Prefill || cfg_.nextn > 0 || !waiting_.empty() || running_count_ == 0) return 0;
+  if (cfg_.max_num_batched_tokens > 0 && cfg_.max_num_batched_tokens < running_count_) return 0;
+  const int64_t B = cfg_.block_size;
+  int64_t room = std::numeric_limits<int32_t>::max();
+  for (int32_t r : running_) {
+    if (st_.status[r] != ReqStatus::Running) continue;
+    const int64_t len = seq_len(r);
+    if (st_.num_computed[r] + 1 != len || st_.generated[r] == 0) return 0;
+    room = std::min(room, static_cast<int64_t>(st_.blocks[r].size()) * B - len + 1);  // pass m computes token len + m
+    room = std::min<int64_t>(room, static_cast<int64_t>(st_.output_limit[r]) - st_.generated[r] - 1);
+    if (cfg_.max_model_len > 0) room = std::min<int64_t>(room, cfg_.max_model_len - len - 1);
+    if (room <= 0) return 0;
+  }
+  return static_cast<int32_t>(room);
+}
+
+int32_t VllmEngine::price_decode_run(Ns start, int32_t passes, Ns* ends) const {
+  int64_t sum_len = 0;
+  for (int32_t r : running_)
+    if (st_.status[r] == ReqStatus::Running) sum_len += seq_len(r);
+  Ns t = start;
+  for (int32_t m = 0; m < passes; ++m) {
+    const Ns d = decode_step_ns(running_count_, sum_len + m * running_count_);
+    if (d <= 0) return m;
+    t += d;
+    ends[m] = t;
+  }
+  return passes;
+}
+
+void VllmEngine::complete_decode_run(const Ns* ends, int32_t count, PassOutput& out) {
+  if (count <= 0) return;
+  for (int32_t r : running_) {
+    if (st_.status[r] != ReqStatus::Running) continue;
+    for (int32_t m = 0; m < count; ++m) collector_.on_token(r, ends[m]);
+    st_.generated[r] += count;
+    st_.num_computed[r] = seq_len(r) - 1;
+  }
+  epoch_ += count;
+  passed_since_mark_ = true;
+  out.visible_tokens += count * running_count_;
+  out.decode_forwards += count * running_count_;
 }
 
 }  // namespace dynosim

@@ -32,6 +32,9 @@ class VllmEngine final : public Engine {
   Ns plan_pass(Ns now, bool& progress) override;
   void finish_pass(Ns start, Ns end, PassOutput& out) override;
   void attach_index(OverlapIndex* index, int32_t target) override { pool_.attach_index(index, target); }
+  int32_t decode_run_room() const override;
+  int32_t price_decode_run(Ns start, int32_t passes, Ns* ends) const override;
+  void complete_decode_run(const Ns* ends, int32_t count, PassOutput& out) override;
 
   uint64_t passes() const override { return epoch_; }
   ForwardPassSnapshot last_pass() const override { return last_pass_.snapshot(); }
@@ -58,6 +61,7 @@ class VllmEngine final : public Engine {
   void pop_waiting_front();
   void reject_front(PassOutput* out);
   uint32_t burst_length();
+  Ns decode_step_ns(int64_t batch, int64_t sum_len) const;
 
   EngineConfig cfg_;
   const RequestTable& req_;

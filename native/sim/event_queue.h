@@ -1,6 +1,8 @@
-// Min-heap of timed events ordered by (time, kind priority, insertion order), so simultaneous
-// events resolve the same way on every run: pass completions first, then KV transfers landing,
-// then workers becoming ready.
+// Min-heap of timed events ordered by (time, kind priority, planning time, insertion order), so
+// simultaneous events resolve the same way on every run: pass completions first, then KV
+// transfers landing, then workers becoming ready. An event is normally planned when pushed, so
+// planning time only matters for the last pass of a decode run, pushed when the run starts: it
+// ranks as if pushed when that pass began.
 #pragma once
 #include <cstdint>
 #include <queue>
@@ -14,6 +16,7 @@ enum class EventKind : uint8_t { WorkerReady = 0, TransferComplete = 1, WorkerCo
 
 struct Event {
   Ns at;
+  Ns planned;
   uint64_t seq;
   EventKind kind;  // doubles as the priority: higher first among equal times
   uint8_t pool;
@@ -22,8 +25,10 @@ struct Event {
 
 class EventQueue {
  public:
-  void push(Ns at, EventKind kind, uint8_t pool, int32_t subject) {
-    heap_.push(Event{at, next_seq_++, kind, pool, subject});
+  // Returns the event's sequence number, by which its owner can recognise it (or a stale one).
+  uint64_t push(Ns at, EventKind kind, uint8_t pool, int32_t subject, Ns planned) {
+    heap_.push(Event{at, planned, next_seq_, kind, pool, subject});
+    return next_seq_++;
   }
   bool empty() const { return heap_.empty(); }
   const Event& top() const { return heap_.top(); }
@@ -38,6 +43,7 @@ class EventQueue {
     bool operator()(const Event& a, const Event& b) const {
       if (a.at != b.at) return a.at > b.at;
       if (a.kind != b.kind) return a.kind < b.kind;
+      if (a.planned != b.planned) return a.planned > b.planned;
       return a.seq > b.seq;
     }
   };

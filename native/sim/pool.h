@@ -19,6 +19,8 @@ namespace dynosim {
 
 enum class WorkerState : uint8_t { Starting, Active, Draining, Removed };
 
+constexpr uint64_t kNoEvent = ~0ULL;
+
 struct Worker {
   WorkerState state = WorkerState::Active;
   bool busy = false;
@@ -26,6 +28,13 @@ struct Worker {
   std::vector<uint8_t> planned;  // ranks that planned the pass in flight
   PassOutput pending;            // effects of the pass in flight, applied at its end
   Ns pass_start = 0;
+  uint64_t due_seq = kNoEvent;   // the completion event in flight; any other is stale
+  // A decode run in flight (Engine::decode_run_room): end times of its passes, how many of them
+  // have completed, and when its first pass began.
+  bool in_run = false;
+  std::vector<Ns> run_ends;
+  int32_t run_length = 0, run_done = 0;
+  Ns run_start = 0;
 };
 
 struct PoolConfig {

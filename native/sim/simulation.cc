@@ -37,7 +37,8 @@ uint64_t Simulation::forward_passes() const {
   return total;
 }
 
-Ns Simulation::next_time() const {
+Ns Simulation::next_time() {
+  discard_stale_events();
   Ns t = driver_.next_ready(now_);
   if (!events_.empty() && (t == kNever || events_.top().at < t)) t = events_.top().at;
   return t;
@@ -57,13 +58,20 @@ bool Simulation::run_until(Ns limit) {
     started_ = true;
     drain();
   }
-  while (!done()) {
+  for (;;) {
+    discard_stale_events();
+    if (done()) break;
     Ns t = next_time();
     if (t == kNever) throw std::runtime_error("replay reached a dead end: requests remain but nothing can make progress");
-    if (cfg_.max_sim_time != kNever && t > cfg_.max_sim_time) break;
+    if (cfg_.max_sim_time != kNever && t > cfg_.max_sim_time) {
+      advance_clock(interrupt_all_runs(cfg_.max_sim_time));
+      break;
+    }
     if (t > limit) {
-      // Pause with the clock at the limit: an observer (planner tick) sees time pass.
+      // Pause with the clock at the limit: an observer (planner tick) sees time pass, and sees
+      // every worker as if its passes had run one by one.
       advance_clock(limit);
+      interrupt_all_runs(limit);
       return false;
     }
     advance_clock(t);
@@ -87,6 +95,7 @@ void Simulation::drain() {
     release_arrivals();
     immediate = false;
     for (uint8_t p = 0; p < pools_.size(); ++p) immediate |= drive_pool(p);
+    driven_at_ = now_;
   } while (immediate);
 }
 
@@ -98,8 +107,15 @@ bool Simulation::apply_events() {
     switch (e.kind) {
       case EventKind::WorkerCompletion: {
         Worker& w = pools_[e.pool]->worker(e.subject);
-        for (size_t k = 0; k < w.ranks.size(); ++k)
-          if (w.planned[k]) w.ranks[k]->finish_pass(w.pass_start, now_, w.pending);
+        if (e.seq != w.due_seq) break;  // superseded: its decode run was interrupted
+        w.due_seq = kNoEvent;
+        if (w.in_run) {
+          advance_run(w, now_);
+          w.in_run = false;
+        } else {
+          for (size_t k = 0; k < w.ranks.size(); ++k)
+            if (w.planned[k]) w.ranks[k]->finish_pass(w.pass_start, now_, w.pending);
+        }
         apply_pass(e.pool, e.subject);
         break;
       }
@@ -128,13 +144,18 @@ void Simulation::apply_pass(uint8_t p, int32_t w) {
     else on_finished(p, r);
     freed = true;
   }
-  if (p == pools_.size() - 1) traffic_.on_decode(worker.pending.visible_tokens, worker.pending.decode_forwards);
-  worker.pending.clear();
+  count_emitted(p, worker.pending);
   if (freed) {
     dispatch_queued(p);
     if (pool.role() == WorkerRole::Decode) retry_reservations();
   }
   pool.retire_if_drained(w);
+}
+
+// The planner's traffic window counts tokens as passes end; clears them from `out`.
+void Simulation::count_emitted(uint8_t p, PassOutput& out) {
+  if (p == pools_.size() - 1) traffic_.on_decode(out.visible_tokens, out.decode_forwards);
+  out.clear();
 }
 
 void Simulation::on_finished(uint8_t p, int32_t r) {
@@ -180,6 +201,7 @@ void Simulation::start_handoff(int32_t r) {
 
 void Simulation::place_on_decode(int32_t r, int32_t target) {
   Pool& decode = *pools_[1];
+  interrupt_run_of_target(1, target);
   uint32_t fresh = 0;
   if (!decode.engine_of_target(target).reserve_prefilled(r, &fresh)) {
     awaiting_reservation_.emplace_back(r, target);
@@ -190,7 +212,7 @@ void Simulation::place_on_decode(int32_t r, int32_t target) {
   Ns delay = 0;
   if (cfg_.kv_bytes_per_token > 0 && cfg_.kv_transfer_gbps > 0)
     delay = static_cast<Ns>(std::llround(tokens * cfg_.kv_bytes_per_token / cfg_.kv_transfer_gbps));
-  if (delay > 0) events_.push(now_ + delay, EventKind::TransferComplete, 1, r);
+  if (delay > 0) events_.push(now_ + delay, EventKind::TransferComplete, 1, r, now_);
   else complete_transfer(r);
 }
 
@@ -206,6 +228,7 @@ void Simulation::complete_transfer(int32_t r) {
   Pool& prefill = *pools_[0];
   const int32_t t = decode.state().target[r];
   collector_.destination_activated[r] = now_;
+  interrupt_run_of_target(1, t);
   decode.engine_of_target(t).activate_prefilled(r);
   decode.mark_candidate(t / decode.dp());
   const int32_t source = prefill.state().target[r];
@@ -223,6 +246,7 @@ void Simulation::dispatch(uint8_t p, int32_t r, int32_t target) {
     return;
   }
   if (pool.role() == WorkerRole::Prefill) collector_.prefill_worker[r] = target / pool.dp();
+  interrupt_run_of_target(p, target);
   pool.engine_of_target(target).enqueue(r);
 }
 
@@ -262,6 +286,7 @@ bool Simulation::drive_pool(uint8_t p) {
   for (int32_t w : driving_) {
     Worker& worker = pool.worker(w);
     if (worker.busy || (worker.state != WorkerState::Active && worker.state != WorkerState::Draining)) continue;
+    if (cfg_.decode_runs && worker.ranks.size() == 1 && start_decode_run(p, w)) continue;
     Ns group = 0;
     bool progress = false;
     for (size_t k = 0; k < worker.ranks.size(); ++k) {
@@ -275,7 +300,7 @@ bool Simulation::drive_pool(uint8_t p) {
     if (group > 0) {
       worker.busy = true;
       worker.pass_start = now_;
-      events_.push(now_ + group, EventKind::WorkerCompletion, p, w);
+      worker.due_seq = events_.push(now_ + group, EventKind::WorkerCompletion, p, w, now_);
     } else if (progress) {
       for (size_t k = 0; k < worker.ranks.size(); ++k)
         if (worker.planned[k]) worker.ranks[k]->finish_pass(now_, now_, worker.pending);
@@ -289,12 +314,13 @@ bool Simulation::drive_pool(uint8_t p) {
 }
 
 void Simulation::scale(int32_t prefill_target, int32_t decode_target) {
+  interrupt_all_runs(now_);
   auto apply = [&](uint8_t p, int32_t target) {
     if (target < 0) return;
     Pool& pool = *pools_[p];
     starting_.clear();
     pool.scale_to(target, starting_);
-    for (int32_t w : starting_) events_.push(now_ + pool.startup_time(), EventKind::WorkerReady, p, w);
+    for (int32_t w : starting_) events_.push(now_ + pool.startup_time(), EventKind::WorkerReady, p, w, now_);
     for (int32_t w = 0; w < pool.num_worker_ids(); ++w) pool.mark_candidate(w);
     dispatch_queued(p);
   };
@@ -305,6 +331,103 @@ void Simulation::scale(int32_t prefill_target, int32_t decode_target) {
     apply(0, decode_target);
   }
   drain();
+}
+
+
+// Decode runs. A worker whose next passes are plain decode steps (Engine::decode_run_room) prices
+// them all at once and schedules one event, at the end of the last; its passes complete in bulk
+// when that event fires. Anything that would make a pass of the run go differently first
+// interrupts it at the present: a request routed to the worker, a planner observation or action,
+// the end of simulated time. Passes that have ended by then are completed, and the one in flight
+// becomes an ordinary planned pass, so every result is what pass-by-pass stepping gives.
+
+namespace {
+constexpr int32_t kMaxRunPasses = 1024;  // bounds the pricing wasted when a run is interrupted
+}
+
+bool Simulation::start_decode_run(uint8_t p, int32_t w) {
+  Worker& worker = pools_[p]->worker(w);
+  Engine& engine = *worker.ranks[0];
+  const int32_t room = std::min(engine.decode_run_room(), kMaxRunPasses);
+  if (room < 2) return false;
+  if (worker.run_ends.size() < static_cast<size_t>(room)) worker.run_ends.resize(room);
+  const int32_t n = engine.price_decode_run(now_, room, worker.run_ends.data());
+  if (n < 2) return false;
+  worker.in_run = true;
+  worker.run_length = n;
+  worker.run_done = 0;
+  worker.run_start = now_;
+  worker.busy = true;
+  worker.planned[0] = 1;
+  worker.pass_start = worker.run_ends[n - 2];  // the last pass ranks as if planned when it began
+  worker.due_seq = events_.push(worker.run_ends[n - 1], EventKind::WorkerCompletion, p, w, worker.pass_start);
+  return true;
+}
+
+// Completes the run's passes that end at or before t.
+void Simulation::advance_run(Worker& worker, Ns t) {
+  int32_t m = worker.run_done;
+  while (m < worker.run_length && worker.run_ends[m] <= t) ++m;
+  worker.ranks[0]->complete_decode_run(worker.run_ends.data() + worker.run_done, m - worker.run_done, worker.pending);
+  decode_run_passes_ += static_cast<uint64_t>(m - worker.run_done);
+  worker.run_done = m;
+}
+
+// `boundary_pass_started`: when a pass of the run ended exactly at `at`, whether stepping pass by
+// pass would already have planned the next one (idle workers were driven at `at`), or the worker
+// is between passes and the change reaches its next pass.
+void Simulation::interrupt_run(uint8_t p, int32_t w, Ns at, bool boundary_pass_started) {
+  Worker& worker = pools_[p]->worker(w);
+  if (!worker.in_run) return;
+  advance_run(worker, at);
+  worker.in_run = false;
+  const int32_t m = worker.run_done;
+  const Ns start = m == 0 ? worker.run_start : worker.run_ends[m - 1];
+  if (m == worker.run_length || (m > 0 && start == at && !boundary_pass_started)) {
+    worker.due_seq = kNoEvent;
+    apply_pass(p, w);
+    return;
+  }
+  count_emitted(p, worker.pending);  // runs signal nothing, only tokens
+  bool progress = false;
+  const Ns duration = worker.ranks[0]->plan_pass(start, progress);
+  worker.pass_start = start;
+  worker.due_seq = events_.push(start + duration, EventKind::WorkerCompletion, p, w, start);
+}
+
+// A change is about to reach this routing target's engine at now_.
+void Simulation::interrupt_run_of_target(uint8_t p, int32_t target) {
+  interrupt_run(p, target / pools_[p]->dp(), now_, driven_at_ == now_);
+}
+
+// The whole state is about to be looked at or acted on, as it stands at `at` once every event up
+// to `at` has been applied. Returns the end of the latest pass completed here (or now_): the time
+// of the last event that stepping pass by pass would have seen.
+Ns Simulation::interrupt_all_runs(Ns at) {
+  Ns latest = now_;
+  for (uint8_t p = 0; p < pools_.size(); ++p) {
+    for (int32_t w = 0; w < pools_[p]->num_worker_ids(); ++w) {
+      const Worker& worker = pools_[p]->worker(w);
+      if (!worker.in_run) continue;
+      for (int32_t m = worker.run_length - 1; m >= worker.run_done; --m)
+        if (worker.run_ends[m] <= at) {
+          latest = std::max(latest, worker.run_ends[m]);
+          break;
+        }
+      interrupt_run(p, w, at, true);
+    }
+  }
+  return latest;
+}
+
+// Drops completion events of interrupted runs from the top of the queue, so they never move the
+// clock.
+void Simulation::discard_stale_events() {
+  while (!events_.empty()) {
+    const Event& e = events_.top();
+    if (e.kind != EventKind::WorkerCompletion || pools_[e.pool]->worker(e.subject).due_seq == e.seq) return;
+    events_.pop();
+  }
 }
 
 }  // namespace dynosim

@@ -25,6 +25,7 @@ struct SimConfig {
   double kv_transfer_gbps = 0;    // 0: no transfer delay
   TransferTiming transfer_timing = TransferTiming::FullPrompt;
   Ns max_sim_time = kNever;  // stop the clock here; in-flight requests stay incomplete
+  bool decode_runs = true;   // price plain decode passes in bulk (same results, fewer events)
 };
 
 class Simulation {
@@ -47,6 +48,8 @@ class Simulation {
   Pool& token_pool() { return *pools_.back(); }
   Pool* prefill_pool() { return cfg_.disaggregated ? pools_[0].get() : nullptr; }
   uint64_t forward_passes() const;
+  // Passes completed in bulk as parts of decode runs (a subset of forward_passes).
+  uint64_t decode_run_passes() const { return decode_run_passes_; }
 
   TrafficWindow drain_traffic() { return traffic_.drain(now_); }
   // Planner actuation: new target worker counts (negative = unchanged), applied now.
@@ -59,6 +62,7 @@ class Simulation {
   bool release_arrivals();
   bool drive_pool(uint8_t p);
   void apply_pass(uint8_t p, int32_t w);
+  void count_emitted(uint8_t p, PassOutput& out);
   void on_finished(uint8_t p, int32_t r);
   void start_handoff(int32_t r);
   void place_on_decode(int32_t r, int32_t target);
@@ -67,7 +71,13 @@ class Simulation {
   void dispatch(uint8_t p, int32_t r, int32_t target);
   void dispatch_queued(uint8_t p);
   void record_completion(int32_t r);
-  Ns next_time() const;
+  bool start_decode_run(uint8_t p, int32_t w);
+  void advance_run(Worker& worker, Ns t);
+  void interrupt_run(uint8_t p, int32_t w, Ns at, bool boundary_pass_started);
+  void interrupt_run_of_target(uint8_t p, int32_t target);
+  Ns interrupt_all_runs(Ns at);
+  void discard_stale_events();
+  Ns next_time();
   bool done() const;
 
   SimConfig cfg_;
@@ -82,10 +92,12 @@ class Simulation {
   std::vector<std::pair<int32_t, int32_t>> awaiting_reservation_;  // (request, decode target)
 
   Ns now_ = 0;
+  Ns driven_at_ = -1;  // when idle workers were last driven (passes starting then have begun)
   bool started_ = false;
   bool finished_ = false;
   int64_t in_flight_ = 0;
   int64_t completed_ = 0;
+  uint64_t decode_run_passes_ = 0;
 };
 
 }  // namespace dynosim

@@ -73,6 +73,11 @@ export interface NativeSimConfig {
   kvTransferTiming?: 'full_prompt' | 'destination_missing';
   /** Infinity = run to the end. */
   maxSimTimeMs: number;
+  /**
+   * Price runs of plain decode passes in bulk (default true). The results are the same either
+   * way; false steps every pass through the event loop, for checking exactly that.
+   */
+  decodeRuns?: boolean;
 }
 
 export interface NativeStatus {

@@ -63,4 +63,6 @@ export interface SimResults {
   decodeWorkerSeconds: number;
   /** Forward passes executed (all workers). */
   forwardPasses: number;
+  /** Of those, passes completed in bulk as parts of decode runs (an implementation statistic). */
+  decodeRunPasses: number;
 }

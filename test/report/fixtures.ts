@@ -65,6 +65,7 @@ export function makeRun(
     prefillWorkerSeconds: opts.prefillWs ?? 0,
     decodeWorkerSeconds: opts.decodeWs ?? 0,
     forwardPasses: 0,
+    decodeRunPasses: 0,
   };
   const sessionStart = opts.sessions ?? [...Array(n + 1).keys()];
   const workload: Workload = {

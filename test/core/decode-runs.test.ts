@@ -1,0 +1,175 @@
+// Decode runs (plain decode passes priced and completed in bulk) must not change any result: every
+// scenario here runs twice, pass by pass (`decodeRuns: false`) and with runs, and everything the
+// core reports — per-request timelines, distributions, pass counts, planner observations and
+// traffic windows at each tick — must be identical. Each scenario also checks that runs actually
+// happened, so a comparison cannot pass by never taking the bulk path.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createSimulation, type NativeEngineConfig, type NativeRouterConfig, type NativeSimConfig } from '../../src/core/native.js';
+import type { SimResults } from '../../src/core/results.js';
+import type { Workload } from '../../src/core/workload.js';
+import { loadMooncakeTrace } from '../../src/trace/mooncake.js';
+import { engine, router, workload, type Turn } from './build.js';
+
+type PoolOpts = { engine?: Partial<NativeEngineConfig>; router?: Partial<NativeRouterConfig>; numWorkers?: number; startupTimeS?: number };
+const pool = (o: PoolOpts = {}) => ({
+  engine: engine(o.engine),
+  router: router(o.router),
+  numWorkers: o.numWorkers ?? 1,
+  startupTimeS: o.startupTimeS ?? 0,
+});
+const agg = (o: PoolOpts, maxSimTimeMs = Infinity): NativeSimConfig => ({ disaggregated: false, agg: pool(o), maxSimTimeMs });
+
+/** Deterministic pseudo-random multi-turn workload: shared prefixes, mixed lengths, think times. */
+function mixedWorkload(opts: { sessions: number; seed: number; spanMs: number; zeroDelays?: boolean; maxIsl?: number }): Workload {
+  let s = opts.seed >>> 0;
+  const rand = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  const sessions: Turn[][] = [];
+  let nextId = 1000;
+  for (let k = 0; k < opts.sessions; k++) {
+    const group = Math.floor(rand() * 4);
+    const turns: Turn[] = [];
+    const nTurns = 1 + Math.floor(rand() * 3);
+    const prefix = [group * 10 + 1, group * 10 + 2];
+    for (let t = 0; t < nTurns; t++) {
+      const isl = 64 + Math.floor(rand() * (opts.maxIsl ?? 1500));
+      const blocks = Math.ceil(isl / 64);
+      const ids = [...prefix, ...Array.from({ length: Math.max(0, blocks - prefix.length) }, () => nextId++)].slice(0, blocks);
+      turns.push({
+        isl,
+        osl: 1 + Math.floor(rand() * 300),
+        ids,
+        at: rand() * opts.spanMs,
+        delay: opts.zeroDelays && rand() < 0.5 ? 0 : rand() * 200,
+      });
+    }
+    sessions.push(turns);
+  }
+  return workload(sessions, 64);
+}
+
+interface Tick {
+  status: unknown;
+  traffic: unknown;
+  observation: unknown;
+}
+
+/** Runs to the end, optionally pausing every `tickMs` to observe (and scale, as a planner would). */
+function runBothWays(
+  config: NativeSimConfig,
+  w: Workload,
+  opts: { tickMs?: number; scale?: (tick: number) => [number | null, number | null] | null } = {},
+): { stepped: { results: SimResults; ticks: Tick[] }; bulk: { results: SimResults; ticks: Tick[] } } {
+  const once = (decodeRuns: boolean) => {
+    const sim = createSimulation({ ...config, decodeRuns }, w);
+    const ticks: Tick[] = [];
+    if (opts.tickMs) {
+      for (let k = 1; !sim.runUntil(k * opts.tickMs); k++) {
+        ticks.push({ status: sim.status(), traffic: sim.drainTraffic(), observation: sim.observe() });
+        const target = opts.scale?.(k);
+        if (target) sim.scale(target[0], target[1]);
+      }
+    } else {
+      sim.runUntil(Infinity);
+    }
+    return { results: sim.results(), ticks };
+  };
+  return { stepped: once(false), bulk: once(true) };
+}
+
+function expectSame(both: ReturnType<typeof runBothWays>, minShare = 0.3): void {
+  const { stepped, bulk } = both;
+  expect(stepped.results.decodeRunPasses).toBe(0);
+  // Runs carried a real share of the passes…
+  expect(bulk.results.decodeRunPasses).toBeGreaterThan(minShare * bulk.results.forwardPasses);
+  // …and changed nothing.
+  const { decodeRunPasses: _a, ...steppedRest } = stepped.results;
+  const { decodeRunPasses: _b, ...bulkRest } = bulk.results;
+  expect(bulkRest).toStrictEqual(steppedRest);
+  expect(bulk.ticks).toStrictEqual(stepped.ticks);
+}
+
+describe('decode runs give the same results as stepping every pass', () => {
+  it('round robin, multi-turn sessions, 4 workers', () => {
+    const w = mixedWorkload({ sessions: 300, seed: 1, spanMs: 60_000 });
+    expectSame(runBothWays(agg({ numWorkers: 4 }), w));
+  });
+
+  it('follow-up turns released the instant the previous turn ends', () => {
+    const w = mixedWorkload({ sessions: 300, seed: 2, spanMs: 30_000, zeroDelays: true });
+    expectSame(runBothWays(agg({ numWorkers: 3 }), w));
+  });
+
+  it('kv_router with queueing and shared prefixes', () => {
+    const w = mixedWorkload({ sessions: 400, seed: 3, spanMs: 20_000 });
+    expectSame(runBothWays(agg({ numWorkers: 4, router: { mode: 'kv_router', queueThreshold: 0.5 } }), w));
+  });
+
+  it('a small KV pool (preemption, eviction), a sequence cap and max_model_len', () => {
+    const w = mixedWorkload({ sessions: 300, seed: 4, spanMs: 10_000, maxIsl: 900 });
+    const both = runBothWays(agg({ numWorkers: 2, engine: { numGpuBlocks: 60, maxNumSeqs: 6, maxModelLen: 900, blockSize: 16 } }), w);
+    expectSame(both, 0.005);
+  });
+
+  it('TRT-LLM admission and a budget smaller than the batch', () => {
+    const w = mixedWorkload({ sessions: 300, seed: 5, spanMs: 20_000 });
+    expectSame(runBothWays(agg({ numWorkers: 2, engine: { kind: 'trtllm', numGpuBlocks: 400 } }), w), 0.005);
+    expectSame(runBothWays(agg({ numWorkers: 2, engine: { maxNumBatchedTokens: 4 } }), w), 0.002);
+  });
+
+  it('cut short by max_sim_time', () => {
+    const w = mixedWorkload({ sessions: 300, seed: 6, spanMs: 60_000 });
+    expectSame(runBothWays(agg({ numWorkers: 4 }, 25_000), w));
+  });
+
+  it('planner ticks: observations, traffic windows and scaling with startup time', () => {
+    const w = mixedWorkload({ sessions: 500, seed: 7, spanMs: 60_000 });
+    const scale = (k: number): [number | null, number | null] | null => (k === 5 ? [null, 6] : k === 20 ? [null, 2] : k === 40 ? [null, 4] : null);
+    expectSame(runBothWays(agg({ numWorkers: 3, startupTimeS: 3 }), w, { tickMs: 1000, scale }));
+    // Ticks that fall inside runs on an odd grid.
+    expectSame(runBothWays(agg({ numWorkers: 3 }), w, { tickMs: 777.777 }));
+  });
+
+  it('disaggregated: decode workers run in bulk between KV reservations and arrivals', () => {
+    const w = mixedWorkload({ sessions: 300, seed: 8, spanMs: 30_000 });
+    const config: NativeSimConfig = {
+      disaggregated: true,
+      prefill: pool({ numWorkers: 2 }),
+      decode: pool({ numWorkers: 2, engine: { numGpuBlocks: 4000 } }),
+      kvBytesPerToken: 131072,
+      kvTransferGbps: 25,
+      kvTransferTiming: 'full_prompt',
+      maxSimTimeMs: Infinity,
+    };
+    expectSame(runBothWays(config, w));
+    expectSame(runBothWays(config, w, { tickMs: 2000, scale: (k) => (k === 3 ? [3, 4] : k === 9 ? [1, 1] : null) }));
+  });
+
+  it('features without bulk runs keep stepping: MTP bursts, attention DP, SGLang', () => {
+    const w = mixedWorkload({ sessions: 100, seed: 9, spanMs: 20_000 });
+    for (const e of [{ nextn: 2, acceptRates: [0.7, 0.5] }, { dpSize: 2 }, { kind: 'sglang' as const }]) {
+      const sim = createSimulation(agg({ numWorkers: 2, engine: e }), w);
+      sim.runUntil(Infinity);
+      expect(sim.results().decodeRunPasses).toBe(0);
+    }
+  });
+});
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const conversation = path.resolve(here, '..', '..', '..', 'shared', 'traces', 'mooncake_conversation_trace.jsonl');
+const haveTrace = existsSync(conversation);
+if (!haveTrace) console.log(`decode runs on the conversation trace: skipped, ${conversation} not found (../shared is absent)`);
+
+describe.skipIf(!haveTrace)('decode runs on the conversation trace (12,031 requests, 8 workers)', () => {
+  for (const mode of ['round_robin', 'kv_router'] as const) {
+    it(`${mode}: identical results, most passes in runs`, async () => {
+      const w = await loadMooncakeTrace(conversation, {});
+      expectSame(runBothWays(agg({ numWorkers: 8, router: { mode } }), w), 0.8);
+    }, 60_000);
+  }
+});
