@@ -8,8 +8,8 @@ namespace dynosim {
 
 RadixCache::RadixCache(int32_t num_pages)
     : num_pages_(num_pages),
-      map_(static_cast<size_t>(num_pages)),
-      ids_(num_pages, 0),
+      ids_(num_pages, ResidentIndex::kNoId),
+      map_(num_pages),
       parent_(num_pages, kRoot),
       children_(num_pages, 0),
       lock_(num_pages, 0),
@@ -54,8 +54,8 @@ void RadixCache::push_leaf(int32_t p) {
 }
 
 void RadixCache::remove_node(int32_t p) {
-  map_.erase(ids_[p]);
   publish(ids_[p], false);
+  ids_[p] = ResidentIndex::kNoId;  // its index entry goes stale by itself
   if (parent_[p] != kRoot) --children_[parent_[p]];
   in_tree_[p] = 0;
   ++gen_[p];
@@ -76,7 +76,6 @@ int32_t RadixCache::evict(int32_t pages) {
     int32_t p = e.page;
     for (;;) {
       const int32_t parent = parent_[p];
-      if (parent != kRoot) map_.prefetch(ids_[parent]);  // the likely next victim
       remove_node(p);
       ++freed;
       if (parent == kRoot || !evictable_leaf(parent)) break;
@@ -104,8 +103,8 @@ void RadixCache::unlock(int32_t p, uint64_t stamp) {
 }
 
 int32_t RadixCache::insert_locked(int32_t page, BlockHash id, int32_t parent, uint64_t stamp) {
-  const int32_t existing = map_.find(id);
-  if (existing != FlatMap::kMissing) {
+  const int32_t existing = lookup(id);
+  if (existing != kNone) {
     free_.push_back(page);
     lock(existing, stamp);
     return existing;
@@ -117,7 +116,7 @@ int32_t RadixCache::insert_locked(int32_t page, BlockHash id, int32_t parent, ui
   stamp_[page] = stamp;
   in_tree_[page] = 1;
   if (parent != kRoot) ++children_[parent];
-  map_.put(id, page);
+  map_.insert(id, page, ids_.data(), num_pages_);
   ++tree_pages_;
   publish(id, true);
   return page;

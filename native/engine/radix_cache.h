@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "../common/flat_map.h"
+#include "../common/resident_index.h"
 #include "../common/types.h"
 
 namespace dynosim {
@@ -46,8 +46,8 @@ class RadixCache {
 
   // The tree node holding this identity, or kNone.
   int32_t lookup(BlockHash id) const {
-    int32_t p = map_.find(id);
-    return p == FlatMap::kMissing ? kNone : p;
+    int32_t p = map_.find(id, ids_.data());
+    return p == ResidentIndex::kMissing ? kNone : p;
   }
   void prefetch(BlockHash id) const { map_.prefetch(id); }
   bool in_tree(int32_t page) const { return in_tree_[page] != 0; }
@@ -100,8 +100,8 @@ class RadixCache {
   void compact_heap();
 
   int32_t num_pages_;
-  FlatMap map_;                   // identity -> tree node (page)
-  std::vector<BlockHash> ids_;
+  std::vector<BlockHash> ids_;    // identity of each tree node; kNoId for other pages
+  ResidentIndex map_;             // identity -> tree node (page)
   std::vector<int32_t> parent_;   // kRoot for a first page
   std::vector<int32_t> children_;
   std::vector<int32_t> lock_;
