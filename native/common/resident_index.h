@@ -1,5 +1,6 @@
-// Identity -> slot index for a fixed array of cache slots (KV blocks, radix pages) whose owner
-// keeps each slot's identity in its own array, `ids` (kNoId when the slot holds nothing).
+// Identity -> slot index for an array of slots (KV blocks, radix pages, router index entries)
+// whose owner keeps each slot's identity in its own array, `ids` (kNoId when the slot holds
+// nothing). The array may grow; the table grows with it at rebuilds.
 //
 // Why not a plain hash map: evicting a slot is the hottest step of KV allocation, and erasing its
 // map entry is a random access into a table far larger than cache. Here eviction touches nothing:
@@ -23,12 +24,7 @@ class ResidentIndex {
   static constexpr int32_t kMissing = -1;
   static constexpr uint64_t kNoId = ~0ULL;
 
-  explicit ResidentIndex(int32_t num_slots) {
-    size_t cap = 16;
-    while (cap < static_cast<size_t>(num_slots) * 4) cap <<= 1;
-    entries_.assign(cap, Entry{});
-    mask_ = cap - 1;
-  }
+  explicit ResidentIndex(int32_t num_slots) { resize_for(num_slots); }
 
   // The slot holding `key`, or kMissing.
   int32_t find(uint64_t key, const uint64_t* ids) const {
@@ -65,10 +61,19 @@ class ResidentIndex {
     ++used_;
   }
 
+  void resize_for(int32_t num_slots) {
+    size_t cap = 16;
+    while (cap < static_cast<size_t>(num_slots) * 4) cap <<= 1;
+    entries_.assign(cap, Entry{});
+    mask_ = cap - 1;
+    used_ = 0;
+  }
+
   // Drops every stale entry: the table keeps only slots whose identity is set. The table has
   // room for four entries a slot, so at least a quarter of it is free again afterwards.
   void rebuild(const uint64_t* ids, int32_t num_slots) {
-    std::fill(entries_.begin(), entries_.end(), Entry{});
+    if (entries_.size() < static_cast<size_t>(num_slots) * 4) resize_for(num_slots);
+    else std::fill(entries_.begin(), entries_.end(), Entry{});
     used_ = 0;
     for (int32_t s = 0; s < num_slots; ++s)
       if (ids[s] != kNoId) place(ids[s], s);

@@ -32,10 +32,17 @@ void BlockPool::push_lru_tail(int32_t b) {
 
 // The block's index entry goes stale by itself once its id changes (see ResidentIndex).
 void BlockPool::forget(int32_t b) {
-  const BlockHash id = ids_[b];
   ids_[b] = ResidentIndex::kNoId;
-  if (index_ && !(id & kUniqueBlockTag)) index_->remove(index_target_, id);
+  if (index_ && index_handle_[b] != kNone) {
+    index_->remove(index_target_, index_handle_[b]);
+    index_handle_[b] = kNone;
+  }
   --resident_;
+}
+
+// Content blocks are visible to a KV router; private (unique-id) blocks are not.
+void BlockPool::publish(int32_t b) {
+  if (index_ && !(ids_[b] & kUniqueBlockTag)) index_handle_[b] = index_->add(index_target_, ids_[b]);
 }
 
 void BlockPool::assign(int32_t b, BlockHash id) {
@@ -66,7 +73,7 @@ int32_t BlockPool::acquire(BlockHash id) {
   refs_[b] = 1;
   ++active_;
   ++resident_;
-  if (index_ && !(id & kUniqueBlockTag)) index_->add(index_target_, id);
+  publish(b);
   return b;
 }
 
@@ -97,7 +104,7 @@ int32_t BlockPool::promote(int32_t b, BlockHash content_id) {
     return existing;
   }
   assign(b, content_id);
-  if (index_) index_->add(index_target_, content_id);
+  publish(b);
   return b;
 }
 

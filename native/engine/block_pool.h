@@ -23,6 +23,7 @@ class BlockPool {
   void attach_index(OverlapIndex* index, int32_t target) {
     index_ = index;
     index_target_ = target;
+    index_handle_.assign(num_blocks_, kNone);
   }
 
   // Takes a reference on the block with this identity, reusing a cached copy when there is one,
@@ -51,6 +52,7 @@ class BlockPool {
   void push_lru_tail(int32_t b);
   void forget(int32_t b);
   void assign(int32_t b, BlockHash id);
+  void publish(int32_t b);
 
   int32_t num_blocks_;
   bool prefix_caching_;
@@ -64,6 +66,7 @@ class BlockPool {
   int32_t resident_ = 0;           // active + inactive
   OverlapIndex* index_ = nullptr;
   int32_t index_target_ = 0;
+  std::vector<int32_t> index_handle_;  // per block: its router index entry, kNone if unpublished
 };
 
 }  // namespace dynosim

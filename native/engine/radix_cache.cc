@@ -20,22 +20,25 @@ RadixCache::RadixCache(int32_t num_pages)
   for (int32_t p = num_pages - 1; p >= 0; --p) free_.push_back(p);
 }
 
-void RadixCache::publish(BlockHash id, bool added) {
+// Called while the page holds its identity (before it is cleared on removal).
+void RadixCache::publish(int32_t page, bool added) {
+  const BlockHash id = ids_[page];
   if (!index_ || (id & kUniqueBlockTag)) return;
-  if (defer_) {
-    pending_.emplace_back(id, added);
-  } else if (added) {
-    index_->add(index_target_, id);
-  } else {
-    index_->remove(index_target_, id);
+  if (defer_) pending_.push_back(IndexUpdate{page, added, id});
+  else apply_index_update(page, id, added);
+}
+
+void RadixCache::apply_index_update(int32_t page, BlockHash id, bool added) {
+  if (added) {
+    index_handle_[page] = index_->add(index_target_, id);
+  } else if (index_handle_[page] != kNone) {
+    index_->remove(index_target_, index_handle_[page]);
+    index_handle_[page] = kNone;
   }
 }
 
 void RadixCache::flush_index() {
-  for (const auto& [id, added] : pending_) {
-    if (added) index_->add(index_target_, id);
-    else index_->remove(index_target_, id);
-  }
+  for (const IndexUpdate& u : pending_) apply_index_update(u.page, u.id, u.added);
   pending_.clear();
 }
 
@@ -54,7 +57,7 @@ void RadixCache::push_leaf(int32_t p) {
 }
 
 void RadixCache::remove_node(int32_t p) {
-  publish(ids_[p], false);
+  publish(p, false);
   ids_[p] = ResidentIndex::kNoId;  // its index entry goes stale by itself
   if (parent_[p] != kRoot) --children_[parent_[p]];
   in_tree_[p] = 0;
@@ -118,7 +121,7 @@ int32_t RadixCache::insert_locked(int32_t page, BlockHash id, int32_t parent, ui
   if (parent != kRoot) ++children_[parent];
   map_.insert(id, page, ids_.data(), num_pages_);
   ++tree_pages_;
-  publish(id, true);
+  publish(page, true);
   return page;
 }
 

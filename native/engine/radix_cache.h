@@ -32,6 +32,7 @@ class RadixCache {
   void attach_index(OverlapIndex* index, int32_t target) {
     index_ = index;
     index_target_ = target;
+    index_handle_.assign(num_pages_, kNone);
   }
   // While deferred, index updates queue up (in order) until flush_index(): SGLang's KV events
   // become router-visible at the end of the pass that caused them.
@@ -96,7 +97,8 @@ class RadixCache {
   }
   void push_leaf(int32_t p);
   void remove_node(int32_t p);
-  void publish(BlockHash id, bool added);
+  void publish(int32_t page, bool added);
+  void apply_index_update(int32_t page, BlockHash id, bool added);
   void compact_heap();
 
   int32_t num_pages_;
@@ -117,7 +119,13 @@ class RadixCache {
   OverlapIndex* index_ = nullptr;
   int32_t index_target_ = 0;
   bool defer_ = false;
-  std::vector<std::pair<BlockHash, bool>> pending_;  // deferred index updates (id, added)
+  struct IndexUpdate {
+    int32_t page;
+    bool added;
+    BlockHash id;
+  };
+  std::vector<IndexUpdate> pending_;   // deferred index updates, in order
+  std::vector<int32_t> index_handle_;  // per page: its router index entry, kNone if unpublished
 };
 
 }  // namespace dynosim

@@ -34,17 +34,20 @@ void OverlapIndex::remove_target(int32_t target) {
     uint64_t bit = 1ULL << (target & 63);
     if (!(w & bit)) continue;
     w &= ~bit;
-    if (--holders_[slot] == 0) {
-      slots_.erase(slot_ids_[slot]);
-      free_slots_.push_back(slot);
-    }
+    if (--holders_[slot] == 0) release_slot(slot);
   }
   tree_size_[target] = 0;
 }
 
-void OverlapIndex::add(int32_t target, BlockHash id) {
-  int32_t slot = slots_.find(id);
-  if (slot == FlatMap::kMissing) {
+// A slot nobody holds is free; its index entry goes stale by itself.
+void OverlapIndex::release_slot(int32_t slot) {
+  slot_ids_[slot] = ResidentIndex::kNoId;
+  free_slots_.push_back(slot);
+}
+
+int32_t OverlapIndex::add(int32_t target, BlockHash id) {
+  int32_t slot = slots_.find(id, slot_ids_.data());
+  if (slot == ResidentIndex::kMissing) {
     if (!free_slots_.empty()) {
       slot = free_slots_.back();
       free_slots_.pop_back();
@@ -57,28 +60,24 @@ void OverlapIndex::add(int32_t target, BlockHash id) {
       slot_ids_.push_back(id);
       sets_.resize(sets_.size() + words_per_set_, 0);
     }
-    slots_.put(id, slot);
+    slots_.insert(id, slot, slot_ids_.data(), static_cast<int32_t>(slot_ids_.size()));
   }
   uint64_t& w = words(slot)[target >> 6];
   uint64_t bit = 1ULL << (target & 63);
-  if (w & bit) return;
+  if (w & bit) return slot;
   w |= bit;
   ++holders_[slot];
   ++tree_size_[target];
+  return slot;
 }
 
-void OverlapIndex::remove(int32_t target, BlockHash id) {
-  int32_t slot = slots_.find(id);
-  if (slot == FlatMap::kMissing) return;
+void OverlapIndex::remove(int32_t target, int32_t slot) {
   uint64_t& w = words(slot)[target >> 6];
   uint64_t bit = 1ULL << (target & 63);
   if (!(w & bit)) return;
   w &= ~bit;
   --tree_size_[target];
-  if (--holders_[slot] == 0) {
-    slots_.erase(id);
-    free_slots_.push_back(slot);
-  }
+  if (--holders_[slot] == 0) release_slot(slot);
 }
 
 void OverlapIndex::match(const BlockHash* ids, int32_t count, std::vector<int32_t>& overlap) const {
@@ -87,8 +86,8 @@ void OverlapIndex::match(const BlockHash* ids, int32_t count, std::vector<int32_
   std::vector<uint64_t> alive(words_per_set_, ~0ULL);
   int32_t alive_count = num_targets_;
   for (int32_t i = 0; i < count && alive_count > 0; ++i) {
-    int32_t slot = slots_.find(ids[i]);
-    const uint64_t* set = slot == FlatMap::kMissing ? nullptr : words(slot);
+    int32_t slot = slots_.find(ids[i], slot_ids_.data());
+    const uint64_t* set = slot == ResidentIndex::kMissing ? nullptr : words(slot);
     for (int32_t k = 0; k < words_per_set_; ++k) {
       uint64_t before = alive[k];
       uint64_t after = set ? (before & set[k]) : 0;

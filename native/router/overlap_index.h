@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "../common/flat_map.h"
+#include "../common/resident_index.h"
 #include "../common/types.h"
 
 namespace dynosim {
@@ -16,8 +16,10 @@ class OverlapIndex {
  public:
   explicit OverlapIndex(int32_t num_targets);
 
-  void add(int32_t target, BlockHash id);
-  void remove(int32_t target, BlockHash id);
+  // Records that `target` holds block `id`; returns the entry's handle, which stays valid while
+  // the target holds the block and is what `remove` takes (no lookup on the eviction path).
+  int32_t add(int32_t target, BlockHash id);
+  void remove(int32_t target, int32_t handle);
 
   // overlap[t] = leading blocks of `ids` present on target t, for every target.
   void match(const BlockHash* ids, int32_t count, std::vector<int32_t>& overlap) const;
@@ -32,13 +34,14 @@ class OverlapIndex {
   uint64_t* words(int32_t slot) { return &sets_[static_cast<size_t>(slot) * words_per_set_]; }
   const uint64_t* words(int32_t slot) const { return &sets_[static_cast<size_t>(slot) * words_per_set_]; }
   void regrow_sets(int32_t new_words);
+  void release_slot(int32_t slot);
 
   int32_t num_targets_;
   int32_t words_per_set_;
-  FlatMap slots_;                    // block id -> slot
+  std::vector<BlockHash> slot_ids_;  // per slot: its block id; kNoId when free
+  ResidentIndex slots_;              // block id -> slot
   std::vector<uint64_t> sets_;       // per slot: bitset of targets
   std::vector<int32_t> holders_;     // per slot: number of targets holding it
-  std::vector<BlockHash> slot_ids_;  // per slot: its block id (for compaction)
   std::vector<int32_t> free_slots_;
   std::vector<int64_t> tree_size_;
 };
