@@ -71,9 +71,9 @@ export const router = (over: Partial<NativeRouterConfig> = {}): NativeRouterConf
   ...over,
 });
 
-type PoolOpts = { engine?: Partial<NativeEngineConfig>; router?: Partial<NativeRouterConfig>; numWorkers?: number; startupTimeS?: number };
+export type PoolOpts = { engine?: Partial<NativeEngineConfig>; router?: Partial<NativeRouterConfig>; numWorkers?: number; startupTimeS?: number };
 
-const pool = (o: PoolOpts = {}) => ({
+export const pool = (o: PoolOpts = {}) => ({
   engine: engine(o.engine),
   router: router(o.router),
   numWorkers: o.numWorkers ?? 1,

@@ -7,19 +7,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createSimulation, type NativeEngineConfig, type NativeRouterConfig, type NativeSimConfig } from '../../src/core/native.js';
+import { createSimulation, type NativeSimConfig } from '../../src/core/native.js';
 import type { SimResults } from '../../src/core/results.js';
 import type { Workload } from '../../src/core/workload.js';
 import { loadMooncakeTrace } from '../../src/trace/mooncake.js';
-import { engine, router, workload, type Turn } from './build.js';
-
-type PoolOpts = { engine?: Partial<NativeEngineConfig>; router?: Partial<NativeRouterConfig>; numWorkers?: number; startupTimeS?: number };
-const pool = (o: PoolOpts = {}) => ({
-  engine: engine(o.engine),
-  router: router(o.router),
-  numWorkers: o.numWorkers ?? 1,
-  startupTimeS: o.startupTimeS ?? 0,
-});
+import { pool, workload, type PoolOpts, type Turn } from './build.js';
 const agg = (o: PoolOpts, maxSimTimeMs = Infinity): NativeSimConfig => ({ disaggregated: false, agg: pool(o), maxSimTimeMs });
 
 /** Deterministic pseudo-random multi-turn workload: shared prefixes, mixed lengths, think times. */
