@@ -5,7 +5,7 @@
 // accepts it. The result is fully defaulted and normalised, so later stages never re-derive a
 // default (block size per engine, sglang/trtllm sub-configs, dtype spelling, MTP accept rates).
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { ReplayError } from '../errors.js';
 import type { JsonObject } from './knob.js';
 import {

@@ -2,7 +2,7 @@
 // string or object a caller hands us, zod field builders with the reference's type vocabulary
 // (usize / u32 / u16 / f64 / bool / string), and turning the first zod issue into one line.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { ReplayError } from '../errors.js';
 
 export type JsonObject = Record<string, unknown>;

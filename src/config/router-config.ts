@@ -3,7 +3,7 @@
 // Omitted keys take their defaults, unknown keys are rejected naming the key, `null` is accepted
 // only for the Option fields (e.g. `router_queue_threshold: null` disables the router queue).
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { ReplayError } from '../errors.js';
 import { routerQueuePolicySchema } from './engine-args.js';
 import type { RouterQueuePolicy } from './engine-args.js';

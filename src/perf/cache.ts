@@ -32,10 +32,20 @@ export function fileIdentity(file: string): string {
 }
 
 // The modules that build cached models: a rebuilt dynosim never reads an older build's entries.
-const BUILDERS = ['aic', 'tables', 'database', 'models'].map((m) => {
-  const js = fileURLToPath(new URL(`./${m}.js`, import.meta.url));
-  return fs.existsSync(js) ? js : js.replace(/\.js$/, '.ts');
-});
+// In the CLI bundle they are not files of their own, so the bundle's files stand in for them.
+const BUILDERS = (() => {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const modules = ['aic', 'tables', 'database', 'models'].map((m) => {
+    const js = path.join(here, `${m}.js`);
+    return fs.existsSync(js) ? js : js.replace(/\.js$/, '.ts');
+  });
+  if (modules.every((f) => fs.existsSync(f))) return modules;
+  return fs
+    .readdirSync(here)
+    .filter((f) => f.endsWith('.js'))
+    .sort()
+    .map((f) => path.join(here, f));
+})();
 
 export function cacheKey(parts: unknown): string {
   return crypto

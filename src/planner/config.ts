@@ -7,7 +7,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { ReplayError, UsageError } from '../errors.js';
 import { pyFloatRepr } from '../report/pyjson.js';
