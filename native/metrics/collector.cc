@@ -80,6 +80,7 @@ Collector::Summaries Collector::summarize_all() const {
     itl.emplace_back(ms, count);
     if (ms > 0) otpu.emplace_back(1000.0 / ms, count);
   }
+  std::reverse(otpu.begin(), otpu.end());  // ascending gaps give descending rates
   out.itl = summarize(itl);
   out.otpu = summarize(otpu);
   return out;
