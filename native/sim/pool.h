@@ -76,8 +76,9 @@ class Pool {
   int32_t provisioned() const { return count(WorkerState::Starting) + count(WorkerState::Active) + count(WorkerState::Draining); }
   Ns startup_time() const { return cfg_.startup_time; }
   // Worker-seconds of provisioned workers, integrated as the clock advances.
-  void accrue(Ns dt) { worker_ns_ += static_cast<double>(provisioned()) * static_cast<double>(dt); }
-  double worker_seconds() const { return worker_ns_ / 1e9; }
+  // Integer ns: a double sum would round differently depending on how the clock's steps are split.
+  void accrue(Ns dt) { worker_ns_ += static_cast<int64_t>(provisioned()) * dt; }
+  double worker_seconds() const { return static_cast<double>(worker_ns_) / 1e9; }
   uint64_t forward_passes() const;
 
  private:
@@ -94,7 +95,7 @@ class Pool {
   std::vector<Worker> workers_;
   std::vector<int32_t> candidates_;
   std::vector<uint8_t> is_candidate_;
-  double worker_ns_ = 0;
+  int64_t worker_ns_ = 0;
   int32_t counts_[4] = {0, 0, 0, 0};  // workers per WorkerState
 };
 

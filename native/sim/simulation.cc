@@ -283,7 +283,9 @@ bool Simulation::drive_pool(uint8_t p) {
   if (!pool.has_candidates()) return false;
   bool immediate = false;
   pool.take_candidates(driving_);
-  for (int32_t w : driving_) {
+  driving_pool_ = p;
+  for (driving_pos_ = 0; driving_pos_ < driving_.size(); ++driving_pos_) {
+    const int32_t w = driving_[driving_pos_];
     Worker& worker = pool.worker(w);
     if (worker.busy || (worker.state != WorkerState::Active && worker.state != WorkerState::Draining)) continue;
     if (cfg_.decode_runs && worker.ranks.size() == 1 && start_decode_run(p, w)) continue;
@@ -310,6 +312,7 @@ bool Simulation::drive_pool(uint8_t p) {
       std::fill(worker.planned.begin(), worker.planned.end(), 0);
     }
   }
+  driving_pool_ = kNotDriving;
   return immediate;
 }
 
@@ -395,9 +398,23 @@ void Simulation::interrupt_run(uint8_t p, int32_t w, Ns at, bool boundary_pass_s
   worker.due_seq = events_.push(start + duration, EventKind::WorkerCompletion, p, w, start);
 }
 
-// A change is about to reach this routing target's engine at now_.
+// A change is about to reach this routing target's engine at now_. Whether stepping would already
+// have planned the worker's pass starting now depends on where the drive of idle workers stands:
+// done for this instant, under way (pools in order, each pool's workers in ascending id), or not
+// begun. A worker not yet reached is added to the drive under way, where stepping would have it.
 void Simulation::interrupt_run_of_target(uint8_t p, int32_t target) {
-  interrupt_run(p, target / pools_[p]->dp(), now_, driven_at_ == now_);
+  const int32_t w = target / pools_[p]->dp();
+  Worker& worker = pools_[p]->worker(w);
+  if (!worker.in_run) return;
+  bool started = driven_at_ == now_;
+  const bool driving = !started && driving_pool_ != kNotDriving;
+  if (driving) started = p != driving_pool_ ? p < driving_pool_ : w < driving_[driving_pos_];
+  interrupt_run(p, w, now_, started);
+  if (driving && p == driving_pool_ && !started && !worker.busy) {
+    auto rest = driving_.begin() + static_cast<std::ptrdiff_t>(driving_pos_) + 1;
+    auto at = std::lower_bound(rest, driving_.end(), w);
+    if (at == driving_.end() || *at != w) driving_.insert(at, w);
+  }
 }
 
 // The whole state is about to be looked at or acted on, as it stands at `at` once every event up

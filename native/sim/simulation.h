@@ -93,6 +93,9 @@ class Simulation {
 
   Ns now_ = 0;
   Ns driven_at_ = -1;  // when idle workers were last driven (passes starting then have begun)
+  static constexpr uint8_t kNotDriving = 0xff;
+  uint8_t driving_pool_ = kNotDriving;  // the pool whose idle workers are being driven, and where
+  size_t driving_pos_ = 0;              // in driving_ the drive stands
   bool started_ = false;
   bool finished_ = false;
   int64_t in_flight_ = 0;
