@@ -44,10 +44,10 @@ class Engine {
   // touch no shared state (router, KV index, queues) until one of them ends differently.
   // How many passes from now qualify (0: none, or the engine has no decode runs).
   virtual int32_t decode_run_room() const { return 0; }
-  // End times of the next `passes` such passes, the first starting at `start`; returns how many
-  // were priced (a pass of zero duration ends the run early).
-  virtual int32_t price_decode_run(Ns start, int32_t passes, Ns* ends) const {
-    (void)start, (void)passes, (void)ends;
+  // Durations of the next `passes` such passes; returns how many were priced (a pass of zero
+  // duration ends the run early).
+  virtual int32_t price_decode_run(int32_t passes, Ns* durations) const {
+    (void)passes, (void)durations;
     return 0;
   }
   // Completes the next `count` passes of the run, ending at `ends`: as if each had been planned

@@ -410,16 +410,13 @@ int32_t VllmEngine::decode_run_room() const {
   return static_cast<int32_t>(room);
 }
 
-int32_t VllmEngine::price_decode_run(Ns start, int32_t passes, Ns* ends) const {
+int32_t VllmEngine::price_decode_run(int32_t passes, Ns* durations) const {
   int64_t sum_len = 0;
   for (int32_t r : running_)
     if (st_.status[r] == ReqStatus::Running) sum_len += seq_len(r);
-  Ns t = start;
   for (int32_t m = 0; m < passes; ++m) {
-    const Ns d = decode_step_ns(running_count_, sum_len + m * running_count_);
-    if (d <= 0) return m;
-    t += d;
-    ends[m] = t;
+    durations[m] = decode_step_ns(running_count_, sum_len + m * running_count_);
+    if (durations[m] <= 0) return m;
   }
   return passes;
 }

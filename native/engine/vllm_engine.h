@@ -33,7 +33,7 @@ class VllmEngine final : public Engine {
   void finish_pass(Ns start, Ns end, PassOutput& out) override;
   void attach_index(OverlapIndex* index, int32_t target) override { pool_.attach_index(index, target); }
   int32_t decode_run_room() const override;
-  int32_t price_decode_run(Ns start, int32_t passes, Ns* ends) const override;
+  int32_t price_decode_run(int32_t passes, Ns* durations) const override;
   void complete_decode_run(const Ns* ends, int32_t count, PassOutput& out) override;
 
   uint64_t passes() const override { return epoch_; }

@@ -288,7 +288,7 @@ bool Simulation::drive_pool(uint8_t p) {
     const int32_t w = driving_[driving_pos_];
     Worker& worker = pool.worker(w);
     if (worker.busy || (worker.state != WorkerState::Active && worker.state != WorkerState::Draining)) continue;
-    if (cfg_.decode_runs && worker.ranks.size() == 1 && start_decode_run(p, w)) continue;
+    if (cfg_.decode_runs && start_decode_run(p, w)) continue;
     Ns group = 0;
     bool progress = false;
     for (size_t k = 0; k < worker.ranks.size(); ++k) {
@@ -348,20 +348,41 @@ namespace {
 constexpr int32_t kMaxRunPasses = 1024;  // bounds the pricing wasted when a run is interrupted
 }
 
+// The ranks of an attention-DP worker step together: every rank with work must be able to run,
+// and each pass lasts as long as its slowest rank's (ranks without work stay idle throughout).
 bool Simulation::start_decode_run(uint8_t p, int32_t w) {
   Worker& worker = pools_[p]->worker(w);
-  Engine& engine = *worker.ranks[0];
-  const int32_t room = std::min(engine.decode_run_room(), kMaxRunPasses);
-  if (room < 2) return false;
+  int32_t room = kMaxRunPasses;
+  bool any = false;
+  for (const auto& rank : worker.ranks) {
+    if (!rank->has_work()) continue;
+    room = std::min(room, rank->decode_run_room());
+    if (room < 2) return false;
+    any = true;
+  }
+  if (!any) return false;
   if (worker.run_ends.size() < static_cast<size_t>(room)) worker.run_ends.resize(room);
-  const int32_t n = engine.price_decode_run(now_, room, worker.run_ends.data());
+  Ns* durations = worker.run_ends.data();
+  int32_t n = -1;
+  for (const auto& rank : worker.ranks) {
+    if (!rank->has_work()) continue;
+    if (n < 0) {
+      n = rank->price_decode_run(room, durations);
+      continue;
+    }
+    run_scratch_.resize(room);
+    n = std::min(n, rank->price_decode_run(n, run_scratch_.data()));
+    for (int32_t m = 0; m < n; ++m) durations[m] = std::max(durations[m], run_scratch_[m]);
+  }
   if (n < 2) return false;
+  Ns t = now_;
+  for (int32_t m = 0; m < n; ++m) worker.run_ends[m] = t += durations[m];
+  for (size_t k = 0; k < worker.ranks.size(); ++k) worker.planned[k] = worker.ranks[k]->has_work();
   worker.in_run = true;
   worker.run_length = n;
   worker.run_done = 0;
   worker.run_start = now_;
   worker.busy = true;
-  worker.planned[0] = 1;
   worker.pass_start = worker.run_ends[n - 2];  // the last pass ranks as if planned when it began
   worker.due_seq = events_.push(worker.run_ends[n - 1], EventKind::WorkerCompletion, p, w, worker.pass_start);
   return true;
@@ -371,8 +392,11 @@ bool Simulation::start_decode_run(uint8_t p, int32_t w) {
 void Simulation::advance_run(Worker& worker, Ns t) {
   int32_t m = worker.run_done;
   while (m < worker.run_length && worker.run_ends[m] <= t) ++m;
-  worker.ranks[0]->complete_decode_run(worker.run_ends.data() + worker.run_done, m - worker.run_done, worker.pending);
-  decode_run_passes_ += static_cast<uint64_t>(m - worker.run_done);
+  for (size_t k = 0; k < worker.ranks.size(); ++k) {
+    if (!worker.planned[k]) continue;
+    worker.ranks[k]->complete_decode_run(worker.run_ends.data() + worker.run_done, m - worker.run_done, worker.pending);
+    decode_run_passes_ += static_cast<uint64_t>(m - worker.run_done);
+  }
   worker.run_done = m;
 }
 
@@ -392,10 +416,14 @@ void Simulation::interrupt_run(uint8_t p, int32_t w, Ns at, bool boundary_pass_s
     return;
   }
   count_emitted(p, worker.pending);  // runs signal nothing, only tokens
-  bool progress = false;
-  const Ns duration = worker.ranks[0]->plan_pass(start, progress);
+  Ns group = 0;
+  for (size_t k = 0; k < worker.ranks.size(); ++k) {
+    if (!worker.planned[k]) continue;
+    bool progress = false;
+    group = std::max(group, worker.ranks[k]->plan_pass(start, progress));
+  }
   worker.pass_start = start;
-  worker.due_seq = events_.push(start + duration, EventKind::WorkerCompletion, p, w, start);
+  worker.due_seq = events_.push(start + group, EventKind::WorkerCompletion, p, w, start);
 }
 
 // A change is about to reach this routing target's engine at now_. Whether stepping would already

@@ -88,6 +88,7 @@ class Simulation {
   std::vector<std::unique_ptr<Pool>> pools_;
   EventQueue events_;
   std::vector<int32_t> arrivals_, driving_, starting_;
+  std::vector<Ns> run_scratch_;  // one rank's pass durations while a DP worker's run is priced
   std::vector<std::pair<int32_t, int32_t>> placements_;
   std::vector<std::pair<int32_t, int32_t>> awaiting_reservation_;  // (request, decode target)
 

@@ -142,9 +142,15 @@ describe('decode runs give the same results as stepping every pass', () => {
     expectSame(runBothWays(config, w, { tickMs: 2000, scale: (k) => (k === 3 ? [3, 4] : k === 9 ? [1, 1] : null) }));
   });
 
-  it('features without bulk runs keep stepping: MTP bursts, attention DP, SGLang', () => {
+  it('attention DP: ranks step together, each pass as long as the slowest rank, idle ranks stay idle', () => {
+    const w = mixedWorkload({ sessions: 300, seed: 10, spanMs: 30_000 });
+    expectSame(runBothWays(agg({ numWorkers: 2, engine: { dpSize: 4 } }), w), 0.2);
+    expectSame(runBothWays(agg({ numWorkers: 2, engine: { dpSize: 2 }, router: { mode: 'kv_router' } }), w, { tickMs: 1500 }), 0.2);
+  });
+
+  it('features without bulk runs keep stepping: MTP bursts, SGLang', () => {
     const w = mixedWorkload({ sessions: 100, seed: 9, spanMs: 20_000 });
-    for (const e of [{ nextn: 2, acceptRates: [0.7, 0.5] }, { dpSize: 2 }, { kind: 'sglang' as const }]) {
+    for (const e of [{ nextn: 2, acceptRates: [0.7, 0.5] }, { kind: 'sglang' as const }]) {
       const sim = createSimulation(agg({ numWorkers: 2, engine: e }), w);
       sim.runUntil(Infinity);
       expect(sim.results().decodeRunPasses).toBe(0);
