@@ -456,12 +456,7 @@ Ns SglangEngine::decode_step(std::vector<int32_t>& batch, bool full) {
 
   int64_t context = 0;
   for (int32_t r : batch) context += seq_len(r);
-  const int64_t n = static_cast<int64_t>(batch.size());
-  Ns ns = 0;
-  if (cfg_.role != WorkerRole::Prefill) {
-    const double ms = cfg_.perf.decode_ms(n, std::min(context, total_tokens_), context / n, total_tokens_);
-    ns = scaled_duration_ns(ms, cfg_.speedup_ratio * cfg_.decode_speedup_ratio);
-  }
+  const Ns ns = cfg_.role != WorkerRole::Prefill ? decode_step_ns(static_cast<int64_t>(batch.size()), context) : 0;
 
   kept = 0;
   for (int32_t r : batch) {
@@ -602,6 +597,59 @@ void SglangEngine::finish_pass(Ns start, Ns end, PassOutput& out) {
 void SglangEngine::record_snapshot(Ns duration) {
   last_pass_ = PassRecord{batch_stats_, queued_prefill_, queued_decode_, duration, 0, 0};
   passed_since_mark_ = true;
+}
+
+// One decode step over `batch` sequences of `context` tokens in all (logical KV, capped at the pool).
+Ns SglangEngine::decode_step_ns(int64_t batch, int64_t context) const {
+  const double ms = cfg_.perf.decode_ms(batch, std::min(context, total_tokens_), context / batch, total_tokens_);
+  return scaled_duration_ns(ms, cfg_.speedup_ratio * cfg_.decode_speedup_ratio);
+}
+
+// Decode runs (see Engine). A pass of the run is a full decode step with nothing queued: every
+// running request emits one token into the page it holds, none fills a page (which would enter
+// the radix tree) or needs a new one, none emits its first or last token. What changes from pass
+// to pass is the tokens, the pass count and the new-token ratio's decay.
+int32_t SglangEngine::decode_run_room() const {
+  if (cfg_.role == WorkerRole::Prefill || max_burst_ > 1 || !waiting_.empty() || !prebuilt_.empty() || running_.empty())
+    return 0;
+  int64_t room = std::numeric_limits<int32_t>::max();
+  for (int32_t r : running_) {
+    const int64_t len = seq_len(r);
+    if (st_.generated[r] == 0 || st_.num_computed[r] != len) return 0;
+    if (caching_ && local(r).cached_pages != static_cast<int32_t>(len / B_)) return 0;
+    // Pass m grows the sequence to len + m + 1, which must stay inside the last held page and
+    // short of its end.
+    room = std::min(room, std::min<int64_t>(static_cast<int64_t>(st_.blocks[r].size()) * B_, (len / B_ + 1) * B_ - 1) - len);
+    room = std::min<int64_t>(room, static_cast<int64_t>(remaining(r)) - 1);
+    if (room <= 0) return 0;
+  }
+  return static_cast<int32_t>(room);
+}
+
+int32_t SglangEngine::price_decode_run(int32_t passes, Ns* durations) const {
+  const int64_t n = static_cast<int64_t>(running_.size());
+  int64_t context = 0;
+  for (int32_t r : running_) context += seq_len(r);
+  for (int32_t m = 0; m < passes; ++m) {
+    durations[m] = decode_step_ns(n, context + m * n);
+    if (durations[m] <= 0) return m;
+  }
+  return passes;
+}
+
+void SglangEngine::complete_decode_run(const Ns* ends, int32_t count, PassOutput& out) {
+  if (count <= 0) return;
+  const int64_t n = static_cast<int64_t>(running_.size());
+  for (int32_t r : running_) {
+    for (int32_t m = 0; m < count; ++m) collector_.on_token(r, ends[m]);
+    st_.generated[r] += count;
+    st_.num_computed[r] = seq_len(r);
+  }
+  for (int32_t m = 0; m < count; ++m) ratio_ = std::max(ratio_ - decay_step_, min_ratio_);  // as each pass decays it
+  epoch_ += count;
+  passed_since_mark_ = true;
+  out.visible_tokens += count * n;
+  out.decode_forwards += count * n;
 }
 
 }  // namespace dynosim

@@ -38,6 +38,9 @@ class SglangEngine final : public Engine {
   Ns plan_pass(Ns now, bool& progress) override;
   void finish_pass(Ns start, Ns end, PassOutput& out) override;
   void attach_index(OverlapIndex* index, int32_t target) override { cache_.attach_index(index, target); }
+  int32_t decode_run_room() const override;
+  int32_t price_decode_run(int32_t passes, Ns* durations) const override;
+  void complete_decode_run(const Ns* ends, int32_t count, PassOutput& out) override;
 
   uint64_t passes() const override { return epoch_; }
   ForwardPassSnapshot last_pass() const override { return last_pass_.snapshot(); }
@@ -69,10 +72,12 @@ class SglangEngine final : public Engine {
   };
 
   Local& local(int32_t r) { return locals_[slot_of_.find(static_cast<uint64_t>(r))]; }
+  const Local& local(int32_t r) const { return locals_[slot_of_.find(static_cast<uint64_t>(r))]; }
   Local& open_local(int32_t r);
   void close_local(int32_t r);
 
   uint32_t seq_len(int32_t r) const { return req_.input_len(r) + st_.generated[r]; }
+  Ns decode_step_ns(int64_t batch, int64_t context) const;
   uint32_t remaining(int32_t r) const {
     return st_.output_limit[r] > st_.generated[r] ? st_.output_limit[r] - st_.generated[r] : 0;
   }

@@ -58,6 +58,22 @@ export const engine = (over: Partial<NativeEngineConfig> = {}): NativeEngineConf
   ...over,
 });
 
+export type SglangPolicy = NonNullable<NativeEngineConfig['sglang']>;
+
+/** An SGLang engine (the reference's policy defaults), with overrides. */
+export const sglangEngine = (over: Partial<NativeEngineConfig> = {}, policy: Partial<SglangPolicy> = {}): Partial<NativeEngineConfig> => ({
+  kind: 'sglang',
+  sglang: {
+    schedulePolicy: 'fifo',
+    maxPrefillTokens: 16384,
+    chunkedPrefillSize: 8192,
+    clipMaxNewTokens: 4096,
+    scheduleConservativeness: 1,
+    ...policy,
+  },
+  ...over,
+});
+
 export const router = (over: Partial<NativeRouterConfig> = {}): NativeRouterConfig => ({
   mode: 'round_robin',
   overlapScoreWeight: 1,

@@ -11,7 +11,7 @@ import { createSimulation, type NativeSimConfig } from '../../src/core/native.js
 import type { SimResults } from '../../src/core/results.js';
 import type { Workload } from '../../src/core/workload.js';
 import { loadMooncakeTrace } from '../../src/trace/mooncake.js';
-import { pool, workload, type PoolOpts, type Turn } from './build.js';
+import { pool, sglangEngine, workload, type PoolOpts, type Turn } from './build.js';
 const agg = (o: PoolOpts, maxSimTimeMs = Infinity): NativeSimConfig => ({ disaggregated: false, agg: pool(o), maxSimTimeMs });
 
 /** Deterministic pseudo-random multi-turn workload: shared prefixes, mixed lengths, think times. */
@@ -148,9 +148,27 @@ describe('decode runs give the same results as stepping every pass', () => {
     expectSame(runBothWays(agg({ numWorkers: 2, engine: { dpSize: 2 }, router: { mode: 'kv_router' } }), w, { tickMs: 1500 }), 0.2);
   });
 
-  it('features without bulk runs keep stepping: MTP bursts, SGLang', () => {
+  it('SGLang: radix pages, retraction, new-token-ratio decay, LPM, prefix caching off, disaggregated', () => {
+    const w = mixedWorkload({ sessions: 300, seed: 11, spanMs: 30_000 });
+    expectSame(runBothWays(agg({ numWorkers: 3, engine: sglangEngine() }), w), 0.2);
+    expectSame(runBothWays(agg({ numWorkers: 2, engine: sglangEngine({ numGpuBlocks: 120, blockSize: 16 }) }), w, { tickMs: 1000 }), 0.005);
+    expectSame(runBothWays(agg({ numWorkers: 2, engine: sglangEngine({ enablePrefixCaching: false, dpSize: 2 }), router: { mode: 'kv_router' } }), w), 0.1);
+    expectSame(runBothWays(agg({ numWorkers: 2, engine: sglangEngine({}, { schedulePolicy: 'lpm' }) }), w), 0.1);
+    const config: NativeSimConfig = {
+      disaggregated: true,
+      prefill: pool({ numWorkers: 2, engine: sglangEngine() }),
+      decode: pool({ numWorkers: 2, engine: sglangEngine({ numGpuBlocks: 4000 }) }),
+      kvBytesPerToken: 131072,
+      kvTransferGbps: 25,
+      kvTransferTiming: 'full_prompt',
+      maxSimTimeMs: Infinity,
+    };
+    expectSame(runBothWays(config, w, { tickMs: 2000 }), 0.1);
+  });
+
+  it('MTP bursts draw random numbers per pass, so they keep stepping', () => {
     const w = mixedWorkload({ sessions: 100, seed: 9, spanMs: 20_000 });
-    for (const e of [{ nextn: 2, acceptRates: [0.7, 0.5] }, { kind: 'sglang' as const }]) {
+    for (const e of [{ nextn: 2, acceptRates: [0.7, 0.5] }, sglangEngine({ nextn: 1, acceptRates: [0.6] })]) {
       const sim = createSimulation(agg({ numWorkers: 2, engine: e }), w);
       sim.runUntil(Infinity);
       expect(sim.results().decodeRunPasses).toBe(0);

@@ -4,23 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { RequestStatus } from '../../src/core/results.js';
 import type { NativeEngineConfig } from '../../src/core/native.js';
-import { simulate, start, startDisagg, workload, type Turn } from './build.js';
+import { sglangEngine, simulate, start, startDisagg, workload, type SglangPolicy, type Turn } from './build.js';
 
-type Sglang = NonNullable<NativeEngineConfig['sglang']>;
-const sglang = (over: Partial<Sglang> = {}): Sglang => ({
-  schedulePolicy: 'fifo',
-  maxPrefillTokens: 16384,
-  chunkedPrefillSize: 8192,
-  clipMaxNewTokens: 4096,
-  scheduleConservativeness: 1,
-  ...over,
-});
-const sg = (over: Partial<NativeEngineConfig> = {}, policy: Partial<Sglang> = {}): Partial<NativeEngineConfig> => ({
-  kind: 'sglang',
-  blockSize: 16,
-  sglang: sglang(policy),
-  ...over,
-});
+const sg = (over: Partial<NativeEngineConfig> = {}, policy: Partial<SglangPolicy> = {}) => sglangEngine({ blockSize: 16, ...over }, policy);
 /** One single-turn session per request. */
 const singles = (turns: Turn[], traceBlockSize: number) => workload(turns.map((t) => [t]), traceBlockSize);
 const statuses = (s: Uint8Array) => Array.from(s);
