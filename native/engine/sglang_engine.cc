@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "../perf/timing.h"
+#include "decode_run.h"
 
 namespace dynosim {
 
@@ -630,11 +631,8 @@ int32_t SglangEngine::price_decode_run(int32_t passes, Ns* durations) const {
   const int64_t n = static_cast<int64_t>(running_.size());
   int64_t context = 0;
   for (int32_t r : running_) context += seq_len(r);
-  for (int32_t m = 0; m < passes; ++m) {
-    durations[m] = decode_step_ns(n, context + m * n);
-    if (durations[m] <= 0) return m;
-  }
-  return passes;
+  return price_growing_batch(passes, n, context, durations,
+                             [this](int64_t batch, int64_t len) { return decode_step_ns(batch, len); });
 }
 
 void SglangEngine::complete_decode_run(const Ns* ends, int32_t count, PassOutput& out) {

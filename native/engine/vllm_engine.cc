@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "../perf/timing.h"
+#include "decode_run.h"
 
 namespace dynosim {
 
@@ -414,11 +415,8 @@ int32_t VllmEngine::price_decode_run(int32_t passes, Ns* durations) const {
   int64_t sum_len = 0;
   for (int32_t r : running_)
     if (st_.status[r] == ReqStatus::Running) sum_len += seq_len(r);
-  for (int32_t m = 0; m < passes; ++m) {
-    durations[m] = decode_step_ns(running_count_, sum_len + m * running_count_);
-    if (durations[m] <= 0) return m;
-  }
-  return passes;
+  return price_growing_batch(passes, running_count_, sum_len, durations,
+                             [this](int64_t batch, int64_t len) { return decode_step_ns(batch, len); });
 }
 
 void VllmEngine::complete_decode_run(const Ns* ends, int32_t count, PassOutput& out) {
