@@ -1,7 +1,8 @@
 // Streaming line reader for JSONL trace files, plain or gzip-compressed (detected by the two magic
-// bytes 1f 8b, not by the file name). Only one line is held as a JS string at a time, so memory does
-// not grow with the file size; a partial line at a chunk boundary is carried as raw bytes until its
-// newline arrives (so multi-byte UTF-8 characters are never split).
+// bytes 1f 8b, not by the file name). The complete lines of one read chunk (1 MB) are decoded as one
+// JS string and cut into lines, so memory does not grow with the file size; a partial line at a
+// chunk boundary is carried as raw bytes until its newline arrives (so multi-byte UTF-8 characters
+// are never split).
 
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -42,6 +43,19 @@ async function isGzip(handle: FileHandle): Promise<boolean> {
 function decodeLine(buf: Buffer, start: number, end: number): string {
   if (end > start && buf[end - 1] === CARRIAGE_RETURN) end--;
   return buf.toString('utf8', start, end);
+}
+
+/** Calls onLine for each `\n`-terminated line of `text` (which ends just before a newline). */
+function eachLineOf(text: string, onLine: (line: string, lineNo: number) => void, lineNo: number): number {
+  let start = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', start);
+    const end = nl === -1 ? text.length : nl;
+    const stop = end > start && text.charCodeAt(end - 1) === CARRIAGE_RETURN ? end - 1 : end;
+    onLine(text.slice(start, stop), ++lineNo);
+    if (nl === -1) return lineNo;
+    start = nl + 1;
+  }
 }
 
 /**
@@ -90,21 +104,20 @@ export async function forEachLine(path: string, onLine: (line: string, lineNo: n
       if (step.done) break;
       const chunk = step.value;
       let start = 0;
-      for (;;) {
-        const nl = chunk.indexOf(NEWLINE, start);
-        if (nl === -1) break;
-        let line: string;
+      const last = chunk.lastIndexOf(NEWLINE);
+      if (last !== -1) {
         if (carryLen > 0) {
-          carry.push(chunk.subarray(start, nl));
-          const joined = Buffer.concat(carry, carryLen + (nl - start));
+          // The line carried from the previous chunk ends at this chunk's first newline.
+          const nl = chunk.indexOf(NEWLINE);
+          carry.push(chunk.subarray(0, nl));
+          const joined = Buffer.concat(carry, carryLen + nl);
           carry = [];
           carryLen = 0;
-          line = decodeLine(joined, 0, joined.length);
-        } else {
-          line = decodeLine(chunk, start, nl);
+          onLine(decodeLine(joined, 0, joined.length), ++lineNo);
+          start = nl + 1;
         }
-        onLine(line, ++lineNo);
-        start = nl + 1;
+        if (start <= last) lineNo = eachLineOf(chunk.toString('utf8', start, last), onLine, lineNo);
+        start = last + 1;
       }
       if (start < chunk.length) {
         carry.push(chunk.subarray(start));
