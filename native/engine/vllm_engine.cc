@@ -99,6 +99,27 @@ uint32_t VllmEngine::cached_prefix(int32_t r, int32_t* active_cached_blocks) con
   return static_cast<uint32_t>(hit) * B;
 }
 
+// A fresh waiting request that can never run here: its prompt reaches max_model_len or its
+// sequence exceeds the whole pool.
+bool VllmEngine::turned_away(int32_t r) const {
+  if (st_.status[r] != ReqStatus::Waiting || st_.num_computed[r] > 0) return false;  // > 0: prompt transferred
+  const int64_t capacity_tokens = static_cast<int64_t>(cfg_.num_gpu_blocks) * cfg_.block_size;
+  return (cfg_.max_model_len > 0 && req_.input_len(r) >= cfg_.max_model_len) ||
+         ceil_div(seq_len(r), cfg_.block_size) > cfg_.num_gpu_blocks || (trtllm() && req_.input_len(r) >= capacity_tokens);
+}
+
+// Whether waiting request r fits the KV gate now; `cached` = prompt tokens it would reuse.
+bool VllmEngine::fits_now(int32_t r, uint32_t* cached) const {
+  int32_t held = 0;
+  if (st_.num_computed[r] > 0) {
+    *cached = 0;
+    held = static_cast<int32_t>(st_.blocks[r].size());
+  } else {
+    *cached = cached_prefix(r, &held);
+  }
+  return admission_gate(r, held);
+}
+
 int64_t VllmEngine::blocks_to_finish(int32_t r) const {
   const int64_t total = ceil_div(static_cast<int64_t>(req_.input_len(r)) + st_.output_limit[r], cfg_.block_size);
   return total - static_cast<int64_t>(st_.blocks[r].size());
@@ -280,8 +301,6 @@ Ns VllmEngine::plan_pass(Ns now, bool& progress) {
   preempted_any_ = false;
   ready_.clear();
   rejected_.clear();
-  const int32_t B = cfg_.block_size;
-  const int64_t capacity_tokens = static_cast<int64_t>(cfg_.num_gpu_blocks) * B;
   compact_running();
 
   // 1. Running requests first, in order, while budget remains.
@@ -297,19 +316,13 @@ Ns VllmEngine::plan_pass(Ns now, bool& progress) {
   const int64_t max_seqs = cfg_.max_num_seqs > 0 ? cfg_.max_num_seqs : kUnbounded;
   while (!preempted_any_ && !waiting_.empty() && running_count_ < max_seqs && budget_ > 0) {
     const int32_t r = waiting_.front();
-    const uint32_t len = seq_len(r);
-    const bool prefilled = st_.num_computed[r] > 0;  // disaggregated decode: prompt arrived by transfer
-    if (st_.status[r] == ReqStatus::Waiting && !prefilled &&
-        ((cfg_.max_model_len > 0 && req_.input_len(r) >= cfg_.max_model_len) || ceil_div(len, B) > cfg_.num_gpu_blocks ||
-         (trtllm() && req_.input_len(r) >= capacity_tokens))) {
+    if (turned_away(r)) {
       reject_front(nullptr);
       progress = true;
       continue;
     }
-    int32_t held = 0;
-    const uint32_t cached = prefilled ? 0 : cached_prefix(r, &held);
-    if (prefilled) held = static_cast<int32_t>(st_.blocks[r].size());
-    if (!admission_gate(r, held)) break;  // head-of-line blocking: waiting work never preempts
+    uint32_t cached = 0;
+    if (!fits_now(r, &cached)) break;  // head-of-line blocking: waiting work never preempts
     pop_waiting_front();
     st_.status[r] = ReqStatus::Running;
     running_.push_back(r);
@@ -395,8 +408,9 @@ void VllmEngine::finish_pass(Ns start, Ns end, PassOutput& out) {
 // them all), the batch is priced with the KV held, which no pass of the run changes, and each
 // request emits one token. MTP bursts draw random numbers, so they never run in bulk.
 int32_t VllmEngine::decode_run_room() const {
-  if (cfg_.role == WorkerRole::Prefill || cfg_.nextn > 0 || !waiting_.empty() || running_count_ == 0) return 0;
+  if (cfg_.role == WorkerRole::Prefill || cfg_.nextn > 0 || running_count_ == 0) return 0;
   if (cfg_.max_num_batched_tokens > 0 && cfg_.max_num_batched_tokens < running_count_) return 0;
+  if (!waiting_.empty() && !head_stays_waiting()) return 0;
   const int64_t B = cfg_.block_size;
   int64_t room = std::numeric_limits<int32_t>::max();
   for (int32_t r : running_) {
@@ -409,6 +423,19 @@ int32_t VllmEngine::decode_run_room() const {
     if (room <= 0) return 0;
   }
   return static_cast<int32_t>(room);
+}
+
+// With requests waiting, every pass of a run must leave the queue as it is: the head neither turned
+// away nor admitted (blocked by the KV gate, the sequence cap or the token budget). A run moves no
+// KV and changes no count the gate reads, so what holds for its first pass holds for all.
+bool VllmEngine::head_stays_waiting() const {
+  const int32_t r = waiting_.front();
+  if (turned_away(r)) return false;
+  const int64_t max_seqs = cfg_.max_num_seqs > 0 ? cfg_.max_num_seqs : kUnbounded;
+  const bool budget_left = cfg_.max_num_batched_tokens <= 0 || cfg_.max_num_batched_tokens > running_count_;
+  if (running_count_ >= max_seqs || !budget_left) return true;
+  uint32_t cached = 0;
+  return !fits_now(r, &cached);
 }
 
 int32_t VllmEngine::price_decode_run(int32_t passes, Ns* durations) const {

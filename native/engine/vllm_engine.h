@@ -52,6 +52,9 @@ class VllmEngine final : public Engine {
   Scheduled schedule(int32_t r, uint32_t cached);
   uint32_t cached_prefix(int32_t r, int32_t* active_cached_blocks) const;
   bool admission_gate(int32_t r, int32_t active_cached_blocks) const;
+  bool turned_away(int32_t r) const;
+  bool fits_now(int32_t r, uint32_t* cached) const;
+  bool head_stays_waiting() const;
   int64_t blocks_to_finish(int32_t r) const;
   bool preempt_one(int32_t current, bool* current_was_victim);
   void preempt(int32_t victim);

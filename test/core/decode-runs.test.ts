@@ -108,6 +108,15 @@ describe('decode runs give the same results as stepping every pass', () => {
     expectSame(both, 0.005);
   });
 
+  it('a saturated pool: requests wait behind the KV gate, the sequence cap or an unchunked prompt while the running ones decode in runs', () => {
+    const w = mixedWorkload({ sessions: 400, seed: 12, spanMs: 5_000 });
+    const tight = { numGpuBlocks: 120, blockSize: 16 };
+    expectSame(runBothWays(agg({ numWorkers: 2, engine: tight }), w, { tickMs: 500 }), 0.2);
+    expectSame(runBothWays(agg({ numWorkers: 2, engine: { ...tight, kind: 'trtllm' } }), w, { tickMs: 500 }), 0.2);
+    expectSame(runBothWays(agg({ numWorkers: 2, engine: { maxNumSeqs: 3 } }), w), 0.2);
+    expectSame(runBothWays(agg({ numWorkers: 2, engine: { maxNumBatchedTokens: 2048, enableChunkedPrefill: false } }), w), 0.2);
+  });
+
   it('TRT-LLM admission and a budget smaller than the batch', () => {
     const w = mixedWorkload({ sessions: 300, seed: 5, spanMs: 20_000 });
     expectSame(runBothWays(agg({ numWorkers: 2, engine: { kind: 'trtllm', numGpuBlocks: 400 } }), w), 0.005);
