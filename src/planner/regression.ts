@@ -333,6 +333,7 @@ export class BucketedRegression {
   private fitValue: LinearFit | null = null;
   /** The fit is recomputed lazily: the same result as refitting after every sample. */
   private dirty = false;
+  private bucketCounts: Uint32Array | undefined;  // eviction's scratch
 
   constructor(
     readonly ndim: number,
@@ -387,23 +388,18 @@ export class BucketedRegression {
     return index;
   }
 
-  /** Removes the oldest sample of the fullest bucket (the lowest-numbered bucket on a tie). */
+  /**
+   * Removes the oldest sample of the fullest bucket (the lowest-numbered bucket on a tie). Runs on
+   * every sample once the store is full, so it allocates nothing: bucket counts go in a reused
+   * array, and samples stay in insertion order, so the fullest bucket's first sample is its oldest.
+   */
   private evictOne(): void {
-    const counts = new Map<number, number>();
-    const buckets = this.samples.map((s) => this.bucketOf(s.x));
-    for (const b of buckets) counts.set(b, (counts.get(b) ?? 0) + 1);
-    let fullest = -1;
-    let most = -1;
-    for (const [b, c] of [...counts.entries()].sort((a, b2) => a[0] - b2[0])) {
-      if (c > most) {
-        most = c;
-        fullest = b;
-      }
-    }
-    let victim = -1;
-    for (let i = 0; i < this.samples.length; i++) {
-      if (buckets[i] === fullest && (victim < 0 || this.samples[i]!.seq < this.samples[victim]!.seq)) victim = i;
-    }
+    const counts = (this.bucketCounts ??= new Uint32Array(this.perAxis ** this.ndim));
+    counts.fill(0);
+    for (const s of this.samples) counts[this.bucketOf(s.x)]!++;
+    let fullest = 0;
+    for (let b = 1; b < counts.length; b++) if (counts[b]! > counts[fullest]!) fullest = b;
+    const victim = this.samples.findIndex((s) => this.bucketOf(s.x) === fullest);
     if (victim >= 0) this.samples.splice(victim, 1);
   }
 }
