@@ -66,23 +66,31 @@ Collector::Summaries Collector::summarize_all() const {
   out.tpot = summarize(tpot);
   out.e2e = summarize(e2e);
 
-  // Sort the runs by gap (radix: there are millions), then merge equal gaps.
-  // In place: the runs are only read from here on, and sorted runs are still runs.
+  // Sort the runs by gap (radix: there are millions), then summarise them where they lie, equal
+  // gaps merged. In place: the runs are only read from here on, and sorted runs are still runs.
   std::vector<uint64_t>& values = gap_values_;
   std::vector<uint32_t>& counts = gap_counts_;
   radix_sort_by_key(values, counts);
-  std::vector<std::pair<double, uint64_t>> itl, otpu;
-  for (size_t i = 0; i < values.size();) {
-    uint64_t gap = values[i];
-    uint64_t count = 0;
-    for (; i < values.size() && values[i] == gap; ++i) count += counts[i];
-    double ms = ns_to_ms(static_cast<Ns>(gap));
-    itl.emplace_back(ms, count);
-    if (ms > 0) otpu.emplace_back(1000.0 / ms, count);
-  }
-  std::reverse(otpu.begin(), otpu.end());  // ascending gaps give descending rates
-  out.itl = summarize(itl);
-  out.otpu = summarize(otpu);
+  // Distinct gaps, ascending, with their total counts: f(ms, count).
+  auto each_gap = [&](const auto& f) {
+    for (size_t i = 0; i < values.size();) {
+      const uint64_t gap = values[i];
+      uint64_t count = 0;
+      for (; i < values.size() && values[i] == gap; ++i) count += counts[i];
+      f(ns_to_ms(static_cast<Ns>(gap)), count);
+    }
+  };
+  out.itl = summarize_ascending(each_gap);
+  // Per-user output throughput (1000 / gap in ms) ascends as the gaps descend.
+  out.otpu = summarize_ascending([&](const auto& f) {
+    for (size_t end = values.size(); end > 0;) {
+      const uint64_t gap = values[end - 1];
+      uint64_t count = 0;
+      for (; end > 0 && values[end - 1] == gap; --end) count += counts[end - 1];
+      const double ms = ns_to_ms(static_cast<Ns>(gap));
+      if (ms > 0) f(1000.0 / ms, count);
+    }
+  });
   return out;
 }
 
