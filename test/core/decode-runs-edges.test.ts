@@ -13,92 +13,9 @@
 // are pass ends. Where that matters, `settledAt` confirms it: a pass-by-pass run stopped by
 // max_sim_time reports the last instant it settled, i.e. the last event (pass end) before the stop.
 import { describe, expect, it } from 'vitest';
-import { createSimulation, type NativeSimConfig, type NativeSimulation } from '../../src/core/native.js';
-import type { SimResults } from '../../src/core/results.js';
-import type { Workload } from '../../src/core/workload.js';
+import type { NativeSimConfig, NativeSimulation } from '../../src/core/native.js';
 import { pool, workload, type PoolOpts, type Turn } from './build.js';
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-
-/** ns (integer) -> ms, as the core reads it back (ms × 1e6 rounded). */
-const ms = (ns: number) => ns / 1e6;
-const ns = (t: number) => Math.round(t * 1e6);
-
-const agg = (o: PoolOpts, maxSimTimeMs = Infinity): NativeSimConfig => ({ disaggregated: false, agg: pool(o), maxSimTimeMs });
-
-/** Hash ids for a prompt of `isl` tokens: `shared` first, then fresh ids from `fresh`. */
-function ids(isl: number, bs: number, fresh: number, shared: number[] = []): number[] {
-  const n = Math.ceil(isl / bs);
-  return [...shared, ...Array.from({ length: Math.max(0, n - shared.length) }, (_, i) => fresh + i)].slice(0, n);
-}
-
-interface Tick {
-  status: unknown;
-  traffic: unknown;
-  observation: unknown;
-}
-
-/** What a scenario does with a simulation: by default run to the end; `ticks` pause at each limit
- * (ms), observe like the planner and optionally scale. */
-interface Drive {
-  ticks?: number[];
-  scale?: (tick: number, nowMs: number) => [number | null, number | null] | null;
-  /** Extra calls after each tick's observation (e.g. a second scale or a repeated runUntil). */
-  after?: (sim: NativeSimulation, tick: number) => void;
-}
-
-function run(config: NativeSimConfig, w: Workload, decodeRuns: boolean, d: Drive = {}): { results: SimResults; ticks: Tick[] } {
-  const sim = createSimulation({ ...config, decodeRuns }, w);
-  const ticks: Tick[] = [];
-  for (const [k, limit] of (d.ticks ?? []).entries()) {
-    if (sim.runUntil(limit)) break;
-    ticks.push({ status: sim.status(), traffic: sim.drainTraffic(), observation: sim.observe() });
-    const target = d.scale?.(k, sim.status().nowMs);
-    if (target) sim.scale(target[0], target[1]);
-    d.after?.(sim, k);
-  }
-  sim.runUntil(Infinity);
-  return { results: sim.results(), ticks };
-}
-
-/** Runs both ways and checks they agree and that runs happened; returns the stepped run. */
-function expectSame(config: NativeSimConfig, w: Workload, d: Drive = {}): { results: SimResults; ticks: Tick[] } {
-  const stepped = run(config, w, false, d);
-  const bulk = run(config, w, true, d);
-  expect(stepped.results.decodeRunPasses).toBe(0);
-  expect(bulk.results.decodeRunPasses).toBeGreaterThan(0);
-  const { decodeRunPasses: _a, ...steppedRest } = stepped.results;
-  const { decodeRunPasses: _b, ...bulkRest } = bulk.results;
-  expect(bulkRest).toStrictEqual(steppedRest);
-  expect(bulk.ticks).toStrictEqual(stepped.ticks);
-  return stepped;
-}
-
-function stepped(config: NativeSimConfig, w: Workload): SimResults {
-  return run(config, w, false).results;
-}
-
-/** The last instant at or before `atNs` at which a pass-by-pass run settled anything (a pass end,
- * a landed transfer, a ready worker, an arrival): max_sim_time stops the clock there. */
-function settledAt(config: NativeSimConfig, w: Workload, atNs: number): number {
-  return ns(stepped({ ...config, maxSimTimeMs: ms(atNs) }, w).endTimeMs);
-}
-
-/** Every token and arrival instant of a pass-by-pass run (ns), with its neighbours ±1 ns, plus
- * `extra` pass ends per request extrapolated from its first two tokens: candidate tick limits. */
-function boundaryTimes(r: SimResults, extra = 0): number[] {
-  const out = new Set<number>();
-  const q = r.requests;
-  for (let i = 0; i < q.arrivalMs.length; i++) {
-    const f = q.firstTokenMs[i]!, s = q.secondTokenMs[i]!;
-    for (const t of [q.arrivalMs[i]!, f, s, q.lastTokenMs[i]!]) if (Number.isFinite(t)) for (const dt of [-1, 0, 1]) out.add(ns(t) + dt);
-    if (Number.isFinite(s)) for (let k = 2; k < 2 + extra; k++) out.add(ns(f) + k * (ns(s) - ns(f)));
-  }
-  return [...out].filter((t) => t > 0).sort((a, b) => a - b);
-}
-
-// ---------------------------------------------------------------------------------------------
+import { agg, boundaryTimes, disagg, expectSame, ids, ms, ns, run, settledAt, stepped } from './equivalence.js';
 
 describe('decode runs: edge cases stay identical to stepping every pass', () => {
   it('identical workers fed identical requests at the same instants (ties at equal ns), paused on every token instant', () => {
@@ -171,7 +88,7 @@ describe('decode runs: edge cases stay identical to stepping every pass', () => 
     expect(new Set(ends).size).toBeGreaterThanOrEqual(5);
     for (const end of ends) {
       for (const stop of [end - 1, end, end + 1]) {
-        const res = expectSame(agg({ numWorkers: 2 }, ms(stop)), w).results;
+        const res = expectSame(agg({ numWorkers: 2 }, ms(stop)), w).stepped.results;
         expect(ns(res.endTimeMs)).toBe(stop === end - 1 ? settledAt(base, w, stop) : end);
       }
     }
@@ -195,13 +112,13 @@ describe('decode runs: edge cases stay identical to stepping every pass', () => 
       // r0 -> w0 (long), r1 -> w1 (rejected), follow-up -> w0.
       const a = workload([[long], rejected(0)], 64);
       if (at === f + 3 * d) expect(settledAt(config, workload([[long]], 64), at)).toBe(at); // w0's pass ends there
-      const ra = expectSame(config, a).results;
+      const ra = expectSame(config, a).stepped.results;
       expect([...ra.requests.status]).toEqual([1, 2, 1]);
       expect([...ra.requests.workerIdx]).toEqual([0, 1, 0]);
       expect(ns(ra.requests.arrivalMs[2]!)).toBe(at);
       // filler -> w0, long -> w1, rejected -> w0, follow-up -> w1.
       const filler = { isl: 64, osl: 1, ids: ids(64, 64, 7000), at: 0 };
-      const rb = expectSame(config, workload([[filler], [long], rejected(1)], 64)).results;
+      const rb = expectSame(config, workload([[filler], [long], rejected(1)], 64)).stepped.results;
       expect([...rb.requests.status]).toEqual([1, 1, 2, 1]);
       expect([...rb.requests.workerIdx]).toEqual([0, 1, 0, 1]);
     }
@@ -301,7 +218,7 @@ describe('decode runs: edge cases stay identical to stepping every pass', () => 
       const down = ms(ready + 30_000_000);
       const ticks = [up, ms(ready - 1), ms(ready), down, down + 1e-6, down + 50];
       const scale = (tick: number): [number | null, number | null] | null => (tick === 0 ? [null, 3] : tick === 3 ? [null, 1] : null);
-      const { ticks: seen } = expectSame(agg(base), w, { ticks, scale });
+      const { ticks: seen } = expectSame(agg(base), w, { ticks, scale }).stepped;
       // The new worker became routable exactly at `ready` (tick 2), not a ns before (tick 1).
       const active = seen.map((t) => (t.observation as { decode: { active: number } }).decode.active);
       expect(active.slice(0, 3)).toEqual([2, 2, 3]);
@@ -319,7 +236,7 @@ describe('decode runs: edge cases stay identical to stepping every pass', () => 
     const f = ns(r.requests.firstTokenMs[1]!), d = ns(r.requests.secondTokenMs[1]!) - f;
     expect(settledAt(config, w, f + 2000 * d)).toBe(f + 2000 * d); // a pass end indeed
     const ticks = [1024, 1025, 1500, 2000, 2027, 2028, 2029].flatMap((k) => [f + k * d - 1, f + k * d, f + k * d + 1]).map(ms);
-    const { results } = expectSame(config, w, { ticks });
+    const { results } = expectSame(config, w, { ticks }).stepped;
     expect(results.forwardPasses).toBeGreaterThanOrEqual(3000);
     expect(run(config, w, true).results.decodeRunPasses).toBeGreaterThan(2048);
   });
@@ -352,18 +269,6 @@ describe('decode runs: worker-seconds past 2^53 worker-ns', () => {
 describe('decode runs: disaggregated hand-offs at pass boundaries', () => {
   // Prefill is instantaneous (speedup 1e9), so a request's hand-off happens at its arrival; with
   // 1 byte per token at 1 GB/s a transfer takes as many ns as it moves tokens.
-  const prefill = pool({ engine: { speedupRatio: 1e9 } });
-  const disagg = (decode: PoolOpts, kv: Partial<NativeSimConfig> = {}): NativeSimConfig => ({
-    disaggregated: true,
-    prefill,
-    decode: pool(decode),
-    kvBytesPerToken: 1,
-    kvTransferGbps: 1,
-    kvTransferTiming: 'full_prompt',
-    maxSimTimeMs: Infinity,
-    ...kv,
-  });
-
   it('a KV transfer lands, or a zero-delay hand-off arrives, exactly as a decode pass ends', () => {
     const long = { isl: 641, osl: 300, ids: ids(641, 64, 20000), at: 0 };
     const probe = stepped(disagg({ numWorkers: 2 }), workload([[long]], 64));
@@ -374,7 +279,7 @@ describe('decode runs: disaggregated hand-offs at pass boundaries', () => {
         // r0 (long) -> decode 0, r1 -> decode 1, r2 -> decode 0 landing at `land`.
         const filler = { isl: 64, osl: 3, ids: ids(64, 64, 21000), at: ms(1) };
         const withDelay = workload([[long], [filler], [{ isl: 200, osl: 20, ids: ids(200, 64, 22000), at: ms(land - 200) }]], 64);
-        const r = expectSame(disagg({ numWorkers: 2 }), withDelay).results;
+        const r = expectSame(disagg({ numWorkers: 2 }), withDelay).stepped.results;
         // The geometry: r2 lands on decode worker 0 at `land`; exactly on a pass end it is
         // admitted at once, otherwise at the end of the pass in flight.
         expect([...r.requests.workerIdx]).toEqual([0, 1, 0]);
@@ -383,10 +288,10 @@ describe('decode runs: disaggregated hand-offs at pass boundaries', () => {
         if (dt === 0) expect(admit).toBe(land);
         else expect(admit).toBeGreaterThan(land);
         const instant = workload([[long], [filler], [{ isl: 200, osl: 20, ids: ids(200, 64, 22000), at: ms(land) }]], 64);
-        expectSame(disagg({ numWorkers: 2 }, { kvBytesPerToken: 0 }), instant);
+        expectSame(disagg({ numWorkers: 2 }, {}, { kvBytesPerToken: 0 }), instant);
         // Sharing the long prompt: destination_missing moves no tokens, the hand-off is immediate.
         const shared = workload([[long], [filler], [{ isl: 641, osl: 20, ids: long.ids, at: ms(land) }]], 64);
-        expectSame(disagg({ numWorkers: 2 }, { kvTransferTiming: 'destination_missing' }), shared);
+        expectSame(disagg({ numWorkers: 2 }, {}, { kvTransferTiming: 'destination_missing' }), shared);
       }
     }
   });
@@ -399,7 +304,7 @@ describe('decode runs: disaggregated hand-offs at pass boundaries', () => {
     const w = workload(sessions, 16);
     const config = disagg({ numWorkers: 2, engine: { blockSize: 16, numGpuBlocks: 80 } });
     config.prefill = pool({ engine: { blockSize: 16, speedupRatio: 1e9 } });
-    const { results: r } = expectSame(config, w);
+    const { results: r } = expectSame(config, w).stepped;
     // Some reservations did wait for decode KV (reserved after the source held the request).
     const h = r.requests.handoff!;
     expect([...h.sourceHeldMs].filter((t, i) => h.destinationReservedMs[i]! > t).length).toBeGreaterThan(3);
@@ -424,9 +329,10 @@ describe('decode runs: disaggregated hand-offs at pass boundaries', () => {
     const w = workload(sessions, 64);
     const config = disagg(
       { numWorkers: 2, startupTimeS: 0.02, router: { mode: 'kv_router', queueThreshold: 0 } },
+      {},
       { kvBytesPerToken: 8, kvTransferTiming: 'destination_missing' },
     );
-    const { results: r } = expectSame(config, w);
+    const { results: r } = expectSame(config, w).stepped;
     // Some hand-offs did wait in the decode router's queue (reserved after the source held them).
     const h = r.requests.handoff!;
     const queued = [...h.sourceHeldMs].filter((t, i) => h.destinationReservedMs[i]! > t).length;

@@ -8,11 +8,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createSimulation, type NativeSimConfig } from '../../src/core/native.js';
-import type { SimResults } from '../../src/core/results.js';
 import type { Workload } from '../../src/core/workload.js';
 import { loadMooncakeTrace } from '../../src/trace/mooncake.js';
-import { pool, sglangEngine, workload, type PoolOpts, type Turn } from './build.js';
-const agg = (o: PoolOpts, maxSimTimeMs = Infinity): NativeSimConfig => ({ disaggregated: false, agg: pool(o), maxSimTimeMs });
+import { pool, sglangEngine, workload, type Turn } from './build.js';
+import { agg, expectSame } from './equivalence.js';
 
 /** Deterministic pseudo-random multi-turn workload: shared prefixes, mixed lengths, think times. */
 function mixedWorkload(opts: { sessions: number; seed: number; spanMs: number; zeroDelays?: boolean; maxIsl?: number }): Workload {
@@ -45,95 +44,56 @@ function mixedWorkload(opts: { sessions: number; seed: number; spanMs: number; z
   return workload(sessions, 64);
 }
 
-interface Tick {
-  status: unknown;
-  traffic: unknown;
-  observation: unknown;
-}
-
-/** Runs to the end, optionally pausing every `tickMs` to observe (and scale, as a planner would). */
-function runBothWays(
-  config: NativeSimConfig,
-  w: Workload,
-  opts: { tickMs?: number; scale?: (tick: number) => [number | null, number | null] | null } = {},
-): { stepped: { results: SimResults; ticks: Tick[] }; bulk: { results: SimResults; ticks: Tick[] } } {
-  const once = (decodeRuns: boolean) => {
-    const sim = createSimulation({ ...config, decodeRuns }, w);
-    const ticks: Tick[] = [];
-    if (opts.tickMs) {
-      for (let k = 1; !sim.runUntil(k * opts.tickMs); k++) {
-        ticks.push({ status: sim.status(), traffic: sim.drainTraffic(), observation: sim.observe() });
-        const target = opts.scale?.(k);
-        if (target) sim.scale(target[0], target[1]);
-      }
-    } else {
-      sim.runUntil(Infinity);
-    }
-    return { results: sim.results(), ticks };
-  };
-  return { stepped: once(false), bulk: once(true) };
-}
-
-function expectSame(both: ReturnType<typeof runBothWays>, minShare = 0.3): void {
-  const { stepped, bulk } = both;
-  expect(stepped.results.decodeRunPasses).toBe(0);
-  // Runs carried a real share of the passes…
-  expect(bulk.results.decodeRunPasses).toBeGreaterThan(minShare * bulk.results.forwardPasses);
-  // …and changed nothing.
-  const { decodeRunPasses: _a, ...steppedRest } = stepped.results;
-  const { decodeRunPasses: _b, ...bulkRest } = bulk.results;
-  expect(bulkRest).toStrictEqual(steppedRest);
-  expect(bulk.ticks).toStrictEqual(stepped.ticks);
-}
+// Default share of passes that must go in runs (the scenarios below mostly decode unhindered).
+const SHARE = 0.3;
 
 describe('decode runs give the same results as stepping every pass', () => {
   it('round robin, multi-turn sessions, 4 workers', () => {
     const w = mixedWorkload({ sessions: 300, seed: 1, spanMs: 60_000 });
-    expectSame(runBothWays(agg({ numWorkers: 4 }), w));
+    expectSame(agg({ numWorkers: 4 }), w, {}, SHARE);
   });
 
   it('follow-up turns released the instant the previous turn ends', () => {
     const w = mixedWorkload({ sessions: 300, seed: 2, spanMs: 30_000, zeroDelays: true });
-    expectSame(runBothWays(agg({ numWorkers: 3 }), w));
+    expectSame(agg({ numWorkers: 3 }), w, {}, SHARE);
   });
 
   it('kv_router with queueing and shared prefixes', () => {
     const w = mixedWorkload({ sessions: 400, seed: 3, spanMs: 20_000 });
-    expectSame(runBothWays(agg({ numWorkers: 4, router: { mode: 'kv_router', queueThreshold: 0.5 } }), w));
+    expectSame(agg({ numWorkers: 4, router: { mode: 'kv_router', queueThreshold: 0.5 } }), w, {}, SHARE);
   });
 
   it('a small KV pool (preemption, eviction), a sequence cap and max_model_len', () => {
     const w = mixedWorkload({ sessions: 300, seed: 4, spanMs: 10_000, maxIsl: 900 });
-    const both = runBothWays(agg({ numWorkers: 2, engine: { numGpuBlocks: 60, maxNumSeqs: 6, maxModelLen: 900, blockSize: 16 } }), w);
-    expectSame(both, 0.005);
+    expectSame(agg({ numWorkers: 2, engine: { numGpuBlocks: 60, maxNumSeqs: 6, maxModelLen: 900, blockSize: 16 } }), w, {}, 0.005);
   });
 
   it('a saturated pool: requests wait behind the KV gate, the sequence cap or an unchunked prompt while the running ones decode in runs', () => {
     const w = mixedWorkload({ sessions: 400, seed: 12, spanMs: 5_000 });
     const tight = { numGpuBlocks: 120, blockSize: 16 };
-    expectSame(runBothWays(agg({ numWorkers: 2, engine: tight }), w, { tickMs: 500 }), 0.2);
-    expectSame(runBothWays(agg({ numWorkers: 2, engine: { ...tight, kind: 'trtllm' } }), w, { tickMs: 500 }), 0.2);
-    expectSame(runBothWays(agg({ numWorkers: 2, engine: { maxNumSeqs: 3 } }), w), 0.2);
-    expectSame(runBothWays(agg({ numWorkers: 2, engine: { maxNumBatchedTokens: 2048, enableChunkedPrefill: false } }), w), 0.2);
+    expectSame(agg({ numWorkers: 2, engine: tight }), w, { every: 500 }, 0.2);
+    expectSame(agg({ numWorkers: 2, engine: { ...tight, kind: 'trtllm' } }), w, { every: 500 }, 0.2);
+    expectSame(agg({ numWorkers: 2, engine: { maxNumSeqs: 3 } }), w, {}, 0.2);
+    expectSame(agg({ numWorkers: 2, engine: { maxNumBatchedTokens: 2048, enableChunkedPrefill: false } }), w, {}, 0.2);
   });
 
   it('TRT-LLM admission and a budget smaller than the batch', () => {
     const w = mixedWorkload({ sessions: 300, seed: 5, spanMs: 20_000 });
-    expectSame(runBothWays(agg({ numWorkers: 2, engine: { kind: 'trtllm', numGpuBlocks: 400 } }), w), 0.005);
-    expectSame(runBothWays(agg({ numWorkers: 2, engine: { maxNumBatchedTokens: 4 } }), w), 0.002);
+    expectSame(agg({ numWorkers: 2, engine: { kind: 'trtllm', numGpuBlocks: 400 } }), w, {}, 0.005);
+    expectSame(agg({ numWorkers: 2, engine: { maxNumBatchedTokens: 4 } }), w, {}, 0.002);
   });
 
   it('cut short by max_sim_time', () => {
     const w = mixedWorkload({ sessions: 300, seed: 6, spanMs: 60_000 });
-    expectSame(runBothWays(agg({ numWorkers: 4 }, 25_000), w));
+    expectSame(agg({ numWorkers: 4 }, 25_000), w, {}, SHARE);
   });
 
   it('planner ticks: observations, traffic windows and scaling with startup time', () => {
     const w = mixedWorkload({ sessions: 500, seed: 7, spanMs: 60_000 });
     const scale = (k: number): [number | null, number | null] | null => (k === 5 ? [null, 6] : k === 20 ? [null, 2] : k === 40 ? [null, 4] : null);
-    expectSame(runBothWays(agg({ numWorkers: 3, startupTimeS: 3 }), w, { tickMs: 1000, scale }));
+    expectSame(agg({ numWorkers: 3, startupTimeS: 3 }), w, { every: 1000, scale }, SHARE);
     // Ticks that fall inside runs on an odd grid.
-    expectSame(runBothWays(agg({ numWorkers: 3 }), w, { tickMs: 777.777 }));
+    expectSame(agg({ numWorkers: 3 }), w, { every: 777.777 }, SHARE);
   });
 
   it('disaggregated: decode workers run in bulk between KV reservations and arrivals', () => {
@@ -147,22 +107,22 @@ describe('decode runs give the same results as stepping every pass', () => {
       kvTransferTiming: 'full_prompt',
       maxSimTimeMs: Infinity,
     };
-    expectSame(runBothWays(config, w));
-    expectSame(runBothWays(config, w, { tickMs: 2000, scale: (k) => (k === 3 ? [3, 4] : k === 9 ? [1, 1] : null) }));
+    expectSame(config, w, {}, SHARE);
+    expectSame(config, w, { every: 2000, scale: (k) => (k === 3 ? [3, 4] : k === 9 ? [1, 1] : null) }, SHARE);
   });
 
   it('attention DP: ranks step together, each pass as long as the slowest rank, idle ranks stay idle', () => {
     const w = mixedWorkload({ sessions: 300, seed: 10, spanMs: 30_000 });
-    expectSame(runBothWays(agg({ numWorkers: 2, engine: { dpSize: 4 } }), w), 0.2);
-    expectSame(runBothWays(agg({ numWorkers: 2, engine: { dpSize: 2 }, router: { mode: 'kv_router' } }), w, { tickMs: 1500 }), 0.2);
+    expectSame(agg({ numWorkers: 2, engine: { dpSize: 4 } }), w, {}, 0.2);
+    expectSame(agg({ numWorkers: 2, engine: { dpSize: 2 }, router: { mode: 'kv_router' } }), w, { every: 1500 }, 0.2);
   });
 
   it('SGLang: radix pages, retraction, new-token-ratio decay, LPM, prefix caching off, disaggregated', () => {
     const w = mixedWorkload({ sessions: 300, seed: 11, spanMs: 30_000 });
-    expectSame(runBothWays(agg({ numWorkers: 3, engine: sglangEngine() }), w), 0.2);
-    expectSame(runBothWays(agg({ numWorkers: 2, engine: sglangEngine({ numGpuBlocks: 120, blockSize: 16 }) }), w, { tickMs: 1000 }), 0.005);
-    expectSame(runBothWays(agg({ numWorkers: 2, engine: sglangEngine({ enablePrefixCaching: false, dpSize: 2 }), router: { mode: 'kv_router' } }), w), 0.1);
-    expectSame(runBothWays(agg({ numWorkers: 2, engine: sglangEngine({}, { schedulePolicy: 'lpm' }) }), w), 0.1);
+    expectSame(agg({ numWorkers: 3, engine: sglangEngine() }), w, {}, 0.2);
+    expectSame(agg({ numWorkers: 2, engine: sglangEngine({ numGpuBlocks: 120, blockSize: 16 }) }), w, { every: 1000 }, 0.005);
+    expectSame(agg({ numWorkers: 2, engine: sglangEngine({ enablePrefixCaching: false, dpSize: 2 }), router: { mode: 'kv_router' } }), w, {}, 0.1);
+    expectSame(agg({ numWorkers: 2, engine: sglangEngine({}, { schedulePolicy: 'lpm' }) }), w, {}, 0.1);
     const config: NativeSimConfig = {
       disaggregated: true,
       prefill: pool({ numWorkers: 2, engine: sglangEngine() }),
@@ -172,7 +132,7 @@ describe('decode runs give the same results as stepping every pass', () => {
       kvTransferTiming: 'full_prompt',
       maxSimTimeMs: Infinity,
     };
-    expectSame(runBothWays(config, w, { tickMs: 2000 }), 0.1);
+    expectSame(config, w, { every: 2000 }, 0.1);
   });
 
   it('MTP bursts draw random numbers per pass, so they keep stepping', () => {
@@ -194,7 +154,7 @@ describe.skipIf(!haveTrace)('decode runs on the conversation trace (12,031 reque
   for (const mode of ['round_robin', 'kv_router'] as const) {
     it(`${mode}: identical results, most passes in runs`, async () => {
       const w = await loadMooncakeTrace(conversation, {});
-      expectSame(runBothWays(agg({ numWorkers: 8, router: { mode } }), w), 0.8);
+      expectSame(agg({ numWorkers: 8, router: { mode } }), w, {}, 0.8);
     }, 60_000);
   }
 });
