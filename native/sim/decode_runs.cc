@@ -132,22 +132,6 @@ Ns Simulation::interrupt_all_runs(Ns at) {
   return latest;
 }
 
-// The earliest pass end after now_ inside any run, or `bound` if none comes earlier: the next
-// event stepping pass by pass would have.
-Ns Simulation::next_run_pass_end(Ns bound) const {
-  for (const auto& pool : pools_) {
-    for (int32_t w = 0; w < pool->num_worker_ids(); ++w) {
-      const Worker& worker = pool->worker(w);
-      if (!worker.in_run) continue;
-      const auto first = worker.run_ends.begin() + worker.run_done;
-      const auto last = worker.run_ends.begin() + worker.run_length;
-      const auto next = std::upper_bound(first, last, now_);
-      if (next != last) bound = std::min(bound, *next);
-    }
-  }
-  return bound;
-}
-
 // Drops completion events of interrupted runs from the top of the queue, so they never move the
 // clock.
 void Simulation::discard_stale_events() {

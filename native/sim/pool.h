@@ -54,7 +54,6 @@ class Pool {
   RequestState& state() { return state_; }
   Router& router() { return *router_; }
   Worker& worker(int32_t w) { return workers_[w]; }
-  const Worker& worker(int32_t w) const { return workers_[w]; }
   int32_t num_worker_ids() const { return static_cast<int32_t>(workers_.size()); }
   Engine& engine_of_target(int32_t target) { return *workers_[target / dp()].ranks[target % dp()]; }
 

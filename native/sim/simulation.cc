@@ -63,11 +63,10 @@ bool Simulation::run_until(Ns limit) {
     if (done()) break;
     Ns t = next_time();
     if (t == kNever) throw std::runtime_error("replay reached a dead end: requests remain but nothing can make progress");
-    // Simulated time ends where stepping pass by pass would end it: when its next event (the
-    // next pass end inside a run, if earlier than t) lies past max_sim_time, or when t does and
-    // the limit reaches max_sim_time (no pause comes first).
-    if (cfg_.max_sim_time != kNever && t > cfg_.max_sim_time &&
-        (limit >= cfg_.max_sim_time || next_run_pass_end(t) > cfg_.max_sim_time)) {
+    // Simulated time ends once nothing is left before max_sim_time, but not before a caller
+    // stepping through time (the planner's ticks) has reached it: its pauses before the end
+    // happen, as the reference's tick events do.
+    if (cfg_.max_sim_time != kNever && t > cfg_.max_sim_time && limit >= cfg_.max_sim_time) {
       advance_clock(interrupt_all_runs(cfg_.max_sim_time));
       break;
     }

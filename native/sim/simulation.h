@@ -76,7 +76,6 @@ class Simulation {
   void interrupt_run(uint8_t p, int32_t w, Ns at, bool boundary_pass_started);
   void interrupt_run_of_target(uint8_t p, int32_t target);
   Ns interrupt_all_runs(Ns at);
-  Ns next_run_pass_end(Ns bound) const;
   void discard_stale_events();
   Ns next_time();
   bool done() const;
