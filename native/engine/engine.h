@@ -39,9 +39,9 @@ class Engine {
   virtual void attach_index(OverlapIndex* index, int32_t target) = 0;
 
   // Decode runs: a stretch of passes that no decision can change is priced and completed in bulk
-  // instead of one event each. What qualifies: nothing waits, every running request decodes one
-  // token into blocks it already holds, and none emits its first or last token; such passes
-  // touch no shared state (router, KV index, queues) until one of them ends differently.
+  // instead of one event each. What qualifies: the queue admits nothing, every running request
+  // decodes one token into blocks it already holds, and none emits its first or last token; such
+  // passes touch no shared state (router, KV index, queues) until one of them ends differently.
   // How many passes from now qualify (0: none, or the engine has no decode runs).
   virtual int32_t decode_run_room() const { return 0; }
   // Durations of the next `passes` such passes; returns how many were priced (a pass of zero

@@ -403,10 +403,10 @@ void VllmEngine::finish_pass(Ns start, Ns end, PassOutput& out) {
   out.decode_forwards += forwards;
 }
 
-// Decode runs (see Engine). A pass of the run is what plan_pass and finish_pass would do with
-// nothing waiting: every running request schedules its one dangling token (the budget covers
-// them all), the batch is priced with the KV held, which no pass of the run changes, and each
-// request emits one token. MTP bursts draw random numbers, so they never run in bulk.
+// Decode runs (see Engine). A pass of the run is what plan_pass and finish_pass would do when
+// the queue admits nothing: every running request schedules its one dangling token (the budget
+// covers them all), the batch is priced with the KV held, which no pass of the run changes, and
+// each request emits one token. MTP bursts draw random numbers, so they never run in bulk.
 int32_t VllmEngine::decode_run_room() const {
   if (cfg_.role == WorkerRole::Prefill || cfg_.nextn > 0 || running_count_ == 0) return 0;
   if (cfg_.max_num_batched_tokens > 0 && cfg_.max_num_batched_tokens < running_count_) return 0;
