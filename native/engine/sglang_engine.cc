@@ -110,8 +110,8 @@ void SglangEngine::pop_waiting_front() {
 // Leading pages of r's sequence present in the radix tree (no touch, no lock). A node implies
 // its ancestors, so presence along r's chain is a prefix: the previous answer is revalidated with
 // one lookup (a binary search if it shrank) and extended, instead of rescanning every pass.
-int32_t SglangEngine::matched_pages(int32_t r, int32_t max_pages) {
-  Local& l = local(r);
+int32_t SglangEngine::matched_pages(int32_t r, int32_t max_pages) const {
+  const Local& l = local(r);
   auto present = [&](int32_t i) { return cache_.lookup(req_.block_id(r, i)) != RadixCache::kNone; };
   int32_t m = std::min(l.match_hint, max_pages);
   if (m > 0 && !present(m - 1)) {
@@ -611,8 +611,7 @@ Ns SglangEngine::decode_step_ns(int64_t batch, int64_t context) const {
 // the radix tree) or needs a new one, none emits its first or last token. What changes from pass
 // to pass is the tokens, the pass count and the new-token ratio's decay.
 int32_t SglangEngine::decode_run_room() const {
-  if (cfg_.role == WorkerRole::Prefill || max_burst_ > 1 || !waiting_.empty() || !prebuilt_.empty() || running_.empty())
-    return 0;
+  if (cfg_.role == WorkerRole::Prefill || max_burst_ > 1 || !prebuilt_.empty() || running_.empty()) return 0;
   int64_t room = std::numeric_limits<int32_t>::max();
   for (int32_t r : running_) {
     const int64_t len = seq_len(r);
@@ -624,7 +623,51 @@ int32_t SglangEngine::decode_run_room() const {
     room = std::min<int64_t>(room, static_cast<int64_t>(remaining(r)) - 1);
     if (room <= 0) return 0;
   }
+  if (!waiting_.empty()) room = passes_head_waits(static_cast<int32_t>(room));
   return static_cast<int32_t>(room);
+}
+
+// With requests waiting, each pass of a run must stop admission at the queue's head, as admit()
+// would: no running slot, nothing left to extend, no chunk budget, or no KV budget. Only the KV
+// budget moves during a run (the reserve held for running requests shrinks as they emit, and the
+// new-token ratio decays), so it is replayed pass by pass with admit()'s arithmetic. Returns how
+// many passes from now keep the head waiting, at most `limit` (0 when it would move now).
+int32_t SglangEngine::passes_head_waits(int32_t limit) const {
+  const SglangConfig& sg = cfg_.sglang;
+  if (sg.lpm && waiting_.size() > 1) return 0;  // LPM may reorder the queue first
+  const int64_t slots = max_running_ == kUnbounded ? kUnbounded : max_running_ - static_cast<int64_t>(running_.size());
+  if (slots <= 0) return limit;
+  const int32_t r = waiting_.front();
+  const uint32_t len = seq_len(r);
+  const uint32_t owned = st_.num_computed[r];
+  const bool fresh = owned == 0;
+  if (!local(r).admitted && fresh &&
+      pages_for(req_.input_len(r)) * B_ + std::min<int64_t>(st_.output_limit[r], sg.clip_max_new_tokens) >= total_tokens_)
+    return 0;  // it would be turned away
+  int32_t matched = 0;
+  if (fresh && caching_) matched = matched_pages(r, static_cast<int32_t>((st_.output_limit[r] == 0 || len == 0 ? len : len - 1) / B_));
+  const int64_t extend = static_cast<int64_t>(len) - std::max<int64_t>(owned, static_cast<int64_t>(matched) * B_);
+  if (extend == 0 && !fresh) return limit;
+  const double rem_chunk = static_cast<double>(sg.chunked_prefill_size);
+  int64_t chunk = extend;
+  if (static_cast<double>(pages_for(extend) * B_) > rem_chunk) {
+    chunk = (static_cast<int64_t>(rem_chunk) / B_) * B_;
+    if (chunk <= 0) return limit;
+    chunk = std::min(chunk, extend);
+  }
+  const int64_t charged = pages_for(chunk) * B_;
+  if (static_cast<double>(charged) > rem_chunk) return limit;  // past the KV check, the chunk budget stops it
+  const int64_t reserve = chunk < extend ? 0 : std::min<int64_t>(remaining(r), sg.clip_max_new_tokens);
+  const double pool = static_cast<double>(cache_.free_pages() + cache_.evictable_pages()) * B_;
+  double ratio = ratio_;
+  for (int32_t m = 0; m < limit; ++m) {
+    double reserved = 0;
+    for (int32_t x : running_)
+      reserved += static_cast<double>(std::min<int64_t>(static_cast<int64_t>(remaining(x)) - m, sg.clip_max_new_tokens)) * ratio;
+    if (static_cast<double>(charged + reserve) < pool - reserved) return m;  // admitted at pass m
+    ratio = std::max(ratio - decay_step_, min_ratio_);
+  }
+  return limit;
 }
 
 int32_t SglangEngine::price_decode_run(int32_t passes, Ns* durations) const {

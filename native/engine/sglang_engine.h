@@ -61,7 +61,7 @@ class SglangEngine final : public Engine {
     bool admitted = false;     // admitted here at least once
     uint8_t queued = 0;        // counted in the queued-prefill (1) or queued-decode (2) moments
     uint32_t queued_len = 0;
-    int32_t match_hint = 0;    // its last prefix-match length in pages
+    mutable int32_t match_hint = 0;  // its last prefix-match length in pages (a search hint only)
   };
   // One request's outcome in the planned pass, applied when the pass ends.
   struct Emission {
@@ -91,7 +91,8 @@ class SglangEngine final : public Engine {
   void queue_add(int32_t r, bool decode);
   void queue_remove(int32_t r);
 
-  int32_t matched_pages(int32_t r, int32_t max_pages);
+  int32_t matched_pages(int32_t r, int32_t max_pages) const;
+  int32_t passes_head_waits(int32_t limit) const;
   void lock_prefix(int32_t r, int32_t pages);
   bool grow_pages(int32_t r, int64_t target_pages);
   void cache_pages(int32_t r, int32_t upto);

@@ -68,11 +68,14 @@ describe('decode runs give the same results as stepping every pass', () => {
     expectSame(agg({ numWorkers: 2, engine: { numGpuBlocks: 60, maxNumSeqs: 6, maxModelLen: 900, blockSize: 16 } }), w, {}, 0.005);
   });
 
-  it('a saturated pool: requests wait behind the KV gate, the sequence cap or an unchunked prompt while the running ones decode in runs', () => {
+  it('a saturated pool: requests wait behind the KV gate or budget, the sequence cap or an unchunked prompt while the running ones decode in runs', () => {
     const w = mixedWorkload({ sessions: 400, seed: 12, spanMs: 5_000 });
     const tight = { numGpuBlocks: 120, blockSize: 16 };
     expectSame(agg({ numWorkers: 2, engine: tight }), w, { every: 500 }, 0.2);
     expectSame(agg({ numWorkers: 2, engine: { ...tight, kind: 'trtllm' } }), w, { every: 500 }, 0.2);
+    // SGLang's head waits on a KV budget that grows as the new-token ratio decays, pass by pass.
+    expectSame(agg({ numWorkers: 2, engine: sglangEngine({ numGpuBlocks: 400, blockSize: 16 }) }), w, { every: 500 }, 0.2);
+    expectSame(agg({ numWorkers: 2, engine: sglangEngine({ maxNumSeqs: 3 }) }), w, {}, 0.2);
     expectSame(agg({ numWorkers: 2, engine: { maxNumSeqs: 3 } }), w, {}, 0.2);
     expectSame(agg({ numWorkers: 2, engine: { maxNumBatchedTokens: 2048, enableChunkedPrefill: false } }), w, {}, 0.2);
   });
