@@ -131,6 +131,53 @@ int32_t SglangEngine::matched_pages(int32_t r, int32_t max_pages) const {
   return m;
 }
 
+// Its last chunk can only pass admission's KV budget if the page-rounded prompt plus its clipped
+// output reserve is under the whole pool: a fresh request that could never get there is rejected.
+bool SglangEngine::never_fits(int32_t r) const {
+  return !local(r).admitted && st_.num_computed[r] == 0 &&
+         pages_for(req_.input_len(r)) * B_ + std::min<int64_t>(st_.output_limit[r], cfg_.sglang.clip_max_new_tokens) >=
+             total_tokens_;
+}
+
+// The chunk waiting request r would extend with `rem_chunk` tokens of chunk budget left; false
+// when it cannot extend now (a continuation with nothing left, or no room for a page). A fresh
+// request matches its whole sequence against the tree once, capped so that at least its last
+// token is computed (unless it has nothing to generate); chunk continuations extend their own
+// pages and never re-match.
+bool SglangEngine::plan_extension(int32_t r, double rem_chunk, Extension& e) const {
+  const uint32_t len = seq_len(r);
+  const uint32_t owned = st_.num_computed[r];
+  const bool fresh = owned == 0;
+  e.matched = 0;
+  if (fresh && caching_) {
+    const uint32_t match_len = st_.output_limit[r] == 0 || len == 0 ? len : len - 1;
+    e.matched = matched_pages(r, static_cast<int32_t>(match_len / B_));
+  }
+  e.start = std::max<int64_t>(owned, static_cast<int64_t>(e.matched) * B_);
+  e.extend = static_cast<int64_t>(len) - e.start;
+  if (e.extend == 0 && !fresh) return false;
+  e.chunk = e.extend;
+  if (static_cast<double>(pages_for(e.extend) * B_) > rem_chunk) {
+    e.chunk = (static_cast<int64_t>(rem_chunk) / B_) * B_;
+    if (e.chunk <= 0) return false;
+    e.chunk = std::min(e.chunk, e.extend);
+  }
+  e.charged = pages_for(e.chunk) * B_;
+  e.reserve = e.chunk < e.extend ? 0 : std::min<int64_t>(remaining(r), cfg_.sglang.clip_max_new_tokens);
+  return true;
+}
+
+// The KV that admission holds back for running requests' remaining output (clipped), at the
+// new-token ratio, `passes_ahead` plain decode passes from now.
+double SglangEngine::decode_reserve(int64_t passes_ahead, double ratio) const {
+  double reserved = 0;
+  for (int32_t r : running_)
+    reserved += static_cast<double>(std::min<int64_t>(static_cast<int64_t>(remaining(r)) - passes_ahead,
+                                                      cfg_.sglang.clip_max_new_tokens)) *
+                ratio;
+  return reserved;
+}
+
 // Takes hold of the first `pages` pages of r's sequence, all resident (just matched).
 void SglangEngine::lock_prefix(int32_t r, int32_t pages) {
   Local& l = local(r);
@@ -277,9 +324,7 @@ void SglangEngine::reject_front() {
 // an allocation ran out of pages (OOM).
 bool SglangEngine::admit(Ns now, int64_t& total_isl, int64_t& total_prefix) {
   const SglangConfig& sg = cfg_.sglang;
-  double reserved = 0;
-  for (int32_t r : running_) reserved += static_cast<double>(std::min<int64_t>(remaining(r), sg.clip_max_new_tokens)) * ratio_;
-  double rem_total = static_cast<double>(cache_.free_pages() + cache_.evictable_pages()) * B_ - reserved;
+  double rem_total = static_cast<double>(cache_.free_pages() + cache_.evictable_pages()) * B_ - decode_reserve(0, ratio_);
   double rem_input = static_cast<double>(sg.max_prefill_tokens);
   double rem_chunk = static_cast<double>(sg.chunked_prefill_size);
   const int64_t slots = max_running_ == kUnbounded ? kUnbounded : max_running_ - static_cast<int64_t>(running_.size());
@@ -287,35 +332,16 @@ bool SglangEngine::admit(Ns now, int64_t& total_isl, int64_t& total_prefix) {
   while (static_cast<int64_t>(batch_.size()) < slots && !waiting_.empty()) {
     const int32_t r = waiting_.front();
     Local& l = local(r);
-    const uint32_t len = seq_len(r);
     const uint32_t owned = st_.num_computed[r];
     const bool fresh = owned == 0;  // first admission, or re-admission after a retraction
-    // Its last chunk can only pass the budget below if the page-rounded prompt plus its clipped
-    // output reserve is under the whole pool: reject what could never get there.
-    if (!l.admitted && fresh &&
-        pages_for(req_.input_len(r)) * B_ + std::min<int64_t>(st_.output_limit[r], sg.clip_max_new_tokens) >= total_tokens_) {
+    if (never_fits(r)) {
       reject_front();
       continue;
     }
-    // A fresh request matches its whole sequence against the tree once, capped so that at least
-    // its last token is computed (unless it has nothing to generate). Chunk continuations
-    // extend their own pages and never re-match.
-    int32_t matched = 0;
-    if (fresh && caching_) {
-      const uint32_t match_len = st_.output_limit[r] == 0 || len == 0 ? len : len - 1;
-      matched = matched_pages(r, static_cast<int32_t>(match_len / B_));
-    }
-    const int64_t start = std::max<int64_t>(owned, static_cast<int64_t>(matched) * B_);
-    const int64_t extend = static_cast<int64_t>(len) - start;
-    if (extend == 0 && !fresh) break;
-    int64_t chunk = extend;
-    if (static_cast<double>(pages_for(extend) * B_) > rem_chunk) {
-      chunk = (static_cast<int64_t>(rem_chunk) / B_) * B_;
-      if (chunk <= 0) break;
-      chunk = std::min(chunk, extend);
-    }
-    const int64_t charged = pages_for(chunk) * B_;
-    const int64_t reserve = chunk < extend ? 0 : std::min<int64_t>(remaining(r), sg.clip_max_new_tokens);
+    Extension ext;
+    if (!plan_extension(r, rem_chunk, ext)) break;
+    const int32_t matched = ext.matched;
+    const int64_t start = ext.start, chunk = ext.chunk, charged = ext.charged, reserve = ext.reserve;
     if (static_cast<double>(charged + reserve) >= rem_total) {
       // Head-of-line blocking.
       if (idle_except(r)) {
@@ -638,33 +664,15 @@ int32_t SglangEngine::passes_head_waits(int32_t limit) const {
   const int64_t slots = max_running_ == kUnbounded ? kUnbounded : max_running_ - static_cast<int64_t>(running_.size());
   if (slots <= 0) return limit;
   const int32_t r = waiting_.front();
-  const uint32_t len = seq_len(r);
-  const uint32_t owned = st_.num_computed[r];
-  const bool fresh = owned == 0;
-  if (!local(r).admitted && fresh &&
-      pages_for(req_.input_len(r)) * B_ + std::min<int64_t>(st_.output_limit[r], sg.clip_max_new_tokens) >= total_tokens_)
-    return 0;  // it would be turned away
-  int32_t matched = 0;
-  if (fresh && caching_) matched = matched_pages(r, static_cast<int32_t>((st_.output_limit[r] == 0 || len == 0 ? len : len - 1) / B_));
-  const int64_t extend = static_cast<int64_t>(len) - std::max<int64_t>(owned, static_cast<int64_t>(matched) * B_);
-  if (extend == 0 && !fresh) return limit;
+  if (never_fits(r)) return 0;  // it would be turned away
   const double rem_chunk = static_cast<double>(sg.chunked_prefill_size);
-  int64_t chunk = extend;
-  if (static_cast<double>(pages_for(extend) * B_) > rem_chunk) {
-    chunk = (static_cast<int64_t>(rem_chunk) / B_) * B_;
-    if (chunk <= 0) return limit;
-    chunk = std::min(chunk, extend);
-  }
-  const int64_t charged = pages_for(chunk) * B_;
-  if (static_cast<double>(charged) > rem_chunk) return limit;  // past the KV check, the chunk budget stops it
-  const int64_t reserve = chunk < extend ? 0 : std::min<int64_t>(remaining(r), sg.clip_max_new_tokens);
+  Extension e;
+  if (!plan_extension(r, rem_chunk, e)) return limit;
+  if (static_cast<double>(e.charged) > rem_chunk) return limit;  // past the KV check, the chunk budget stops it
   const double pool = static_cast<double>(cache_.free_pages() + cache_.evictable_pages()) * B_;
   double ratio = ratio_;
   for (int32_t m = 0; m < limit; ++m) {
-    double reserved = 0;
-    for (int32_t x : running_)
-      reserved += static_cast<double>(std::min<int64_t>(static_cast<int64_t>(remaining(x)) - m, sg.clip_max_new_tokens)) * ratio;
-    if (static_cast<double>(charged + reserve) < pool - reserved) return m;  // admitted at pass m
+    if (static_cast<double>(e.charged + e.reserve) < pool - decode_reserve(m, ratio)) return m;  // admitted at pass m
     ratio = std::max(ratio - decay_step_, min_ratio_);
   }
   return limit;

@@ -93,6 +93,16 @@ class SglangEngine final : public Engine {
 
   int32_t matched_pages(int32_t r, int32_t max_pages) const;
   int32_t passes_head_waits(int32_t limit) const;
+  // What extending waiting request r in this pass would take (see admit()).
+  struct Extension {
+    int32_t matched = 0;  // prompt pages found in the tree (fresh requests)
+    int64_t start = 0, extend = 0, chunk = 0;
+    int64_t charged = 0;  // pages' worth of tokens the chunk takes
+    int64_t reserve = 0;  // its output reserve once the chunk ends the prompt
+  };
+  bool plan_extension(int32_t r, double rem_chunk, Extension& e) const;
+  bool never_fits(int32_t r) const;
+  double decode_reserve(int64_t passes_ahead, double ratio) const;
   void lock_prefix(int32_t r, int32_t pages);
   bool grow_pages(int32_t r, int64_t target_pages);
   void cache_pages(int32_t r, int32_t upto);
