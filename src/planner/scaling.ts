@@ -104,6 +104,38 @@ function sortedEngines(fpms: readonly EngineFpm[]): EngineFpm[] {
   return [...fpms].sort((a, b) => a.workerId - b.workerId || a.dpRank - b.dpRank);
 }
 
+/** How one engine would fare with one worker fewer: within its SLA budget, unknown, or over it. */
+type Consolidated = 'fits' | 'unknown' | 'over';
+
+/**
+ * The SLA load scan over engines (sorted): each engine's estimate (ms, null = none), and whether
+ * every engine would still meet the SLA with one worker fewer (checked until one would not;
+ * `refused` when one was over, rather than unknown).
+ */
+function scanEngines(
+  stats: readonly EngineFpm[],
+  n: number,
+  estimateMs: (pass: ForwardPassSnapshot) => number | null,
+  consolidated: (pass: ForwardPassSnapshot) => Consolidated,
+): { estimates: number[]; canScaleDown: boolean; refused: boolean } {
+  const estimates: number[] = [];
+  let canScaleDown = n > 1;
+  let refused = false;
+  for (const e of sortedEngines(stats)) {
+    const est = estimateMs(e.pass);
+    if (est !== null) estimates.push(est);
+    if (!canScaleDown) continue;
+    const c = consolidated(e.pass);
+    if (c !== 'fits') {
+      canScaleDown = false;
+      refused = c === 'over';
+    }
+  }
+  return { estimates, canScaleDown, refused };
+}
+
+const toMs = (seconds: number | null) => (seconds === null ? null : seconds * 1000);
+
 export class PlannerScalingState {
   readonly isAgg: boolean;
   readonly hasPrefill: boolean;
@@ -534,37 +566,40 @@ export class PlannerScalingState {
       return null;
     }
     const kv = this.lastKvHitRate;
-    const sensitivity = this.config.load_scaling_down_sensitivity / 100;
     const consolidation = n > 1 ? n / (n - 1) : 1;
-    const estimates: number[] = [];
-    let canScaleDown = n > 1;
-    let refused = false;
-    for (const e of sortedEngines(stats)) {
-      const group = [e.pass];
-      const est = model.estimateQueuedPrefillTime(group, { kvHitRate: kv });
-      if (est !== null) estimates.push(est * 1000);
-      if (canScaleDown) {
-        const own = model.estimateQueuedPrefillTime(group, { kvHitRate: kv, queueScale: 0 });
-        if (own === null) {
-          canScaleDown = false;
-          continue;
-        }
-        const ownMs = own * 1000;
-        const budget = (this.config.ttft_ms - ownMs) * sensitivity;
-        if (budget <= 0) {
-          canScaleDown = false;
-          refused = true;
-          continue;
-        }
-        const post = model.estimateQueuedPrefillTime(group, { kvHitRate: kv, queueScale: consolidation });
-        if (post === null) canScaleDown = false;
-        else if (post * 1000 - ownMs >= budget) {
-          canScaleDown = false;
-          refused = true;
-        }
-      }
-    }
-    return this.concludeLoad('estimatedTtftMs', estimates, this.config.ttft_ms, n, 'prefill', canScaleDown, refused, false);
+    const scan = scanEngines(
+      stats,
+      n,
+      (p) => toMs(model.estimateQueuedPrefillTime([p], { kvHitRate: kv })),
+      (p) =>
+        this.ttftConsolidated(
+          toMs(model.estimateQueuedPrefillTime([p], { kvHitRate: kv, queueScale: 0 })),
+          () => toMs(model.estimateQueuedPrefillTime([p], { kvHitRate: kv, queueScale: consolidation })),
+        ),
+    );
+    return this.concludeLoad('estimatedTtftMs', scan.estimates, this.config.ttft_ms, n, 'prefill', scan.canScaleDown, scan.refused, false);
+  }
+
+  /**
+   * TTFT with one worker fewer: the engine's own prefill time (`ownMs`) leaves a budget under the
+   * SLA (scaled by the down sensitivity) that the extra queue consolidation brings must stay under.
+   */
+  private ttftConsolidated(ownMs: number | null, postMs: () => number | null): Consolidated {
+    if (ownMs === null) return 'unknown';
+    const budget = (this.config.ttft_ms - ownMs) * (this.config.load_scaling_down_sensitivity / 100);
+    if (budget <= 0) return 'over';
+    const post = postMs();
+    if (post === null) return 'unknown';
+    return post - ownMs >= budget ? 'over' : 'fits';
+  }
+
+  /** ITL with one worker fewer: the consolidated KV must fit the engine and its step the SLA. */
+  private itlConsolidated(postKv: number, postItlMs: () => number | null): Consolidated {
+    const maxKv = this.capabilities.decode?.max_kv_tokens ?? null;
+    if (maxKv !== null && maxKv > 0 && postKv >= maxKv) return 'over';
+    const post = postItlMs();
+    if (post === null) return 'unknown';
+    return post >= this.config.itl_ms * (this.config.load_scaling_down_sensitivity / 100) ? 'over' : 'fits';
   }
 
   decodeLoadDecision(stats: readonly EngineFpm[], n: number): number | null {
@@ -573,94 +608,55 @@ export class PlannerScalingState {
       this.diag.loadReason = 'insufficient_data';
       return null;
     }
-    const sensitivity = this.config.load_scaling_down_sensitivity / 100;
     const consolidation = n > 1 ? n / (n - 1) : 1;
-    const maxKv = this.capabilities.decode?.max_kv_tokens ?? null;
     const accept = this.currentAcceptLength();
-    const estimates: number[] = [];
-    let canScaleDown = n > 1;
-    let refused = false;
-    for (const e of sortedEngines(stats)) {
-      const group = [e.pass];
-      const est = model.estimateScheduledDecodeItl(group, { includeQueuedDecode: true });
-      if (est !== null) estimates.push((est * 1000) / accept);
-      if (canScaleDown) {
-        const postKv = Math.trunc((e.pass.sumDecodeKvTokens + e.pass.sumQueuedDecodeKvTokens) * consolidation);
-        if (maxKv !== null && maxKv > 0 && postKv >= maxKv) {
-          canScaleDown = false;
-          refused = true;
-          continue;
-        }
-        const post = model.estimateScheduledDecodeItl(group, { decodeScale: consolidation, includeQueuedDecode: true });
-        if (post === null) canScaleDown = false;
-        else if ((post * 1000) / accept >= this.config.itl_ms * sensitivity) {
-          canScaleDown = false;
-          refused = true;
-        }
-      }
-    }
-    return this.concludeLoad('estimatedItlMs', estimates, this.config.itl_ms, n, 'decode', canScaleDown, refused, false);
+    const itlMs = (s: number | null) => (s === null ? null : (s * 1000) / accept);
+    const scan = scanEngines(
+      stats,
+      n,
+      (p) => itlMs(model.estimateScheduledDecodeItl([p], { includeQueuedDecode: true })),
+      (p) =>
+        this.itlConsolidated(Math.trunc((p.sumDecodeKvTokens + p.sumQueuedDecodeKvTokens) * consolidation), () =>
+          itlMs(model.estimateScheduledDecodeItl([p], { decodeScale: consolidation, includeQueuedDecode: true })),
+        ),
+    );
+    return this.concludeLoad('estimatedItlMs', scan.estimates, this.config.itl_ms, n, 'decode', scan.canScaleDown, scan.refused, false);
   }
 
   private aggPrefillScaling(stats: readonly EngineFpm[], n: number): number | null {
     const model = this.aggModel!;
     const kv = this.lastKvHitRate;
-    const sensitivity = this.config.load_scaling_down_sensitivity / 100;
     const consolidation = n > 1 ? n / (n - 1) : 1;
-    const estimates: number[] = [];
-    let canScaleDown = n > 1;
-    let refused = false;
-    for (const e of sortedEngines(stats)) {
-      const group = [e.pass];
-      const est = model.estimateQueuedPrefillTime(group, { kvHitRate: kv });
-      if (est !== null) estimates.push(est * 1000);
-      if (canScaleDown) {
-        const own = model.estimateQueuedPrefillTime(group, { kvHitRate: kv, queueScale: 0, decodeScale: consolidation, includeQueuedDecode: true });
-        const post = model.estimateQueuedPrefillTime(group, { kvHitRate: kv, queueScale: consolidation, decodeScale: consolidation, includeQueuedDecode: true });
-        if (own === null || post === null) canScaleDown = false;
-        else {
-          const ownMs = own * 1000;
-          const budget = (this.config.ttft_ms - ownMs) * sensitivity;
-          if (budget <= 0 || post * 1000 - ownMs >= budget) {
-            canScaleDown = false;
-            refused = true;
-          }
-        }
-      }
-    }
-    return this.concludeLoad('estimatedTtftMs', estimates, this.config.ttft_ms, n, 'decode', canScaleDown, refused, true);
+    const withDecode = { decodeScale: consolidation, includeQueuedDecode: true };
+    const scan = scanEngines(
+      stats,
+      n,
+      (p) => toMs(model.estimateQueuedPrefillTime([p], { kvHitRate: kv })),
+      (p) => {
+        // Both estimates are needed here: an unknown post-consolidation time is never a refusal.
+        const post = toMs(model.estimateQueuedPrefillTime([p], { kvHitRate: kv, queueScale: consolidation, ...withDecode }));
+        if (post === null) return 'unknown';
+        return this.ttftConsolidated(toMs(model.estimateQueuedPrefillTime([p], { kvHitRate: kv, queueScale: 0, ...withDecode })), () => post);
+      },
+    );
+    return this.concludeLoad('estimatedTtftMs', scan.estimates, this.config.ttft_ms, n, 'decode', scan.canScaleDown, scan.refused, true);
   }
 
   private aggDecodeScaling(stats: readonly EngineFpm[], n: number): number | null {
     const model = this.aggModel!;
-    const sensitivity = this.config.load_scaling_down_sensitivity / 100;
     const consolidation = n > 1 ? n / (n - 1) : 1;
-    const maxKv = this.capabilities.decode?.max_kv_tokens ?? null;
     const accept = this.currentAcceptLength();
-    const estimates: number[] = [];
-    let canScaleDown = n > 1;
-    let refused = false;
-    for (const e of sortedEngines(stats)) {
-      const group = [e.pass];
-      const p = e.pass;
-      const est = model.estimateScheduledDecodeItl(group, { includeQueuedDecode: true });
-      if (est !== null) estimates.push((est * 1000) / accept);
-      if (canScaleDown) {
-        const postKv = Math.trunc((p.sumDecodeKvTokens + p.sumQueuedDecodeKvTokens + p.sumQueuedPrefillTokens) * consolidation);
-        if (maxKv !== null && maxKv > 0 && postKv >= maxKv) {
-          canScaleDown = false;
-          refused = true;
-          continue;
-        }
-        const post = model.estimateScheduledDecodeItl(group, { decodeScale: consolidation, includeQueuedDecode: true, includeQueuedPrefillAsKv: true });
-        if (post === null) canScaleDown = false;
-        else if ((post * 1000) / accept >= this.config.itl_ms * sensitivity) {
-          canScaleDown = false;
-          refused = true;
-        }
-      }
-    }
-    return this.concludeLoad('estimatedItlMs', estimates, this.config.itl_ms, n, 'decode', canScaleDown, refused, true);
+    const itlMs = (s: number | null) => (s === null ? null : (s * 1000) / accept);
+    const scan = scanEngines(
+      stats,
+      n,
+      (p) => itlMs(model.estimateScheduledDecodeItl([p], { includeQueuedDecode: true })),
+      (p) =>
+        this.itlConsolidated(Math.trunc((p.sumDecodeKvTokens + p.sumQueuedDecodeKvTokens + p.sumQueuedPrefillTokens) * consolidation), () =>
+          itlMs(model.estimateScheduledDecodeItl([p], { decodeScale: consolidation, includeQueuedDecode: true, includeQueuedPrefillAsKv: true })),
+        ),
+    );
+    return this.concludeLoad('estimatedItlMs', scan.estimates, this.config.itl_ms, n, 'decode', scan.canScaleDown, scan.refused, true);
   }
 
   // ---- easy targets ------------------------------------------------------------------------------
