@@ -5,7 +5,7 @@
 // engine/router JSON failures are `ReplayError` (exit 1), raised where the reference loads them.
 
 import { parseEngineArgs } from '../config/engine-args.js';
-import type { EngineArgs } from '../config/engine-args.js';
+import type { AicSelection, EngineArgs } from '../config/engine-args.js';
 import { normalizeAicDtype } from '../config/engine-args.js';
 import { parseRouterConfig } from '../config/router-config.js';
 import type { RouterConfig } from '../config/router-config.js';
@@ -33,8 +33,9 @@ export const TRACE_FORMATS = ['mooncake', 'mooncake-delta', 'agentic_mooncake', 
 export const ROUTER_MODES = ['round_robin', 'kv_router'] as const;
 export const REPLAY_MODES = ['offline', 'online'] as const;
 
-/** Parsed command line, one field per flag (argparse `dest` names). `null` = not given, no default. */
-export interface CliNamespace {
+/** Parsed command line, one field per flag (argparse `dest` names; the `--aic-*` flags share the
+ * engine JSON's). `null` = not given, no default. */
+export interface CliNamespace extends AicSelection {
   trace_files: string[];
   extra_engine_args: string | null;
   prefill_engine_args: string | null;
@@ -42,22 +43,6 @@ export interface CliNamespace {
   router_config: string | null;
   router_policy_config: string | null;
   model_name: string | null;
-  aic_backend: string | null;
-  aic_system: string | null;
-  aic_systems_path: string | null;
-  aic_backend_version: string | null;
-  aic_tp_size: number | null;
-  aic_model_path: string | null;
-  aic_moe_tp_size: number | null;
-  aic_moe_ep_size: number | null;
-  aic_attention_dp_size: number | null;
-  aic_gemm_dtype: string | null;
-  aic_moe_dtype: string | null;
-  aic_fmha_dtype: string | null;
-  aic_kv_cache_dtype: string | null;
-  aic_comm_dtype: string | null;
-  aic_nextn: number | null;
-  aic_nextn_accept_rates: string | null;
   input_tokens: number | null;
   output_tokens: number | null;
   request_count: number | null;

@@ -51,7 +51,30 @@ export interface ReasoningConfig {
 }
 
 /** Fully defaulted MockEngineArgs. `null` means "unset" exactly where the reference uses `Option`. */
-export interface EngineArgs {
+/** The AIC perf-model selection, as engine JSON keys and as the CLI's `--aic-*` flags name it. */
+export interface AicSelection {
+  aic_backend: string | null;
+  aic_system: string | null;
+  aic_systems_path: string | null;
+  aic_backend_version: string | null;
+  aic_tp_size: number | null;
+  aic_model_path: string | null;
+  aic_moe_tp_size: number | null;
+  aic_moe_ep_size: number | null;
+  aic_attention_dp_size: number | null;
+  /** Quant-mode overrides, normalised: `auto`/`none`/`null`/blank → null, `int4` → `int4_wo`. */
+  aic_gemm_dtype: string | null;
+  aic_moe_dtype: string | null;
+  aic_fmha_dtype: string | null;
+  aic_kv_cache_dtype: string | null;
+  aic_comm_dtype: string | null;
+  /** MTP draft depth 1..5. */
+  aic_nextn: number | null;
+  /** With `aic_nextn`: exactly nextn comma-separated rates (default `0.85,0.3,0,0,0` cut to nextn). */
+  aic_nextn_accept_rates: string | null;
+}
+
+export interface EngineArgs extends AicSelection {
   engine_type: EngineType;
   /** KV pool size in blocks (per DP rank). */
   num_gpu_blocks: number;
@@ -76,25 +99,6 @@ export interface EngineArgs {
   startup_time: number | null;
   worker_type: WorkerType;
   planner_profile_data: string | null;
-  aic_backend: string | null;
-  aic_system: string | null;
-  aic_systems_path: string | null;
-  aic_backend_version: string | null;
-  aic_tp_size: number | null;
-  aic_model_path: string | null;
-  aic_moe_tp_size: number | null;
-  aic_moe_ep_size: number | null;
-  aic_attention_dp_size: number | null;
-  /** Quant-mode overrides, normalised: `auto`/`none`/`null`/blank → null, `int4` → `int4_wo`. */
-  aic_gemm_dtype: string | null;
-  aic_moe_dtype: string | null;
-  aic_fmha_dtype: string | null;
-  aic_kv_cache_dtype: string | null;
-  aic_comm_dtype: string | null;
-  /** MTP draft depth 1..5. */
-  aic_nextn: number | null;
-  /** With `aic_nextn`: exactly nextn comma-separated rates (default `0.85,0.3,0,0,0` cut to nextn). */
-  aic_nextn_accept_rates: string | null;
   aic_mtp_seed: number;
   gpu_memory_utilization: number | null;
   mem_fraction_static: number | null;
