@@ -12,22 +12,10 @@ import {
   resolveMinEndpoint,
 } from '../../src/planner/config.js';
 import { ReplayError, UsageError } from '../../src/errors.js';
+import { guidePlannerConfig } from '../../bench/guide.js';
 
 const parse = (obj: Record<string, unknown>) => parsePlannerConfig(JSON.stringify(obj));
-const GUIDE = {
-  mode: 'agg',
-  optimization_target: 'sla',
-  ttft_ms: 1500,
-  itl_ms: 50,
-  enable_throughput_scaling: true,
-  enable_load_scaling: true,
-  pre_deployment_sweeping_mode: 'rapid',
-  throughput_adjustment_interval_seconds: 300,
-  load_adjustment_interval_seconds: 10,
-  prefill_engine_num_gpu: 1,
-  decode_engine_num_gpu: 1,
-  report_filename: 'dynosim_agg.html',
-};
+const GUIDE = JSON.parse(guidePlannerConfig({ report_filename: 'dynosim_agg.html' })) as Record<string, unknown>;
 
 let dir: string;
 beforeEach(() => {
