@@ -382,26 +382,17 @@ export async function buildAicModel(o: AicBuildOptions): Promise<AicBuildResult>
   if (usesQkNorm(model)) extra += (2 * memOpMs(spec, qNum * 2) + 2 * memOpMs(spec, kNum * 2)) * 2;
   const rope = 2 * memOpMs(spec, qNum * 2 + kNum * 2);
   const kvWrite = memOpMs(spec, kNum * fmha.memory) + memOpMs(spec, kNum * fmha.memory);
+  const heads = { heads: sh.heads, kvHeads: sh.kvHeads, lookupKvHeads: lookupKv, headDim: sh.headDim, window: 0, kvBytes: KV_QUANT[quant.kvCache]! };
   const contextAttention: NativeAttention = {
+    ...heads,
     grid: buildGrid(ctxTable, 3),
-    heads: sh.heads,
-    kvHeads: sh.kvHeads,
-    lookupKvHeads: lookupKv,
-    headDim: sh.headDim,
-    window: 0,
-    kvBytes: KV_QUANT[quant.kvCache]!,
     compute: fmha.compute,
     scale: L,
     sideMs: (extra + (rope + kvWrite)) * 1.1,
   };
   const generationAttention: NativeAttention = {
+    ...heads,
     grid: buildGrid(genTable, 3),
-    heads: sh.heads,
-    kvHeads: sh.kvHeads,
-    lookupKvHeads: lookupKv,
-    headDim: sh.headDim,
-    window: 0,
-    kvBytes: KV_QUANT[quant.kvCache]!,
     compute: quant.kvCache === 'fp8' ? FMHA_QUANT.fp8!.compute : FMHA_QUANT.bfloat16!.compute,
     scale: L * mtp,
     sideMs: 0,

@@ -31,20 +31,12 @@ export interface ModelFacts {
 /** Architectures AIC models with the LLAMA op list. */
 export const DENSE_ARCHITECTURES = ['LlamaForCausalLM', 'Qwen2ForCausalLM', 'Qwen3ForCausalLM', 'MiMoForCausalLM'];
 
-interface RegistryEntry {
-  architecture: string;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  headDim: number;
-  hidden: number;
-  inter: number;
-  vocab: number;
-  context: number;
+/** A built-in model: its shape, and the checkpoint's quantisation where it has one. */
+type RegistryEntry = Pick<ModelFacts, 'architecture' | 'layers' | 'heads' | 'kvHeads' | 'headDim' | 'hidden' | 'inter' | 'vocab' | 'context'> & {
   quantAlgo?: string;
   kvCacheAlgo?: string;
   quantDynamic?: boolean;
-}
+};
 
 const LLAMA31 = { architecture: 'LlamaForCausalLM', kvHeads: 8, headDim: 128, vocab: 128256, context: 131072 };
 const LLAMA31_8B = { ...LLAMA31, layers: 32, heads: 32, hidden: 4096, inter: 14336 };
