@@ -136,11 +136,13 @@ function scalar(value: PyJsonValue, asInt: boolean): string | undefined {
   }
 }
 
-function encodePretty(
+// One encoder for both layouts: `indent` null is the compact one (no whitespace), a string the
+// current indentation of the pretty one (two spaces a level, Python's `indent=2`).
+function encode(
   value: PyJsonValue,
   asInt: boolean,
   intKeys: ReadonlySet<string> | undefined,
-  indent: string,
+  indent: string | null,
   out: string[],
 ): void {
   const s = scalar(value, asInt);
@@ -148,73 +150,30 @@ function encodePretty(
     out.push(s);
     return;
   }
-  const inner = indent + "  ";
-  if (Array.isArray(value)) {
-    const arr = value as readonly PyJsonValue[];
-    if (arr.length === 0) {
-      out.push("[]");
-      return;
-    }
-    out.push("[\n");
-    for (let i = 0; i < arr.length; i++) {
-      if (i > 0) out.push(",\n");
-      out.push(inner);
-      encodePretty(arr[i] === undefined ? null : arr[i], asInt, intKeys, inner, out);
-    }
-    out.push("\n", indent, "]");
-    return;
-  }
-  const entries = sortedEntries(value as { readonly [key: string]: PyJsonValue | undefined });
-  if (entries.length === 0) {
-    out.push("{}");
-    return;
-  }
-  out.push("{\n");
-  for (let i = 0; i < entries.length; i++) {
-    const [k, v] = entries[i];
-    if (i > 0) out.push(",\n");
-    out.push(inner, pyJsonString(k), ": ");
-    encodePretty(v, intKeys?.has(k) ?? false, intKeys, inner, out);
-  }
-  out.push("\n", indent, "}");
-}
-
-function encodeCompact(
-  value: PyJsonValue,
-  asInt: boolean,
-  intKeys: ReadonlySet<string> | undefined,
-  out: string[],
-): void {
-  const s = scalar(value, asInt);
-  if (s !== undefined) {
-    out.push(s);
-    return;
-  }
-  if (Array.isArray(value)) {
-    const arr = value as readonly PyJsonValue[];
-    out.push("[");
-    for (let i = 0; i < arr.length; i++) {
-      if (i > 0) out.push(",");
-      encodeCompact(arr[i] === undefined ? null : arr[i], asInt, intKeys, out);
-    }
-    out.push("]");
-    return;
-  }
-  const entries = sortedEntries(value as { readonly [key: string]: PyJsonValue | undefined });
-  out.push("{");
-  for (let i = 0; i < entries.length; i++) {
-    const [k, v] = entries[i];
+  const inner = indent === null ? null : indent + "  ";
+  const arr = Array.isArray(value) ? (value as readonly PyJsonValue[]) : null;
+  const entries = arr === null ? sortedEntries(value as { readonly [key: string]: PyJsonValue | undefined }) : null;
+  const n = arr !== null ? arr.length : entries!.length;
+  out.push(arr !== null ? "[" : "{");
+  for (let i = 0; i < n; i++) {
     if (i > 0) out.push(",");
-    out.push(pyJsonString(k), ":");
-    encodeCompact(v, intKeys?.has(k) ?? false, intKeys, out);
+    if (inner !== null) out.push("\n", inner);
+    if (arr !== null) {
+      encode(arr[i] === undefined ? null : arr[i], asInt, intKeys, inner, out);
+    } else {
+      const [k, v] = entries![i];
+      out.push(pyJsonString(k), inner === null ? ":" : ": ");
+      encode(v, intKeys?.has(k) ?? false, intKeys, inner, out);
+    }
   }
-  out.push("}");
+  if (n > 0 && indent !== null) out.push("\n", indent);
+  out.push(arr !== null ? "]" : "}");
 }
 
 /** `json.dumps(value, indent=2, sort_keys=True)` (no trailing newline). */
 export function pyJsonDumps(value: PyJsonValue, options: PyJsonOptions = {}): string {
   const out: string[] = [];
-  encodePretty(value, false, options.intKeys, "", out);
+  encode(value, false, options.intKeys, "", out);
   return out.join("");
 }
 
@@ -226,6 +185,6 @@ export function pyJsonDumpsFile(value: PyJsonValue, options: PyJsonOptions = {})
 /** `json.dumps(value, sort_keys=True, separators=(",", ":"))`: one JSONL record (no newline). */
 export function pyJsonDumpsCompact(value: PyJsonValue, options: PyJsonOptions = {}): string {
   const out: string[] = [];
-  encodeCompact(value, false, options.intKeys, out);
+  encode(value, false, options.intKeys, null, out);
   return out.join("");
 }

@@ -414,23 +414,31 @@ function assemble(c: Collected): Workload {
   for (let r = 1; inPlace && r < R; r++) if (reqSession[r] < reqSession[r - 1]) inPlace = false;
 
   const delays = c.reqDelay.view();
+  // The per-request arrays in final order, with the session layout around them.
+  const workload = (
+    inputLength: Uint32Array,
+    outputLength: Uint32Array,
+    hashOffsets: Uint32Array,
+    hashIds: Uint32Array,
+    turnDelayMs: Float64Array,
+  ): Workload => ({
+    inputLength,
+    outputLength,
+    hashOffsets,
+    hashIds,
+    traceBlockSize: c.traceBlockSize,
+    sessionStart,
+    firstArrivalMs,
+    turnDelayMs,
+    sessionIds,
+    concurrency: c.concurrency,
+  });
   if (inPlace) {
     const hashOffsets = new Uint32Array(R + 1);
     hashOffsets.set(c.hashEnd.view(), 1);
     const turnDelayMs = c.reqDelay.finish();
     if (c.ratio !== 1) for (let r = 0; r < R; r++) turnDelayMs[r] /= c.ratio;
-    return {
-      inputLength: c.inputLength.finish(),
-      outputLength: c.outputLength.finish(),
-      hashOffsets,
-      hashIds: c.hashIds.finish(),
-      traceBlockSize: c.traceBlockSize,
-      sessionStart,
-      firstArrivalMs,
-      turnDelayMs,
-      sessionIds,
-      concurrency: c.concurrency,
-    };
+    return workload(c.inputLength.finish(), c.outputLength.finish(), hashOffsets, c.hashIds.finish(), turnDelayMs);
   }
 
   // Destination of each request: its session's slot in output order, turns in file order.
@@ -463,16 +471,5 @@ function assemble(c: Collected): Workload {
     hashIds.set(srcIds.subarray(from, srcEnd[r]), hashOffsets[dest[r]]);
   }
 
-  return {
-    inputLength,
-    outputLength,
-    hashOffsets,
-    hashIds,
-    traceBlockSize: c.traceBlockSize,
-    sessionStart,
-    firstArrivalMs,
-    turnDelayMs,
-    sessionIds,
-    concurrency: c.concurrency,
-  };
+  return workload(inputLength, outputLength, hashOffsets, hashIds, turnDelayMs);
 }
