@@ -410,7 +410,6 @@ void VllmEngine::finish_pass(Ns start, Ns end, PassOutput& out) {
 int32_t VllmEngine::decode_run_room() const {
   if (cfg_.role == WorkerRole::Prefill || cfg_.nextn > 0 || running_count_ == 0) return 0;
   if (cfg_.max_num_batched_tokens > 0 && cfg_.max_num_batched_tokens < running_count_) return 0;
-  if (!waiting_.empty() && !head_stays_waiting()) return 0;
   const int64_t B = cfg_.block_size;
   int64_t room = std::numeric_limits<int32_t>::max();
   for (int32_t r : running_) {
@@ -422,6 +421,8 @@ int32_t VllmEngine::decode_run_room() const {
     if (cfg_.max_model_len > 0) room = std::min<int64_t>(room, cfg_.max_model_len - len - 1);
     if (room <= 0) return 0;
   }
+  // Last, as it costs a prefix lookup, and only for a room a run can use (two passes or more).
+  if (!waiting_.empty() && (room < 2 || !head_stays_waiting())) return 0;
   return static_cast<int32_t>(room);
 }
 
