@@ -608,19 +608,7 @@ export class PlannerScalingState {
       this.diag.loadReason = 'insufficient_data';
       return null;
     }
-    const consolidation = n > 1 ? n / (n - 1) : 1;
-    const accept = this.currentAcceptLength();
-    const itlMs = (s: number | null) => (s === null ? null : (s * 1000) / accept);
-    const scan = scanEngines(
-      stats,
-      n,
-      (p) => itlMs(model.estimateScheduledDecodeItl([p], { includeQueuedDecode: true })),
-      (p) =>
-        this.itlConsolidated(Math.trunc((p.sumDecodeKvTokens + p.sumQueuedDecodeKvTokens) * consolidation), () =>
-          itlMs(model.estimateScheduledDecodeItl([p], { decodeScale: consolidation, includeQueuedDecode: true })),
-        ),
-    );
-    return this.concludeLoad('estimatedItlMs', scan.estimates, this.config.itl_ms, n, 'decode', scan.canScaleDown, scan.refused, false);
+    return this.itlLoad(model, stats, n, false);
   }
 
   private aggPrefillScaling(stats: readonly EngineFpm[], n: number): number | null {
@@ -643,7 +631,14 @@ export class PlannerScalingState {
   }
 
   private aggDecodeScaling(stats: readonly EngineFpm[], n: number): number | null {
-    const model = this.aggModel!;
+    return this.itlLoad(this.aggModel!, stats, n, true);
+  }
+
+  /**
+   * The ITL load decision of decode (or aggregated) engines. An aggregated engine also holds its
+   * queued prompts' KV, so they count in its consolidated KV and step.
+   */
+  private itlLoad(model: PlannerEnginePerfModel, stats: readonly EngineFpm[], n: number, agg: boolean): number | null {
     const consolidation = n > 1 ? n / (n - 1) : 1;
     const accept = this.currentAcceptLength();
     const itlMs = (s: number | null) => (s === null ? null : (s * 1000) / accept);
@@ -651,12 +646,14 @@ export class PlannerScalingState {
       stats,
       n,
       (p) => itlMs(model.estimateScheduledDecodeItl([p], { includeQueuedDecode: true })),
-      (p) =>
-        this.itlConsolidated(Math.trunc((p.sumDecodeKvTokens + p.sumQueuedDecodeKvTokens + p.sumQueuedPrefillTokens) * consolidation), () =>
-          itlMs(model.estimateScheduledDecodeItl([p], { decodeScale: consolidation, includeQueuedDecode: true, includeQueuedPrefillAsKv: true })),
-        ),
+      (p) => {
+        const kv = p.sumDecodeKvTokens + p.sumQueuedDecodeKvTokens + (agg ? p.sumQueuedPrefillTokens : 0);
+        return this.itlConsolidated(Math.trunc(kv * consolidation), () =>
+          itlMs(model.estimateScheduledDecodeItl([p], { decodeScale: consolidation, includeQueuedDecode: true, ...(agg ? { includeQueuedPrefillAsKv: true } : {}) })),
+        );
+      },
     );
-    return this.concludeLoad('estimatedItlMs', scan.estimates, this.config.itl_ms, n, 'decode', scan.canScaleDown, scan.refused, true);
+    return this.concludeLoad('estimatedItlMs', scan.estimates, this.config.itl_ms, n, 'decode', scan.canScaleDown, scan.refused, agg);
   }
 
   // ---- easy targets ------------------------------------------------------------------------------
