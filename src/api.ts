@@ -1,5 +1,6 @@
 // The programmatic entry point: `replay(options)` runs one offline replay and returns its report.
 // The CLI is a thin layer over this; nothing here prints or exits.
+import * as path from 'node:path';
 import { parseEngineArgs, type EngineArgs } from './config/engine-args.js';
 import { parseRouterConfig } from './config/router-config.js';
 import { validateTopology, type Topology } from './config/topology.js';
@@ -14,6 +15,7 @@ import type { Workload } from './core/workload.js';
 import { ReplayError } from './errors.js';
 import type { ReplayOptions } from './options.js';
 import { resolvePerfModel, type ResolvedPerfModel } from './perf/resolve.js';
+import { checkOutputPath, type OutputSet } from './report/output-set.js';
 import { buildFlatReport, type FlatReport } from './report/summary.js';
 import { loadMooncakeTrace } from './trace/mooncake.js';
 import { syntheticWorkload } from './trace/synthetic.js';
@@ -187,6 +189,15 @@ async function preparePlanner(
   return { config, planner };
 }
 
+const PLANNER_REPORT_LABEL = '--planner-config report_output_dir';
+
+/** The planner report's folder must take new files: checked before the run, not after it. */
+function checkPlannerReportDir(config: PlannerConfig, outputs: OutputSet): void {
+  const dir = config.report_output_dir === '' ? '.' : config.report_output_dir;
+  if (config.report_filename) outputs.plan(PLANNER_REPORT_LABEL, path.join(dir, config.report_filename));
+  else checkOutputPath(PLANNER_REPORT_LABEL, path.join(dir, 'planner_report.html'));
+}
+
 /** Rejected requests are excluded from the statistics; say how many, and why, on stderr. */
 function noteRejections(results: SimResults, options: ReplayOptions): void {
   let rejected = 0;
@@ -216,6 +227,7 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
   const simConfig = await buildSimConfig(topology, options);
   const planning = options.plannerConfig !== undefined ? await import('./planner/index.js') : null;
   const planned = planning ? await preparePlanner(planning, options, topology, simConfig) : null;
+  if (planned && options.outputs && planning!.diagnosticsEnabled(planned.config)) checkPlannerReportDir(planned.config, options.outputs);
   const tokenEngine = topology.kind === 'aggregated' ? topology.engine : topology.decode;
   const workload = await loadWorkload(options, trackedBlockSize(tokenEngine));
 
@@ -225,7 +237,9 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
     const run = runWithPlanner(simConfig, workload, planned.planner, options.onProgress);
     results = run.results;
     const summary = planned.planner.finish();
-    const written = planning.writePlannerReport(summary, planned.config);
+    const outputs = options.outputs;
+    const write = outputs ? (file: string, data: string | Uint8Array) => outputs.add(PLANNER_REPORT_LABEL, file, data) : undefined;
+    const written = planning.writePlannerReport(summary, planned.config, { write });
     plannerOutcome = { summary, events: summary.events, ticks: summary.totalTicks, htmlPath: written?.htmlPath ?? null };
   } else {
     results = runSimulation(simConfig, workload, options.onProgress);

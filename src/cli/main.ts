@@ -7,12 +7,15 @@ import { validateTopology } from '../config/topology.js';
 import { formatPlannerTrailer, formatScalingEventsBlock } from '../planner/report-json.js';
 import { perRequestJsonlLines } from '../report/per-request.js';
 import { renderRunOutput } from '../report/table.js';
-import { writeLinesAtomicSync, writeReportJson } from '../report/write-file.js';
+import { OutputSet, OutputsInterrupted } from '../report/output-set.js';
+import { formatReportJson } from '../report/summary.js';
+import { resolveReportJsonPath } from '../report/write-file.js';
 import { ReplayError, UsageError } from '../errors.js';
 import type { ReplayOptions } from '../options.js';
 import { parseCli, PROG, USAGE } from './args.js';
 import type { PreparedReplay } from './args.js';
 import { createProgressBar } from './progress.js';
+import { guardStdout, safeLine } from './terminal.js';
 import { perfModelMain } from './perf-model.js';
 
 export interface TextSink {
@@ -39,18 +42,59 @@ export interface MainDeps {
   runReplay: ReplayRunner;
 }
 
-/** The one place that knows how the API is called: run, write the report files, render stdout. */
+/** Files the run reads: an output may not overwrite one of them. */
+function inputFiles(options: ReplayOptions): Array<{ label: string; path: string }> {
+  const inputs = (options.traceFiles ?? []).map((file) => ({ label: 'trace file', path: file }));
+  const knobs: Array<[string, unknown]> = [
+    ['--planner-config', options.plannerConfig],
+    ['--extra-engine-args', options.extraEngineArgs],
+    ['--prefill-engine-args', options.prefillEngineArgs],
+    ['--decode-engine-args', options.decodeEngineArgs],
+    ['--router-config', options.routerConfig],
+  ];
+  for (const [label, value] of knobs) {
+    if (typeof value === 'string' && !value.trimStart().startsWith('{')) inputs.push({ label, path: value });
+  }
+  return inputs;
+}
+
+/**
+ * The one place that knows how the API is called: check every output path, run, then write the
+ * report, the per-request records and the planner report as one all-or-none set.
+ */
 export const runReplayViaApi: ReplayRunner = async (options) => {
-  const result = await replay(options);
-  const reportPath = writeReportJson(result.report, options.reportJson, new Date(), process.cwd(), result.reportIntKeys);
+  const outputs = new OutputSet(inputFiles(options));
+  const reportPath = resolveReportJsonPath(options.reportJson, new Date());
+  outputs.plan('--report-json', reportPath);
+  const jsonlLabel = '--report-jsonl';
+  if (options.reportJsonl !== undefined) outputs.plan(jsonlLabel, options.reportJsonl);
+  const result = await replay({ ...options, outputs });
+  outputs.add('--report-json', reportPath, formatReportJson(result.report, result.reportIntKeys));
   if (options.reportJsonl !== undefined)
-    writeLinesAtomicSync(options.reportJsonl, perRequestJsonlLines({ results: result.results, workload: result.workload }));
+    outputs.add(jsonlLabel, options.reportJsonl, () => perRequestJsonlLines({ results: result.results, workload: result.workload }));
+  await writeOutputsUntilSignal(outputs);
   const table = renderRunOutput(result.report, reportPath);
   if (!result.planner) return { stdout: table };
   // The reference's planner order: scaling events, the table, then ticks and the HTML path.
   const { events, ticks, htmlPath } = result.planner;
   return { stdout: formatScalingEventsBlock(events) + table + formatPlannerTrailer(ticks, htmlPath) };
 };
+
+/**
+ * Writes the set; SIGINT or SIGTERM meanwhile stops it with nothing left behind. The handlers live
+ * only while files are written: before that, a signal ends the process at once and nothing is on disk.
+ */
+async function writeOutputsUntilSignal(outputs: OutputSet): Promise<void> {
+  const onSignal = (signal: NodeJS.Signals) => outputs.interrupt(signal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await outputs.writeAll();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
 
 /** Checks the replay topology (reference item-14 checks) before handing off to the API. */
 function checkTopology(prepared: PreparedReplay): void {
@@ -88,11 +132,8 @@ function checkTopology(prepared: PreparedReplay): void {
   });
 }
 
-function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, ' ').trim();
-}
-
 export async function main(argv: string[], deps: Partial<MainDeps> = {}): Promise<number> {
+  if (!deps.stdout) guardStdout(process.stdout, deps.stderr ?? process.stderr, PROG);
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
   const env = deps.env ?? process.env;
@@ -108,7 +149,7 @@ export async function main(argv: string[], deps: Partial<MainDeps> = {}): Promis
     checkTopology(parsed);
     const onNote = (line: string) => {
       bar?.clear();
-      stderr.write(`${line}\n`);
+      stderr.write(`${safeLine(line)}\n`);
     };
     const options: ReplayOptions = { ...parsed.options, onNote, ...(bar ? { onProgress: (f: number) => bar.update(f) } : {}) };
     const outcome = await runReplay(options);
@@ -117,16 +158,20 @@ export async function main(argv: string[], deps: Partial<MainDeps> = {}): Promis
     return 0;
   } catch (error) {
     bar?.finish();
+    if (error instanceof OutputsInterrupted) {
+      stderr.write(`${PROG}: ${error.message}\n`);
+      return error.signal === 'SIGINT' ? 130 : 143;
+    }
     if (error instanceof UsageError) {
-      stderr.write(`${USAGE}\n${PROG}: error: ${oneLine(error.message)}\n`);
+      stderr.write(`${USAGE}\n${PROG}: error: ${safeLine(error.message)}\n`);
       return 2;
     }
     if (error instanceof ReplayError) {
-      stderr.write(`${PROG}: error: ${oneLine(error.message)}\n`);
+      stderr.write(`${PROG}: error: ${safeLine(error.message)}\n`);
       return 1;
     }
     const message = error instanceof Error ? error.message : String(error);
-    stderr.write(`${PROG}: error: ${oneLine(message)}\n`);
+    stderr.write(`${PROG}: error: ${safeLine(message)}\n`);
     if (env.DYNOSIM_DEBUG === '1' && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
     return 1;
   }

@@ -7,6 +7,7 @@ import { nativeEngineConfig } from '../core/engine-config.js';
 import { evaluatePerfModel } from '../core/native.js';
 import { ReplayError, UsageError } from '../errors.js';
 import { resolvePerfModel } from '../perf/resolve.js';
+import { safeLine } from './terminal.js';
 
 export interface PerfModelDeps {
   stdout: { write(chunk: string): unknown };
@@ -110,10 +111,6 @@ function engineInput(text: string | null): string | Record<string, unknown> {
   return text;
 }
 
-function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, ' ').trim();
-}
-
 export async function perfModelMain(argv: string[], deps: PerfModelDeps): Promise<number> {
   try {
     const parsed = parseArgv(argv);
@@ -184,11 +181,11 @@ export async function perfModelMain(argv: string[], deps: PerfModelDeps): Promis
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      deps.stderr.write(`${PERF_MODEL_USAGE}\n${PROG}: error: ${oneLine(error.message)}\n`);
+      deps.stderr.write(`${PERF_MODEL_USAGE}\n${PROG}: error: ${safeLine(error.message)}\n`);
       return 2;
     }
     const message = error instanceof Error ? error.message : String(error);
-    deps.stderr.write(`${PROG}: error: ${oneLine(message)}\n`);
+    deps.stderr.write(`${PROG}: error: ${safeLine(message)}\n`);
     return 1;
   }
 }

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeDirsSync } from '../report/write-file.js';
 
 const MAGIC = 'DYNOSIM1';
 /** Bump when the cached structures or the way they are built change. */
@@ -116,7 +117,7 @@ export function cacheGet<T>(dir: string | undefined, key: string): T | undefined
 export function cachePut(dir: string | undefined, key: string, value: unknown): void {
   if (dir === undefined) return;
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirsSync(dir);
     const file = path.join(dir, `${key}.bin`);
     const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
     fs.writeFileSync(tmp, encode(value));

@@ -297,19 +297,24 @@ export interface WrittenPlannerReport {
  * Writes the HTML report (and the gzip JSONL sidecar) when the recorder is enabled and there is at
  * least one recorded tick; returns the paths, or null when nothing was written.
  */
-export function writePlannerReport(summary: PlannerSummary, config: PlannerConfig, opts: { cwd?: string; reportCount?: number } = {}): WrittenPlannerReport | null {
+export function writePlannerReport(
+  summary: PlannerSummary,
+  config: PlannerConfig,
+  opts: { cwd?: string; reportCount?: number; write?: (absolutePath: string, data: string | Uint8Array) => void } = {},
+): WrittenPlannerReport | null {
   if (!summary.metadata.report_enabled || summary.snapshots.length === 0) return null;
   const cwd = opts.cwd ?? process.cwd();
+  const write = opts.write ?? writeFileAtomicSync;
   const last = summary.snapshots[summary.snapshots.length - 1]!.timestampS;
   const name = config.report_filename ?? defaultReportFilename(last, opts.reportCount ?? 1);
   const htmlPath = joinLikePython(config.report_output_dir, name);
-  writeFileAtomicSync(path.resolve(cwd, htmlPath), buildPlannerReportHtml(summary, config));
+  write(path.resolve(cwd, htmlPath), buildPlannerReportHtml(summary, config));
   let logPath: string | null = null;
   if (config.report_write_gzip_log) {
     const base = name.toLowerCase().endsWith('.html') ? name.slice(0, -5) : name;
     logPath = joinLikePython(config.report_output_dir, `${base}.log.jsonl.gz`);
     const lines = summary.snapshots.map((s) => JSON.stringify(tickJson(s)) + '\n').join('');
-    writeFileAtomicSync(path.resolve(cwd, logPath), gzipSync(Buffer.from(lines, 'utf8')));
+    write(path.resolve(cwd, logPath), gzipSync(Buffer.from(lines, 'utf8')));
   }
   return { htmlPath, logPath };
 }

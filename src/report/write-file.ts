@@ -57,10 +57,34 @@ export function resolveReportJsonPath(arg: string | undefined, now: Date, cwd: s
   return isDir ? pythonPathJoin(p, defaultReportFileName(now)) : p;
 }
 
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdir loops forever under /proc (seen with
+ * DYNOSIM_CACHE_DIR=/proc/x/y); here the first level that cannot be made throws.
+ */
+export function makeDirsSync(dir: string): void {
+  const absolute = path.resolve(dir);
+  const missing: string[] = [];
+  for (let d = absolute; ; d = path.dirname(d)) {
+    if (fs.existsSync(d)) break;
+    missing.push(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      fs.mkdirSync(d);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "EEXIST") throw error;
+    }
+  }
+}
+
+/** Short, so that a destination with a name near NAME_MAX still gets a staging file beside it. */
+export function shortTempName(kind = "tmp"): string {
+  return `.dynosim-${process.pid}-${randomBytes(4).toString("hex")}.${kind}`;
+}
+
 function tempPathFor(target: string): string {
-  const dir = path.dirname(target);
-  const base = path.basename(target);
-  return path.join(dir, `.${base}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  return path.join(path.dirname(target), shortTempName());
 }
 
 function removeQuietly(p: string): void {
@@ -73,7 +97,7 @@ function removeQuietly(p: string): void {
 
 /** Write `data` to `target` atomically: parent dirs created, temp file in the same dir, then rename. */
 export function writeFileAtomicSync(target: string, data: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
+  makeDirsSync(path.dirname(path.resolve(target)));
   const tmp = tempPathFor(target);
   try {
     fs.writeFileSync(tmp, data);
@@ -91,7 +115,7 @@ const FLUSH_BYTES = 1 << 20;
  * the temp file is removed and `target` is left untouched.
  */
 export function writeLinesAtomicSync(target: string, lines: Iterable<string>): void {
-  fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
+  makeDirsSync(path.dirname(path.resolve(target)));
   const tmp = tempPathFor(target);
   const fd = fs.openSync(tmp, "w");
   let closed = false;
@@ -129,7 +153,7 @@ export async function writeLinesAtomic(
   target: string,
   lines: Iterable<string> | AsyncIterable<string>,
 ): Promise<void> {
-  await fsp.mkdir(path.dirname(path.resolve(target)), { recursive: true });
+  makeDirsSync(path.dirname(path.resolve(target)));
   const tmp = tempPathFor(target);
   const handle = await fsp.open(tmp, "w");
   let closed = false;
