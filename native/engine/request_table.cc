@@ -36,7 +36,7 @@ RequestTable::RequestTable(const WorkloadView& w, int32_t block_size, bool prefi
   for (int32_t r = 0; r < n; ++r) {
     const uint32_t* ids = w.hash_ids + w.hash_offsets[r];
     int32_t full = static_cast<int32_t>(id_offset_[r + 1] - id_offset_[r]);
-    BlockHash* out = &content_ids_[id_offset_[r]];
+    BlockHash* out = content_ids_.data() + id_offset_[r];  // may be one past the end when full == 0
     BlockHash parent = 0;
     // Blocks inside one trace block share their content: hash it once per distinct run. The
     // chaining step then costs one mix per block.

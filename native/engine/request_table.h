@@ -31,7 +31,7 @@ class RequestTable {
   uint32_t max_output(int32_t r) const { return max_output_[r]; }
   // Full prompt blocks, whose identities chain over content and can be shared.
   int32_t full_prompt_blocks(int32_t r) const { return static_cast<int32_t>(id_offset_[r + 1] - id_offset_[r]); }
-  const BlockHash* prompt_ids(int32_t r) const { return &content_ids_[id_offset_[r]]; }
+  const BlockHash* prompt_ids(int32_t r) const { return content_ids_.data() + id_offset_[r]; }
   // Identity of block i of request r's sequence (prompt and generated tokens).
   BlockHash block_id(int32_t r, int32_t i) const {
     return i < full_prompt_blocks(r) ? content_ids_[id_offset_[r] + i] : unique_block_id(r, i);

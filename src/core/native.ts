@@ -172,7 +172,9 @@ function loadAddon(): Addon {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const require = createRequire(import.meta.url);
   // dist/core/native.js and src/core/native.ts both sit two levels below the package root.
-  addon = require(path.join(here, '..', '..', 'build', 'Release', 'dynosim_native.node')) as Addon;
+  // DYNOSIM_NATIVE names another build of the same sources (the sanitizer job's, from cmake-js).
+  const file = process.env.DYNOSIM_NATIVE || path.join(here, '..', '..', 'build', 'Release', 'dynosim_native.node');
+  addon = require(file) as Addon;
   return addon;
 }
 
