@@ -5,6 +5,7 @@
 // are never split).
 
 import { open, type FileHandle } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ReplayError } from '../errors.js';
@@ -12,6 +13,8 @@ import { ReplayError } from '../errors.js';
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const READ_CHUNK = 1 << 20;
+/** Longest line accepted (a prompt of 2^32 tokens in 512-token hash ids needs about 80 MB). */
+export const MAX_LINE_BYTES = 256 * 1024 * 1024;
 
 const OS_ERROR_TEXT: Record<string, string> = {
   ENOENT: 'no such file or directory',
@@ -91,6 +94,19 @@ export async function forEachLine(path: string, onLine: (line: string, lineNo: n
 
     const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     let lineNo = 0;
+    // Lines must be UTF-8 (as the reference's readers require): a lossy decode would merge two
+    // session ids that differ only in their invalid bytes.
+    const checkUtf8 = (buf: Buffer, from: number, to: number) => {
+      if (isUtf8(buf.subarray(from, to))) return;
+      let n = lineNo;
+      for (let at = from; at < to; ) {
+        const nl = buf.indexOf(NEWLINE, at);
+        const end = nl === -1 || nl > to ? to : nl;
+        n += 1;
+        if (!isUtf8(buf.subarray(at, end))) throw new ReplayError(`${path}:${n}: trace line ${n} is not valid UTF-8`);
+        at = end + 1;
+      }
+    };
     let carry: Buffer[] = [];
     let carryLen = 0;
     for (;;) {
@@ -113,19 +129,28 @@ export async function forEachLine(path: string, onLine: (line: string, lineNo: n
           const joined = Buffer.concat(carry, carryLen + nl);
           carry = [];
           carryLen = 0;
+          checkUtf8(joined, 0, joined.length);
           onLine(decodeLine(joined, 0, joined.length), ++lineNo);
           start = nl + 1;
         }
-        if (start <= last) lineNo = eachLineOf(chunk.toString('utf8', start, last), onLine, lineNo);
+        if (start <= last) {
+          checkUtf8(chunk, start, last);
+          lineNo = eachLineOf(chunk.toString('utf8', start, last), onLine, lineNo);
+        }
         start = last + 1;
       }
       if (start < chunk.length) {
         carry.push(chunk.subarray(start));
         carryLen += chunk.length - start;
+        if (carryLen > MAX_LINE_BYTES) {
+          const n = lineNo + 1;
+          throw new ReplayError(`${path}:${n}: trace line ${n} is longer than ${MAX_LINE_BYTES / (1024 * 1024)} MiB with no end of line`);
+        }
       }
     }
     if (carryLen > 0) {
       const joined = Buffer.concat(carry, carryLen);
+      checkUtf8(joined, 0, joined.length);
       onLine(decodeLine(joined, 0, joined.length), ++lineNo);
     }
   } finally {

@@ -17,6 +17,7 @@
 // `trace file P did not contain any requests`) already name the file and carry no prefix. All are
 // `ReplayError`s with a single-line message.
 
+import { SIM_TIME_LIMIT_TEXT, sessionBeyondTimeLimit } from '../core/limits.js';
 import type { Workload } from '../core/workload.js';
 import { ReplayError } from '../errors.js';
 import { formatFloat, formatJsonValue } from './fmt.js';
@@ -341,7 +342,7 @@ export async function loadMooncakeTrace(path: string, opts: MooncakeLoadOptions 
     throw new ReplayError(`trace file ${path} did not contain any requests`);
   }
 
-  return assemble({
+  const workload = assemble({
     inputLength,
     outputLength,
     hashEnd,
@@ -355,6 +356,14 @@ export async function loadMooncakeTrace(path: string, opts: MooncakeLoadOptions 
     ratio,
     concurrency,
   });
+  const late = sessionBeyondTimeLimit(workload.firstArrivalMs, workload.sessionStart, workload.turnDelayMs);
+  if (late >= 0) {
+    const name = workload.sessionIds[late]!;
+    const line = sessFirstLine.get(sessionIds.indexOf(name));
+    const scaled = ratio === 1 ? '' : ` at --arrival-speedup-ratio ${formatFloat(ratio)}`;
+    throw new ReplayError(`${path}:${line}: session ${name} reaches beyond ${SIM_TIME_LIMIT_TEXT}${scaled}`);
+  }
+  return workload;
 }
 
 interface Collected {

@@ -21,6 +21,7 @@
 //   no speedup is applied (the reference skips it there).
 
 import type { Workload } from '../core/workload.js';
+import { isSimTimeMs, SIM_TIME_LIMIT_TEXT } from '../core/limits.js';
 import { ReplayError } from '../errors.js';
 import { formatFloat } from './fmt.js';
 import { validateConcurrency, validateSpeedupRatio } from './mooncake.js';
@@ -73,6 +74,31 @@ function atLeastOne(value: number, name: string): void {
   if (value > U32_MAX) throw new ReplayError(`${name} must be at most ${U32_MAX}, got ${value}`);
 }
 
+/** The flags that set how long the workload's arrivals span, as the user wrote them. */
+function spanFlags(opts: SyntheticOptions, timeScale: number): string {
+  const flags = [`--request-count ${opts.requestCount}`];
+  if (opts.requestRate !== undefined) flags.push(`--request-rate ${formatFloat(opts.requestRate)}`);
+  else flags.push(`--arrival-interval-ms ${formatFloat(opts.arrivalIntervalMs ?? 1.0)}`);
+  if ((opts.turnsPerSession ?? 1) > 1) flags.push(`--turns-per-session ${opts.turnsPerSession}`, `--inter-turn-delay-ms ${formatFloat(opts.interTurnDelayMs ?? 0)}`);
+  if (timeScale !== 1) flags.push(`--arrival-speedup-ratio ${formatFloat(timeScale)}`);
+  return flags.join(', ');
+}
+
+/**
+ * Refuses, before anything is allocated, a workload whose last turn would arrive beyond the
+ * simulated-time limit (with Poisson arrivals, judged by their mean gap; the drawn times are
+ * checked again once made).
+ */
+function checkSyntheticSpan(opts: SyntheticOptions, timeScale: number): void {
+  const openLoop = (opts.concurrency ?? 0) === 0;
+  const gapMs = opts.requestRate !== undefined ? 1000 / opts.requestRate : (opts.arrivalIntervalMs ?? 1.0);
+  const lastFirstMs = openLoop ? ((opts.requestCount - 1) * gapMs) / timeScale : 0;
+  const spanMs = lastFirstMs + ((opts.turnsPerSession ?? 1) - 1) * ((opts.interTurnDelayMs ?? 0) / timeScale);
+  if (!isSimTimeMs(spanMs)) {
+    throw new ReplayError(`${spanFlags(opts, timeScale)} put the last arrival at about ${spanMs.toExponential(3)} ms, beyond ${SIM_TIME_LIMIT_TEXT}`);
+  }
+}
+
 export function syntheticWorkload(opts: SyntheticOptions): Workload {
   const flat = isFlatSynthetic(opts);
   const { inputTokens, outputTokens, requestCount, blockSize } = opts;
@@ -121,6 +147,8 @@ export function syntheticWorkload(opts: SyntheticOptions): Workload {
   if (openLoop) validateSpeedupRatio(speedup);
   const timeScale = openLoop ? speedup : 1;
 
+  checkSyntheticSpan(opts, timeScale);
+
   const S = requestCount;
   const R = S * turns;
   const numBlocks = Math.ceil(inputTokens / blockSize);
@@ -154,6 +182,10 @@ export function syntheticWorkload(opts: SyntheticOptions): Workload {
       for (let i = 1; i < S; i++) firstArrivalMs[i] = i * interval;
     }
     if (timeScale !== 1) for (let i = 0; i < S; i++) firstArrivalMs[i] /= timeScale;
+    // Poisson gaps are random: the up-front check used their mean, this one the drawn times.
+    if (!isSimTimeMs(firstArrivalMs[S - 1]! + (turns - 1) * (interTurnDelay / timeScale))) {
+      throw new ReplayError(`${spanFlags(opts, timeScale)} put the last arrival beyond ${SIM_TIME_LIMIT_TEXT}`);
+    }
   }
 
   const inputLength = new Uint32Array(R).fill(inputTokens);
