@@ -2,6 +2,7 @@
 // The CLI is a thin layer over this; nothing here prints or exits.
 import * as path from 'node:path';
 import { parseEngineArgs, type EngineArgs } from './config/engine-args.js';
+import { checkReplayOptions } from './config/replay-options.js';
 import { parseRouterConfig } from './config/router-config.js';
 import { validateTopology, type Topology } from './config/topology.js';
 import { gpusPerWorker, nativeEngineConfig, nativeRouterConfig, trackedBlockSize, type PoolRole } from './core/engine-config.js';
@@ -16,7 +17,10 @@ import { ReplayError } from './errors.js';
 import type { ReplayOptions } from './options.js';
 import { resolvePerfModel, type ResolvedPerfModel } from './perf/resolve.js';
 import { checkOutputPath, type OutputSet } from './report/output-set.js';
-import { buildFlatReport, type FlatReport } from './report/summary.js';
+import { perRequestJsonlLines } from './report/per-request.js';
+import { PLANNER_REPORT_LABEL, planRunOutputs, REPORT_JSON_LABEL, REPORT_JSONL_LABEL, writeRunOutputs } from './report/run-outputs.js';
+import { buildFlatReport, formatReportJson, type FlatReport } from './report/summary.js';
+import { resolveReportJsonPath } from './report/write-file.js';
 import { loadMooncakeTrace } from './trace/mooncake.js';
 import { syntheticWorkload } from './trace/synthetic.js';
 
@@ -25,6 +29,7 @@ export type { FlatReport } from './report/summary.js';
 export type { SimResults } from './core/results.js';
 export type { Workload } from './core/workload.js';
 export { ReplayError, UsageError } from './errors.js';
+export { OutputsInterrupted } from './report/output-set.js';
 
 export interface PlannerOutcome {
   summary: PlannerSummary;
@@ -37,6 +42,8 @@ export interface PlannerOutcome {
 export interface ReplayResult {
   /** The flat report, as written by `--report-json` (with a `planner` section when planning). */
   report: FlatReport;
+  /** Where `reportJson` put the report, as the reference prints it (null when not asked for). */
+  reportPath: string | null;
   /** Integer-valued keys of the report beyond the flat ones (for Python-style JSON). */
   reportIntKeys: ReadonlySet<string>;
   /** Per-request arrays and distributions from the core. */
@@ -189,8 +196,6 @@ async function preparePlanner(
   return { config, planner };
 }
 
-const PLANNER_REPORT_LABEL = '--planner-config report_output_dir';
-
 /** The planner report's folder must take new files: checked before the run, not after it. */
 function checkPlannerReportDir(config: PlannerConfig, outputs: OutputSet): void {
   const dir = config.report_output_dir === '' ? '.' : config.report_output_dir;
@@ -222,12 +227,16 @@ function noteOnce(onNote: ReplayOptions['onNote']): ReplayOptions['onNote'] {
 
 export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> {
   const started = performance.now();
+  checkReplayOptions(userOptions);
   const options: ReplayOptions = { ...userOptions, onNote: noteOnce(userOptions.onNote) };
+  // Output paths first: a report that cannot be written is refused before anything runs.
+  const reportPath = options.reportJson === undefined ? null : resolveReportJsonPath(options.reportJson, new Date());
+  const outputs = planRunOutputs(options, reportPath);
   const topology = resolveTopology(options);
   const simConfig = await buildSimConfig(topology, options);
   const planning = options.plannerConfig !== undefined ? await import('./planner/index.js') : null;
   const planned = planning ? await preparePlanner(planning, options, topology, simConfig) : null;
-  if (planned && options.outputs && planning!.diagnosticsEnabled(planned.config)) checkPlannerReportDir(planned.config, options.outputs);
+  if (planned && planning!.diagnosticsEnabled(planned.config)) checkPlannerReportDir(planned.config, outputs);
   const tokenEngine = topology.kind === 'aggregated' ? topology.engine : topology.decode;
   const workload = await loadWorkload(options, trackedBlockSize(tokenEngine));
 
@@ -237,8 +246,7 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
     const run = runWithPlanner(simConfig, workload, planned.planner, options.onProgress);
     results = run.results;
     const summary = planned.planner.finish();
-    const outputs = options.outputs;
-    const write = outputs ? (file: string, data: string | Uint8Array) => outputs.add(PLANNER_REPORT_LABEL, file, data) : undefined;
+    const write = (file: string, data: string | Uint8Array) => outputs.add(PLANNER_REPORT_LABEL, file, data);
     const written = planning.writePlannerReport(summary, planned.config, { write });
     plannerOutcome = { summary, events: summary.events, ticks: summary.totalTicks, htmlPath: written?.htmlPath ?? null };
   } else {
@@ -255,9 +263,15 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
   });
   if (planning && plannerOutcome) report.planner = planning.buildPlannerReportSection(plannerOutcome.summary, plannerOutcome.htmlPath);
   noteRejections(results, options);
+  const reportIntKeys = plannerOutcome ? PLANNER_INT_KEYS : new Set<string>();
+  if (reportPath !== null) outputs.add(REPORT_JSON_LABEL, reportPath, formatReportJson(report, reportIntKeys));
+  if (options.reportJsonl !== undefined)
+    outputs.add(REPORT_JSONL_LABEL, options.reportJsonl, () => perRequestJsonlLines({ results, workload }));
+  await writeRunOutputs(outputs);
   return {
     report,
-    reportIntKeys: plannerOutcome ? PLANNER_INT_KEYS : new Set(),
+    reportPath,
+    reportIntKeys,
     results,
     workload,
     topology,

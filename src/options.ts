@@ -1,7 +1,6 @@
 // Options of one replay, as the programmatic API takes them. The CLI maps its flags onto these
 // one-to-one (flag `--num-workers` → `numWorkers`); JSON knobs may be given as strings or objects.
 
-import type { OutputSet } from './report/output-set.js';
 import type { SyntheticKnobs } from './trace/synthetic.js';
 
 export type TraceFormat = 'mooncake' | 'mooncake-delta' | 'agentic_mooncake' | 'applied_compute_agentic' | 'dynamo';
@@ -66,17 +65,14 @@ export interface ReplayOptions extends Partial<SyntheticKnobs> {
   routerMode?: RouterMode;
   arrivalSpeedupRatio?: number;
   maxSimTimeSeconds?: number;
-  // outputs
+  // outputs: written after the run as one set (all or none), every path checked before it
+  /** The report JSON's path; an existing directory gets a timestamped file inside. */
   reportJson?: string;
+  /** One JSON line per request. */
   reportJsonl?: string;
   slaTtftMs?: number;
   slaItlMs?: number;
   slaE2eMs?: number;
-  /**
-   * The run's output files as one all-or-none set (the CLI's): the planner report's folder is
-   * checked before the run and its files join the set. Without it the report is written at once.
-   */
-  outputs?: OutputSet;
   /** Receives one-line notes for the user (the CLI prints them on stderr). */
   onNote?: (line: string) => void;
   /** Called with simulated progress (0..1) while running; the CLI draws a bar on a terminal. */

@@ -11,6 +11,7 @@ import { parseRouterConfig } from '../config/router-config.js';
 import type { RouterConfig } from '../config/router-config.js';
 import { UsageError } from '../errors.js';
 import type { AicPerfConfig, ReplayMode, ReplayOptions, RouterMode, TraceFormat } from '../options.js';
+import { checkReplayOptions } from '../config/replay-options.js';
 
 export const PROG = 'dynosim';
 export const USAGE = `usage: ${PROG} [-h] [options] [trace_files ...]`;
@@ -508,10 +509,6 @@ export function prepareReplay(ns: CliNamespace): PreparedReplay {
   if (ns.replay_mode === 'online' && prefillEngineArgs === null && decodeEngineArgs === null) {
     usage('--replay-mode=online needs a live Dynamo runtime and is not supported by dynosim; use --replay-mode=offline');
   }
-  if (usingTraceFile && ns.trace_format !== 'mooncake') usage(`--trace-format=${ns.trace_format} is not supported yet (only mooncake)`);
-  if (ns.router_policy_config !== null) {
-    usage('--router-policy-config (DYN_ROUTER_POLICY_CONFIG) is not supported yet');
-  }
 
   const options: ReplayOptions = {
     traceFormat: ns.trace_format as TraceFormat,
@@ -521,7 +518,6 @@ export function prepareReplay(ns: CliNamespace): PreparedReplay {
     replayMode: ns.replay_mode as ReplayMode,
     routerMode: ns.router_mode as RouterMode,
     arrivalSpeedupRatio: ns.arrival_speedup_ratio,
-    arrivalSeed: ns.arrival_seed,
     benchmarkGranularity: ns.benchmark_granularity,
   };
   const set = <K extends keyof ReplayOptions>(key: K, value: ReplayOptions[K] | null) => {
@@ -530,13 +526,17 @@ export function prepareReplay(ns: CliNamespace): PreparedReplay {
   if (usingTraceFile) {
     options.traceFiles = [...ns.trace_files];
     set('traceBlockSize', ns.trace_block_size);
-    set('traceSharedPrefixRatio', ns.trace_shared_prefix_ratio);
-    set('traceNumPrefixGroups', ns.trace_num_prefix_groups);
+    // Only applied_compute_agentic reads these; elsewhere a value off its default is refused.
+    const agentic = ns.trace_format === 'applied_compute_agentic';
+    if (ns.arrival_seed !== 42) set('arrivalSeed', ns.arrival_seed);
+    if (agentic || ns.trace_shared_prefix_ratio !== 0) set('traceSharedPrefixRatio', ns.trace_shared_prefix_ratio);
+    if (agentic || ns.trace_num_prefix_groups !== 0) set('traceNumPrefixGroups', ns.trace_num_prefix_groups);
   } else {
     set('inputTokens', ns.input_tokens);
     set('outputTokens', ns.output_tokens);
     set('requestCount', ns.request_count);
     set('requestRate', ns.request_rate);
+    set('arrivalSeed', ns.arrival_seed);
     set('arrivalIntervalMs', ns.arrival_interval_ms ?? (ns.request_rate === null ? 1.0 : null));
     options.turnsPerSession = ns.turns_per_session;
     options.sharedPrefixRatio = ns.shared_prefix_ratio;
@@ -560,6 +560,9 @@ export function prepareReplay(ns: CliNamespace): PreparedReplay {
   set('slaItlMs', ns.sla_itl_ms);
   set('slaE2eMs', ns.sla_e2e_ms);
 
+  if (!usingTraceFile) delete options.traceFormat;
+  // What this version cannot run, and options this run would not use: the API's own check.
+  checkReplayOptions(options);
   return { options, extraEngineArgs, prefillEngineArgs, decodeEngineArgs, routerConfig };
 }
 

@@ -5,10 +5,8 @@
 import { replay } from '../api.js';
 import { validateTopology } from '../config/topology.js';
 import { formatPlannerTrailer, formatScalingEventsBlock } from '../planner/report-json.js';
-import { perRequestJsonlLines } from '../report/per-request.js';
 import { renderRunOutput } from '../report/table.js';
-import { OutputSet, OutputsInterrupted } from '../report/output-set.js';
-import { formatReportJson } from '../report/summary.js';
+import { OutputsInterrupted } from '../report/output-set.js';
 import { resolveReportJsonPath } from '../report/write-file.js';
 import { ReplayError, UsageError } from '../errors.js';
 import type { ReplayOptions } from '../options.js';
@@ -42,59 +40,18 @@ export interface MainDeps {
   runReplay: ReplayRunner;
 }
 
-/** Files the run reads: an output may not overwrite one of them. */
-function inputFiles(options: ReplayOptions): Array<{ label: string; path: string }> {
-  const inputs = (options.traceFiles ?? []).map((file) => ({ label: 'trace file', path: file }));
-  const knobs: Array<[string, unknown]> = [
-    ['--planner-config', options.plannerConfig],
-    ['--extra-engine-args', options.extraEngineArgs],
-    ['--prefill-engine-args', options.prefillEngineArgs],
-    ['--decode-engine-args', options.decodeEngineArgs],
-    ['--router-config', options.routerConfig],
-  ];
-  for (const [label, value] of knobs) {
-    if (typeof value === 'string' && !value.trimStart().startsWith('{')) inputs.push({ label, path: value });
-  }
-  return inputs;
-}
-
 /**
- * The one place that knows how the API is called: check every output path, run, then write the
- * report, the per-request records and the planner report as one all-or-none set.
+ * The one place that knows how the API is called: the report always goes somewhere (by default a
+ * timestamped file in the working directory, as the reference does), then stdout is rendered.
  */
 export const runReplayViaApi: ReplayRunner = async (options) => {
-  const outputs = new OutputSet(inputFiles(options));
-  const reportPath = resolveReportJsonPath(options.reportJson, new Date());
-  outputs.plan('--report-json', reportPath);
-  const jsonlLabel = '--report-jsonl';
-  if (options.reportJsonl !== undefined) outputs.plan(jsonlLabel, options.reportJsonl);
-  const result = await replay({ ...options, outputs });
-  outputs.add('--report-json', reportPath, formatReportJson(result.report, result.reportIntKeys));
-  if (options.reportJsonl !== undefined)
-    outputs.add(jsonlLabel, options.reportJsonl, () => perRequestJsonlLines({ results: result.results, workload: result.workload }));
-  await writeOutputsUntilSignal(outputs);
-  const table = renderRunOutput(result.report, reportPath);
+  const result = await replay({ ...options, reportJson: resolveReportJsonPath(options.reportJson, new Date()) });
+  const table = renderRunOutput(result.report, result.reportPath!);
   if (!result.planner) return { stdout: table };
   // The reference's planner order: scaling events, the table, then ticks and the HTML path.
   const { events, ticks, htmlPath } = result.planner;
   return { stdout: formatScalingEventsBlock(events) + table + formatPlannerTrailer(ticks, htmlPath) };
 };
-
-/**
- * Writes the set; SIGINT or SIGTERM meanwhile stops it with nothing left behind. The handlers live
- * only while files are written: before that, a signal ends the process at once and nothing is on disk.
- */
-async function writeOutputsUntilSignal(outputs: OutputSet): Promise<void> {
-  const onSignal = (signal: NodeJS.Signals) => outputs.interrupt(signal);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    await outputs.writeAll();
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}
 
 /** Checks the replay topology (reference item-14 checks) before handing off to the API. */
 function checkTopology(prepared: PreparedReplay): void {
