@@ -34,6 +34,7 @@ class NativeSimulation : public Napi::ObjectWrap<NativeSimulation> {
                         InstanceMethod("results", &NativeSimulation::Results),
                         InstanceMethod("drainTraffic", &NativeSimulation::DrainTraffic),
                         InstanceMethod("observe", &NativeSimulation::Observe),
+                        InstanceMethod("drainPasses", &NativeSimulation::DrainPasses),
                         InstanceMethod("scale", &NativeSimulation::Scale)});
   }
 
@@ -80,6 +81,17 @@ class NativeSimulation : public Napi::ObjectWrap<NativeSimulation> {
     Pool* prefill = sim_->prefill_pool();
     o.Set("prefill", prefill ? Napi::Value(observe_pool(env, *prefill)) : env.Null());
     o.Set("decode", observe_pool(env, sim_->token_pool()));
+    return o;
+  }
+
+  // { prefill: PassLog | null, decode: PassLog }: every pass since the previous call (when the
+  // config asked for a pass log; empty otherwise).
+  Napi::Value DrainPasses(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto o = Napi::Object::New(env);
+    Pool* prefill = sim_->prefill_pool();
+    o.Set("prefill", prefill ? Napi::Value(pass_log_to_js(env, sim_->pass_log(*prefill))) : env.Null());
+    o.Set("decode", pass_log_to_js(env, sim_->pass_log(sim_->token_pool())));
     return o;
   }
 

@@ -6,7 +6,7 @@ import { checkReplayOptions } from './config/replay-options.js';
 import { parseRouterConfig } from './config/router-config.js';
 import { validateTopology, type Topology } from './config/topology.js';
 import { gpusPerWorker, nativeEngineConfig, nativeRouterConfig, trackedBlockSize, type PoolRole } from './core/engine-config.js';
-import type { NativePoolConfig, NativeSimConfig } from './core/native.js';
+import type { NativeEngineConfig, NativePoolConfig, NativeSimConfig } from './core/native.js';
 import { RequestStatus, type SimResults } from './core/results.js';
 import { runSimulation } from './core/run.js';
 import { engineLatencyOracle, runWithPlanner } from './core/planner-loop.js';
@@ -165,7 +165,9 @@ async function preparePlanner(
     capabilitiesFromEngineArgs,
     checkReplayDisaggEngineArgs,
     checkReplayPlannerMode,
+    hasAicIdentity,
     ignoredKeysWarning,
+    NO_AIC_IDENTITY_NOTE,
     loadWarmupTrace,
     parsePlannerConfig,
     ReplayPlanner,
@@ -183,16 +185,20 @@ async function preparePlanner(
     topology.kind === 'aggregated'
       ? { mode: 'agg' as const, decode: capabilitiesFromEngineArgs(topology.engine) }
       : { mode: 'disagg' as const, prefill: capabilitiesFromEngineArgs(topology.prefill), decode: capabilitiesFromEngineArgs(topology.decode) };
+  // The bootstrap sweep needs an AIC identity per role (reference replay/planner.py
+  // prepare_planner_replay, `_ais_session_kwargs`): without one the planner scales on load alone.
+  const oracleFor = (args: EngineArgs, engine: NativeEngineConfig) => (hasAicIdentity(args) ? engineLatencyOracle(engine) : null);
   const oracles =
     topology.kind === 'aggregated'
-      ? engineLatencyOracle(simConfig.agg!.engine)
-      : { prefill: engineLatencyOracle(simConfig.prefill!.engine), decode: engineLatencyOracle(simConfig.decode!.engine) };
+      ? oracleFor(topology.engine, simConfig.agg!.engine)
+      : { prefill: oracleFor(topology.prefill, simConfig.prefill!.engine), decode: oracleFor(topology.decode, simConfig.decode!.engine) };
   const warmupPath = config.load_predictor_warmup_trace;
   const warmupObservations = warmupPath ? await loadWarmupTrace(warmupPath, config.throughput_adjustment_interval_seconds) : undefined;
   const planner = new ReplayPlanner(config, capabilities, oracles, {
     benchmarkGranularity: options.benchmarkGranularity,
     warmupObservations,
   });
+  if (planner.bootstrap.status === 'not_configured_load_only') options.onNote?.(NO_AIC_IDENTITY_NOTE);
   return { config, planner };
 }
 

@@ -88,14 +88,19 @@ Napi::Object traffic_to_js(Napi::Env env, const TrafficWindow& w) {
 Napi::Object observe_pool(Napi::Env env, Pool& pool) {
   auto o = Napi::Object::New(env);
   o.Set("active", pool.count(WorkerState::Active));
+  o.Set("starting", pool.count(WorkerState::Starting));
   o.Set("total", pool.provisioned());
   auto ids = Napi::Array::New(env);
+  auto activated = Napi::Array::New(env);
   auto passes = Napi::Array::New(env);
   uint32_t n_ids = 0, n_passes = 0;
   for (int32_t w = 0; w < pool.num_worker_ids(); ++w) {
     Worker& worker = pool.worker(w);
     if (worker.state == WorkerState::Removed) continue;
-    if (worker.state == WorkerState::Active) ids.Set(n_ids++, w);
+    if (worker.state == WorkerState::Active) {
+      activated.Set(n_ids, ns_to_ms(worker.activated_at));
+      ids.Set(n_ids++, w);
+    }
     for (size_t k = 0; k < worker.ranks.size(); ++k) {
       Engine& e = *worker.ranks[k];
       if (!e.passed_since_mark()) continue;
@@ -103,12 +108,48 @@ Napi::Object observe_pool(Napi::Env env, Pool& pool) {
       auto entry = Napi::Object::New(env);
       entry.Set("workerId", w);
       entry.Set("dpRank", static_cast<double>(k));
+      entry.Set("startMs", k < worker.rank_pass_start.size() ? ns_to_ms(worker.rank_pass_start[k]) : 0.0);
       entry.Set("pass", pass_to_js(env, e.last_pass()));
       passes.Set(n_passes++, entry);
     }
   }
   o.Set("activeIds", ids);
+  o.Set("activatedMs", activated);
   o.Set("passes", passes);
+  return o;
+}
+
+Napi::Object pass_log_to_js(Napi::Env env, PassLog& log) {
+  const std::vector<PassSegment> segs = log.sorted_segments();
+  const size_t n = segs.size();
+  auto start = Napi::Float64Array::New(env, n);
+  auto worker = Napi::Int32Array::New(env, n);
+  auto rank = Napi::Int32Array::New(env, n);
+  auto count = Napi::Int32Array::New(env, n);
+  auto work = Napi::Float64Array::New(env, n * 5);
+  auto wall = Napi::Float64Array::New(env, log.passes());
+  size_t at = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const PassSegment& s = segs[i];
+    start[i] = ns_to_ms(s.start);
+    worker[i] = s.worker;
+    rank[i] = s.rank;
+    count[i] = s.count;
+    const double fields[5] = {static_cast<double>(s.first.num_prefill_requests), static_cast<double>(s.first.sum_prefill_tokens),
+                              static_cast<double>(s.first.sum_prefill_kv_tokens), static_cast<double>(s.first.num_decode_requests),
+                              static_cast<double>(s.first.sum_decode_kv_tokens)};
+    for (int f = 0; f < 5; ++f) work[5 * i + f] = fields[f];
+    const std::vector<Ns>& d = log.durations_of(s.target);
+    for (int32_t j = 0; j < s.count; ++j) wall[at++] = static_cast<double>(d[s.offset + j]) / 1e9;
+  }
+  log.clear();
+  auto o = Napi::Object::New(env);
+  o.Set("startMs", start);
+  o.Set("workerId", worker);
+  o.Set("dpRank", rank);
+  o.Set("count", count);
+  o.Set("work", work);
+  o.Set("wallSecs", wall);
   return o;
 }
 

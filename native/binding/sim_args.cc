@@ -106,6 +106,7 @@ SimConfig parse_sim_config(const Napi::Object& config) {
   const double max_ms = f.number_or("maxSimTimeMs", INFINITY);
   sc.max_sim_time = std::isfinite(max_ms) ? ms_to_ns(max_ms) : kNever;
   sc.decode_runs = f.boolean_or("decodeRuns", true);
+  sc.pass_log = f.boolean_or("passLog", false);
   return sc;
 }
 

@@ -56,8 +56,13 @@ class Engine {
     (void)ends, (void)count, (void)out;
   }
 
+  // The scheduled work of the run's next pass (each later pass adds one token per request).
+  virtual PassWork decode_run_work() const { return {}; }
+
   virtual uint64_t passes() const = 0;
   virtual ForwardPassSnapshot last_pass() const = 0;
+  // The scheduled work of the latest planned pass.
+  virtual PassWork last_pass_work() const = 0;
   virtual bool passed_since_mark() const = 0;
   virtual void clear_pass_mark() = 0;
   // Requests queued or running here (a worker may be removed only when all its ranks hold none).

@@ -686,6 +686,13 @@ int32_t SglangEngine::price_decode_run(int32_t passes, Ns* durations) const {
                              [this](int64_t batch, int64_t len) { return decode_step_ns(batch, len); });
 }
 
+PassWork SglangEngine::decode_run_work() const {
+  PassWork w;
+  for (int32_t r : running_) w.sum_decode_kv_tokens += seq_len(r);
+  w.num_decode_requests = static_cast<int64_t>(running_.size());
+  return w;
+}
+
 void SglangEngine::complete_decode_run(const Ns* ends, int32_t count, PassOutput& out) {
   if (count <= 0) return;
   const int64_t n = static_cast<int64_t>(running_.size());

@@ -44,6 +44,8 @@ class SglangEngine final : public Engine {
 
   uint64_t passes() const override { return epoch_; }
   ForwardPassSnapshot last_pass() const override { return last_pass_.snapshot(); }
+  PassWork last_pass_work() const override { return last_pass_.work(); }
+  PassWork decode_run_work() const override;
   bool passed_since_mark() const override { return passed_since_mark_; }
   void clear_pass_mark() override { passed_since_mark_ = false; }
   int64_t load() const override {

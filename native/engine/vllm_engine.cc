@@ -447,6 +447,14 @@ int32_t VllmEngine::price_decode_run(int32_t passes, Ns* durations) const {
                              [this](int64_t batch, int64_t len) { return decode_step_ns(batch, len); });
 }
 
+PassWork VllmEngine::decode_run_work() const {
+  PassWork w;
+  for (int32_t r : running_)
+    if (st_.status[r] == ReqStatus::Running) w.sum_decode_kv_tokens += seq_len(r);
+  w.num_decode_requests = running_count_;
+  return w;
+}
+
 void VllmEngine::complete_decode_run(const Ns* ends, int32_t count, PassOutput& out) {
   if (count <= 0) return;
   for (int32_t r : running_) {

@@ -27,6 +27,12 @@ struct ForwardPassSnapshot {
   int64_t decode_forwards = 0;         // requests that emitted tokens
 };
 
+// The scheduled work of one pass, as the planner's regression and its moving averages read it.
+struct PassWork {
+  int64_t num_prefill_requests = 0, sum_prefill_tokens = 0, sum_prefill_kv_tokens = 0;
+  int64_t num_decode_requests = 0, sum_decode_kv_tokens = 0;
+};
+
 // The scheduled side of a pass, accumulated while an engine builds it (sums only: the
 // variances are derived when the planner looks, not on every pass).
 struct PassBatch {
@@ -48,6 +54,16 @@ struct PassRecord {
   RunningMoments queued_prefill, queued_decode;
   Ns duration = 0;
   int64_t visible_output_tokens = 0, decode_forwards = 0;
+
+  PassWork work() const {
+    PassWork w;
+    w.num_prefill_requests = batch.prefill_len.count();
+    w.sum_prefill_tokens = batch.sum_prefill_tokens;
+    w.sum_prefill_kv_tokens = batch.sum_prefill_kv;
+    w.num_decode_requests = batch.decode_len.count();
+    w.sum_decode_kv_tokens = static_cast<int64_t>(batch.decode_len.sum());
+    return w;
+  }
 
   ForwardPassSnapshot snapshot() const {
     ForwardPassSnapshot f;

@@ -45,6 +45,11 @@ bool Simulation::start_decode_run(uint8_t p, int32_t w) {
   Ns t = now_;
   for (int32_t m = 0; m < n; ++m) worker.run_ends[m] = t += durations[m];
   for (size_t k = 0; k < worker.ranks.size(); ++k) worker.planned[k] = worker.ranks[k]->has_work();
+  if (cfg_.pass_log) {
+    worker.run_work.resize(worker.ranks.size());
+    for (size_t k = 0; k < worker.ranks.size(); ++k)
+      if (worker.planned[k]) worker.run_work[k] = worker.ranks[k]->decode_run_work();
+  }
   worker.in_run = true;
   worker.run_length = n;
   worker.run_done = 0;
@@ -55,10 +60,26 @@ bool Simulation::start_decode_run(uint8_t p, int32_t w) {
   return true;
 }
 
+// Logs passes [from, to) of the worker's run, as stepping would have logged them one by one.
+void Simulation::log_run_passes(uint8_t p, Worker& worker, int32_t w, int32_t from, int32_t to) {
+  const int32_t dp = pools_[p]->dp();
+  for (size_t k = 0; k < worker.ranks.size(); ++k) {
+    if (!worker.planned[k]) continue;
+    PassWork work = worker.run_work[k];
+    for (int32_t j = from; j < to; ++j) {
+      const Ns start = j == 0 ? worker.run_start : worker.run_ends[j - 1];
+      work.sum_decode_kv_tokens = worker.run_work[k].sum_decode_kv_tokens + static_cast<int64_t>(j) * work.num_decode_requests;
+      pass_logs_[p].append(w, static_cast<int32_t>(k), w * dp + static_cast<int32_t>(k), start, worker.run_ends[j] - start, work);
+    }
+  }
+}
+
 // Completes the run's passes that end at or before t.
-void Simulation::advance_run(Worker& worker, Ns t) {
+void Simulation::advance_run(uint8_t p, int32_t w, Ns t) {
+  Worker& worker = pools_[p]->worker(w);
   int32_t m = worker.run_done;
   while (m < worker.run_length && worker.run_ends[m] <= t) ++m;
+  if (cfg_.pass_log) log_run_passes(p, worker, w, worker.run_done, m);
   for (size_t k = 0; k < worker.ranks.size(); ++k) {
     if (!worker.planned[k]) continue;
     worker.ranks[k]->complete_decode_run(worker.run_ends.data() + worker.run_done, m - worker.run_done, worker.pending);
@@ -73,7 +94,7 @@ void Simulation::advance_run(Worker& worker, Ns t) {
 void Simulation::interrupt_run(uint8_t p, int32_t w, Ns at, bool boundary_pass_started) {
   Worker& worker = pools_[p]->worker(w);
   if (!worker.in_run) return;
-  advance_run(worker, at);
+  advance_run(p, w, at);
   worker.in_run = false;
   const int32_t m = worker.run_done;
   const Ns start = m == 0 ? worker.run_start : worker.run_ends[m - 1];
@@ -89,6 +110,7 @@ void Simulation::interrupt_run(uint8_t p, int32_t w, Ns at, bool boundary_pass_s
     bool progress = false;
     group = std::max(group, worker.ranks[k]->plan_pass(start, progress));
   }
+  note_planned(p, w, start, group);
   worker.pass_start = start;
   worker.due_seq = events_.push(start + group, EventKind::WorkerCompletion, p, w, start);
 }

@@ -35,6 +35,10 @@ struct Worker {
   std::vector<Ns> run_ends;
   int32_t run_length = 0, run_done = 0;
   Ns run_start = 0;
+  std::vector<PassWork> run_work;  // each planned rank's first pass of the run
+  // For the planner: when the worker became routable, and when each rank's latest pass began.
+  Ns activated_at = 0;
+  std::vector<Ns> rank_pass_start;
 };
 
 struct PoolConfig {

@@ -29,6 +29,7 @@ Simulation::Simulation(const SimConfig& config, const WorkloadView& workload, co
     cfg_.agg.engine.role = WorkerRole::Aggregated;
     pools_.push_back(std::make_unique<Pool>(cfg_.agg, requests_, collector_, &traffic_));
   }
+  pass_logs_.resize(pools_.size());
 }
 
 uint64_t Simulation::forward_passes() const {
@@ -113,7 +114,7 @@ bool Simulation::apply_events() {
         if (e.seq != w.due_seq) break;  // superseded: its decode run was interrupted
         w.due_seq = kNoEvent;
         if (w.in_run) {
-          advance_run(w, now_);
+          advance_run(e.pool, e.subject, now_);
           w.in_run = false;
         } else {
           for (size_t k = 0; k < w.ranks.size(); ++k)
@@ -127,6 +128,7 @@ bool Simulation::apply_events() {
         break;
       case EventKind::WorkerReady:
         pools_[e.pool]->activate(e.subject);
+        pools_[e.pool]->worker(e.subject).activated_at = now_;
         pools_[e.pool]->mark_candidate(e.subject);
         dispatch_queued(e.pool);
         break;
@@ -303,10 +305,12 @@ bool Simulation::drive_pool(uint8_t p) {
       progress |= rank_progress;
     }
     if (group > 0) {
+      note_planned(p, w, now_, group);
       worker.busy = true;
       worker.pass_start = now_;
       worker.due_seq = events_.push(now_ + group, EventKind::WorkerCompletion, p, w, now_);
     } else if (progress) {
+      note_planned(p, w, now_, 0);
       for (size_t k = 0; k < worker.ranks.size(); ++k)
         if (worker.planned[k]) worker.ranks[k]->finish_pass(now_, now_, worker.pending);
       apply_pass(p, w);
@@ -319,13 +323,30 @@ bool Simulation::drive_pool(uint8_t p) {
   return immediate;
 }
 
+// A worker planned a pass of `duration` at `start` on the ranks marked planned: the planner's
+// view of when each rank last began a pass, and the every-pass log.
+void Simulation::note_planned(uint8_t p, int32_t w, Ns start, Ns duration) {
+  Worker& worker = pools_[p]->worker(w);
+  worker.rank_pass_start.resize(worker.ranks.size(), 0);
+  for (size_t k = 0; k < worker.ranks.size(); ++k) {
+    if (!worker.planned[k]) continue;
+    worker.rank_pass_start[k] = start;
+    if (cfg_.pass_log)
+      pass_logs_[p].append(w, static_cast<int32_t>(k), w * pools_[p]->dp() + static_cast<int32_t>(k), start, duration,
+                           worker.ranks[k]->last_pass_work());
+  }
+}
+
 void Simulation::scale(int32_t prefill_target, int32_t decode_target) {
   interrupt_all_runs(now_);
   auto apply = [&](uint8_t p, int32_t target) {
     if (target < 0) return;
     Pool& pool = *pools_[p];
     starting_.clear();
+    const int32_t before = pool.num_worker_ids();
     pool.scale_to(target, starting_);
+    for (int32_t w = before; w < pool.num_worker_ids(); ++w)
+      if (pool.worker(w).state == WorkerState::Active) pool.worker(w).activated_at = now_;
     for (int32_t w : starting_) events_.push(now_ + pool.startup_time(), EventKind::WorkerReady, p, w, now_);
     for (int32_t w = 0; w < pool.num_worker_ids(); ++w) pool.mark_candidate(w);
     dispatch_queued(p);

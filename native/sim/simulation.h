@@ -8,6 +8,7 @@
 
 #include "../engine/request_table.h"
 #include "../metrics/collector.h"
+#include "../metrics/pass_log.h"
 #include "../metrics/traffic.h"
 #include "event_queue.h"
 #include "pool.h"
@@ -26,6 +27,7 @@ struct SimConfig {
   TransferTiming transfer_timing = TransferTiming::FullPrompt;
   Ns max_sim_time = kNever;  // stop the clock here; in-flight requests stay incomplete
   bool decode_runs = true;   // price plain decode passes in bulk (same results, fewer events)
+  bool pass_log = false;     // log every pass for the planner's every-pass feed
 };
 
 class Simulation {
@@ -52,6 +54,8 @@ class Simulation {
   uint64_t decode_run_passes() const { return decode_run_passes_; }
 
   TrafficWindow drain_traffic() { return traffic_.drain(now_); }
+  // Passes logged in a pool since its log was last cleared (empty unless SimConfig::pass_log).
+  PassLog& pass_log(const Pool& pool) { return pass_logs_[&pool == pools_.front().get() ? 0 : pools_.size() - 1]; }
   // Planner actuation: new target worker counts (negative = unchanged), applied now.
   void scale(int32_t prefill_target, int32_t decode_target);
 
@@ -62,6 +66,8 @@ class Simulation {
   bool release_arrivals();
   bool drive_pool(uint8_t p);
   void apply_pass(uint8_t p, int32_t w);
+  void note_planned(uint8_t p, int32_t w, Ns start, Ns duration);
+  void log_run_passes(uint8_t p, Worker& worker, int32_t w, int32_t from, int32_t to);
   void count_emitted(uint8_t p, PassOutput& out);
   void on_finished(uint8_t p, int32_t r);
   void start_handoff(int32_t r);
@@ -72,7 +78,7 @@ class Simulation {
   void dispatch_queued(uint8_t p);
   void record_completion(int32_t r);
   bool start_decode_run(uint8_t p, int32_t w);
-  void advance_run(Worker& worker, Ns t);
+  void advance_run(uint8_t p, int32_t w, Ns t);
   void interrupt_run(uint8_t p, int32_t w, Ns at, bool boundary_pass_started);
   void interrupt_run_of_target(uint8_t p, int32_t target);
   Ns interrupt_all_runs(Ns at);
@@ -86,6 +92,7 @@ class Simulation {
   TrafficAccumulator traffic_;
   WorkloadDriver driver_;
   std::vector<std::unique_ptr<Pool>> pools_;
+  std::vector<PassLog> pass_logs_;  // one per pool
   EventQueue events_;
   std::vector<int32_t> arrivals_, driving_, starting_;
   std::vector<Ns> run_scratch_;  // one rank's pass durations while a DP worker's run is priced

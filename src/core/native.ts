@@ -78,6 +78,8 @@ export interface NativeSimConfig {
    * way; false steps every pass through the event loop, for checking exactly that.
    */
   decodeRuns?: boolean;
+  /** Log every pass for `drainPasses` (the planner's every-pass feed); default false. */
+  passLog?: boolean;
 }
 
 export interface NativeStatus {
@@ -134,11 +136,31 @@ export interface ForwardPassSnapshot {
 export interface PoolObservation {
   /** Routable workers. */
   active: number;
+  /** Workers still starting up (planner scale-ups with a startup time). */
+  starting: number;
   /** Provisioned workers: active + starting + draining. */
   total: number;
   activeIds: number[];
-  /** Each (worker, rank)'s latest pass since the previous observation. */
-  passes: { workerId: number; dpRank: number; pass: ForwardPassSnapshot }[];
+  /** When each of `activeIds` became routable (ms; 0 for the initial workers). */
+  activatedMs: number[];
+  /** Each (worker, rank)'s latest pass since the previous observation, with its start (ms). */
+  passes: { workerId: number; dpRank: number; startMs: number; pass: ForwardPassSnapshot }[];
+}
+
+/**
+ * Every pass a pool ran since the previous drain, in start order (then worker, rank), as segments:
+ * segment i is `count[i]` consecutive passes of one engine starting at `startMs[i]`; its first
+ * pass's work is `work[5i..5i+4]` = (prefill requests, prefill tokens, prefill KV tokens, decode
+ * requests, decode KV tokens), and each later pass adds one KV token per decode request (no
+ * prefill). `wallSecs` holds every pass's duration, segment after segment.
+ */
+export interface PassLogSegments {
+  startMs: Float64Array;
+  workerId: Int32Array;
+  dpRank: Int32Array;
+  count: Int32Array;
+  work: Float64Array;
+  wallSecs: Float64Array;
 }
 
 export interface NativeSimulation {
@@ -150,6 +172,8 @@ export interface NativeSimulation {
   drainTraffic(): TrafficWindow;
   /** Worker counts and latest passes per pool (aggregated replay reports through decode). */
   observe(): { prefill: PoolObservation | null; decode: PoolObservation };
+  /** The pass logs since the previous call (empty unless the config set `passLog`). */
+  drainPasses(): { prefill: PassLogSegments | null; decode: PassLogSegments };
   /** Planner targets (null = unchanged), applied at the current time. */
   scale(prefillTarget: number | null, decodeTarget: number | null): void;
 }

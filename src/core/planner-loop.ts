@@ -8,6 +8,8 @@ import type { Workload } from './workload.js';
 
 export interface TickPlanner {
   initialTickMs(): number;
+  /** Whether the planner reads every pass (the core then logs them); default false. */
+  readonly wantsPassLog?: boolean;
   onTick(observation: PlannerObservation): PlannerDecision;
 }
 
@@ -22,7 +24,7 @@ export function runWithPlanner(
   planner: TickPlanner,
   onProgress?: (fraction: number) => void,
 ): PlannedRun {
-  const sim = createSimulation(config, workload);
+  const sim = createSimulation(planner.wantsPassLog ? { ...config, passLog: true } : config, workload);
   const horizon = Math.max(sim.status().lastArrivalMs, 1);
   let ticks = 0;
   let next: number | null = planner.initialTickMs();
@@ -34,6 +36,7 @@ export function runWithPlanner(
     if (sim.runUntil(next)) break;
     const seen = sim.observe();
     const prefill = seen.prefill;
+    const logs = planner.wantsPassLog ? sim.drainPasses() : null;
     const decision = planner.onTick({
       nowMs: next,
       activePrefill: prefill?.active ?? 0,
@@ -42,8 +45,14 @@ export function runWithPlanner(
       totalDecode: seen.decode.total,
       activePrefillIds: prefill?.activeIds ?? [],
       activeDecodeIds: seen.decode.activeIds,
+      startingPrefill: prefill?.starting ?? 0,
+      startingDecode: seen.decode.starting,
+      activePrefillSinceMs: prefill?.activatedMs ?? [],
+      activeDecodeSinceMs: seen.decode.activatedMs,
       prefillPasses: prefill?.passes ?? [],
       decodePasses: seen.decode.passes,
+      prefillPassLog: logs?.prefill ?? null,
+      decodePassLog: logs?.decode ?? null,
       traffic: sim.drainTraffic(),
     });
     ticks += 1;

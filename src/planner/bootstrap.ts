@@ -20,6 +20,17 @@ export interface EngineLatencyOracle {
 }
 
 export const DEFAULT_BENCHMARK_GRANULARITY = 8;
+
+/**
+ * The reference's warning when a role has no AIC identity to sweep (replay/planner.py
+ * prepare_planner_replay): the planner then starts without bootstrap data.
+ */
+export const NO_AIC_IDENTITY_NOTE = 'throughput-based scaling regression requires AIS perf model; falling back to load-based scaling only';
+
+/** An AIC identity: backend, system and model path all set (reference `_ais_session_kwargs`). */
+export function hasAicIdentity(args: { aic_backend: string | null; aic_system: string | null; aic_model_path: string | null }): boolean {
+  return args.aic_backend !== null && args.aic_system !== null && args.aic_model_path !== null;
+}
 export const BOOTSTRAP_DECODE_CONTEXTS: readonly number[] = [500, 2000, 4000, 8000];
 const DEFAULT_PREFILL_MAX = 8192;
 const DEFAULT_DECODE_SEQS = 256;

@@ -75,6 +75,11 @@ export interface PlannerConfig {
   fpm_sample_bucket_size: number;
   load_scaling_down_sensitivity: number;
   load_min_observations: number;
+  /**
+   * Feed the perf model every forward pass of each load tick, not only each engine's latest (the
+   * guide-era replay adapter's `_feed_extra_fpm_to_regression`). Replay-only extension; default off.
+   */
+  feed_extra_fpm_to_regression: boolean;
   prefill_scale_up_queue_tokens: number | null;
   prefill_scale_down_queue_tokens: number | null;
   decode_scale_up_kv_rate: number | null;
@@ -324,6 +329,7 @@ const plannerConfigSchema = z.object({
   decode_scale_up_kv_rate: nullable(floatField({ ge: 0, le: 100 })).optional(),
   decode_scale_down_kv_rate: nullable(floatField({ ge: 0, le: 100 })).optional(),
   load_min_observations: intField().optional(),
+  feed_extra_fpm_to_regression: boolField().optional(),
   speculative_nextn: intField({ ge: 0 }).optional(),
   advisory: boolField().optional(),
   enable_power_awareness: boolField().optional(),
@@ -525,6 +531,7 @@ export function parsePlannerConfig(input: string | Record<string, unknown>, opts
     fpm_sample_bucket_size: v.fpm_sample_bucket_size ?? 16,
     load_scaling_down_sensitivity: v.load_scaling_down_sensitivity ?? 80,
     load_min_observations: v.load_min_observations ?? 5,
+    feed_extra_fpm_to_regression: v.feed_extra_fpm_to_regression ?? false,
     prefill_scale_up_queue_tokens: v.prefill_scale_up_queue_tokens ?? null,
     prefill_scale_down_queue_tokens: v.prefill_scale_down_queue_tokens ?? null,
     decode_scale_up_kv_rate: v.decode_scale_up_kv_rate ?? null,

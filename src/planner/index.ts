@@ -5,7 +5,7 @@ export * from './types.js';
 export * from './config.js';
 export { capabilitiesFromEngineArgs } from './capabilities.js';
 export type { EngineLatencyOracle, BootstrapResult, BootstrapStatus } from './bootstrap.js';
-export { DEFAULT_BENCHMARK_GRANULARITY, prefillGridIsls, decodeGridPoints } from './bootstrap.js';
+export { DEFAULT_BENCHMARK_GRANULARITY, prefillGridIsls, decodeGridPoints, hasAicIdentity, NO_AIC_IDENTITY_NOTE } from './bootstrap.js';
 export { ReplayPlanner } from './replay-planner.js';
 export { PlannerScalingState } from './scaling.js';
 export type { EngineFpm, FpmObservations, WorkerCounts, ScalingDecision, TickDiagnostics } from './scaling.js';

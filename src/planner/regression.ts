@@ -1,29 +1,24 @@
-// The forward-pass regression the planner tunes from observed passes (reference: the regression
-// mode of aiconfigurator-core's ForwardPassPerfModel, planner.md §4.1).
+// The forward-pass regression the planner tunes from observed passes: the regression mode of
+// aiconfigurator-core's ForwardPassPerfModel (aic-core/rust/aiconfigurator-core/src/fpm/
+// regression.rs, samples.rs, model.rs).
 //
 // Each pass is classified by its scheduled work: prefill-only → features [prefill tokens];
 // decode-only → [decode requests, decode KV tokens]; mixed → [prefill tokens, decode KV tokens];
 // empty → estimate 0 and never tuned. Each kind has its own sample store: bucketed retention over
-// dynamic per-axis ranges (the oldest sample of the fullest bucket goes when the store is full),
-// refit after every accepted sample. Least squares with an intercept (normal equations,
-// Gauss-Jordan with partial pivoting, a tiny ridge when a pivot vanishes). Two slope rules:
-//   - 'nnls' (default; the reference's current fit): slopes are constrained to be ≥ 0 by trying
-//     every subset of free slopes and keeping the feasible one with the least squared error; an
-//     intercept-only fit is kept only while the samples cannot identify the slopes (unlike the
-//     reference, the intercept is kept ≥ 0 too: see fitNonNegative); 1-D (prefill)
-//     stores with ≥ 6 samples use a relative-error-weighted hinge (two slopes joined at a knot)
-//     when a monotone one fits;
-//   - 'reject' (planner.md §4.1 as written): plain least squares, a negative slope rejects the fit
-//     — except the decode request count, whose negative slope is clipped to 0.
-// The reject rule never fits an aggregated engine's mixed passes on long-prompt traces (the
-// chunk's position in its prompt, which the features do not see, makes the KV slope come out
-// negative), so agg capacity would never be known; hence the default.
+// dynamic per-axis ranges (the oldest sample of the fullest bucket goes when the store is full).
+// The fit, as the reference's `fit_regression`:
+//   - 1-D stores (prefill) with ≥ max(min observations, 6) samples: a relative-error-weighted
+//     hinge (two slopes joined at a knot). The intercept is free; the left slope is clamped to
+//     ≥ 0, the right slope likewise (delta = max(right, 0) − left), and the clamped fit is the one
+//     scored. Falls back to the linear fit when no knot gives a monotone fit.
+//   - otherwise least squares with a free intercept and non-negative slopes, the best of every
+//     subset of free slopes; an intercept-only fit counts only while the samples cannot identify
+//     the slopes. A negative intercept stays: predictions are floored at 1e-6 ms.
+// Ties the reference breaks in hash-map order (which bucket is fullest) go to the lowest bucket.
 
 import type { ForwardPassSnapshot } from './types.js';
 
 export type WorkloadKind = 'prefill' | 'decode' | 'mixed';
-
-export type SlopeRule = 'nnls' | 'reject';
 
 export interface RegressionOptions {
   /** Samples retained per kind (`max_num_fpm_samples`). */
@@ -32,22 +27,10 @@ export interface RegressionOptions {
   minObservations: number;
   /** Total buckets (`fpm_sample_bucket_size`): N for 1-D kinds, √N per axis for 2-D kinds. */
   bucketCount: number;
-  /** How negative slopes are handled (default 'nnls'). */
-  slopeRule?: SlopeRule;
 }
 
-/** Slopes this small and negative count as zero (float noise from a collinear fit). */
-const NEGATIVE_NOISE = 1e-9;
-/** The decode request-count slope is clipped to zero below this. */
-const RELAXABLE_CLIP = -1e-6;
 const PIVOT_EPS = 1e-12;
-const MIN_PREDICTION_MS = 1e-6;
-
-interface Sample {
-  x: number[];
-  y: number;
-  seq: number;
-}
+export const MIN_PREDICTION_MS = 1e-6;
 
 export interface LinearFit {
   intercept: number;
@@ -55,6 +38,8 @@ export interface LinearFit {
   /** Hinge fits (1-D only): slope change `delta` past `knot`. */
   hinge?: { knot: number; delta: number };
 }
+
+type Sample = { readonly x: readonly number[]; readonly y: number };
 
 /** Workload kind of one pass (null = no scheduled work). */
 export function workloadKind(p: ForwardPassSnapshot): WorkloadKind | null {
@@ -77,27 +62,25 @@ export function kindFeatures(kind: WorkloadKind, p: ForwardPassSnapshot): number
   }
 }
 
-/** Kind and features of one iteration given as one pass per attention-DP rank. */
+/**
+ * Kind and features of one iteration given as one pass per attention-DP rank: each rank is
+ * classified on its own and the rank with the largest feature sum wins (the last of equals), so
+ * separate ranks never combine into a mixed feature (reference `IterationFeatures::from_metrics`).
+ */
 export function iterationFeatures(ranks: readonly ForwardPassSnapshot[]): { kind: WorkloadKind; x: number[] } | null {
-  let prefill = false;
-  let decode = false;
-  for (const p of ranks) {
-    if (p.sumPrefillTokens > 0) prefill = true;
-    if (p.numDecodeRequests > 0 || p.sumDecodeKvTokens > 0) decode = true;
-  }
-  if (!prefill && !decode) return null;
-  const kind: WorkloadKind = prefill && decode ? 'mixed' : prefill ? 'prefill' : 'decode';
-  let best: number[] | null = null;
+  let best: { kind: WorkloadKind; x: number[] } | null = null;
   let bestSum = -Infinity;
   for (const p of ranks) {
+    const kind = workloadKind(p);
+    if (kind === null) continue;
     const x = kindFeatures(kind, p);
-    const s = x.reduce((a, b) => a + b, 0);
-    if (s > bestSum) {
+    const s = x[0]! + (x[1] ?? 0);
+    if (best === null || s >= bestSum) {
       bestSum = s;
-      best = x;
+      best = { kind, x };
     }
   }
-  return best ? { kind, x: best } : null;
+  return best;
 }
 
 /** Solves `lhs · x = rhs` by Gauss-Jordan elimination with partial pivoting; null when singular. */
@@ -127,121 +110,75 @@ export function solveLinearSystem(lhsIn: readonly (readonly number[])[], rhsIn: 
   return rhs;
 }
 
-/**
- * Least squares with an intercept over `samples`; when the normal equations are singular, a ridge
- * of 1e-9 × max(1, trace) is added to the slope diagonals. `relaxable` lists slopes clipped to 0
- * when negative (the rest reject the fit).
- */
-export function fitLinear(samples: readonly { x: readonly number[]; y: number }[], ndim: number, relaxable: readonly number[] = []): LinearFit | null {
-  const size = ndim + 1;
-  const lhs = Array.from({ length: size }, () => new Array<number>(size).fill(0));
-  const rhs = new Array<number>(size).fill(0);
-  const row = new Array<number>(size);
-  for (const s of samples) {
-    row[0] = 1;
-    for (let i = 0; i < ndim; i++) row[i + 1] = s.x[i]!;
-    for (let i = 0; i < size; i++) {
-      rhs[i]! += row[i]! * s.y;
-      for (let j = 0; j < size; j++) lhs[i]![j]! += row[i]! * row[j]!;
-    }
-  }
-  let solution = solveLinearSystem(lhs, rhs);
-  if (solution === null) {
-    let trace = 0;
-    for (let i = 0; i < size; i++) trace += Math.abs(lhs[i]![i]!);
-    const ridge = Math.max(1, trace) * 1e-9;
-    const reg = lhs.map((r, i) => r.map((v, j) => (i === j && i > 0 ? v + ridge : v)));
-    solution = solveLinearSystem(reg, rhs);
-  }
-  if (solution === null || !solution.every(Number.isFinite)) return null;
-  const coefficients = solution.slice(1);
-  for (let i = 0; i < ndim; i++) {
-    const c = coefficients[i]!;
-    if (c >= 0) continue;
-    if (relaxable.includes(i)) {
-      if (c < RELAXABLE_CLIP) coefficients[i] = 0;
-    } else if (c > -NEGATIVE_NOISE) {
-      coefficients[i] = 0;
-    } else {
-      return null;
-    }
-  }
-  return { intercept: solution[0]!, coefficients };
-}
-
-export function predictLinear(fit: LinearFit, x: readonly number[]): number {
-  let y = fit.intercept;
-  for (let i = 0; i < fit.coefficients.length; i++) y += fit.coefficients[i]! * (x[i] ?? 0);
-  if (fit.hinge) y += fit.hinge.delta * Math.max(0, (x[0] ?? 0) - fit.hinge.knot);
-  return Math.max(y, MIN_PREDICTION_MS);
-}
-
-function solveNormal(lhs: number[][], rhs: number[], firstRidged = 1): number[] | null {
+/** The normal equations solved directly, or with a ridge of 1e-9 × max(1, trace) on the slopes. */
+function solveNormal(lhs: number[][], rhs: number[]): number[] | null {
   const direct = solveLinearSystem(lhs, rhs);
   if (direct !== null) return direct;
   let trace = 0;
   for (let i = 0; i < lhs.length; i++) trace += Math.abs(lhs[i]![i]!);
   const ridge = Math.max(1, trace) * 1e-9;
   return solveLinearSystem(
-    lhs.map((r, i) => r.map((v, j) => (i === j && i >= firstRidged ? v + ridge : v))),
+    lhs.map((r, i) => r.map((v, j) => (i === j && i >= 1 ? v + ridge : v))),
     rhs,
   );
 }
 
-/**
- * Least squares on the `active` slopes (others fixed at 0), with or without an intercept; null
- * when a fitted slope or intercept is negative.
- */
-function fitActiveSet(samples: readonly { x: readonly number[]; y: number }[], ndim: number, active: readonly number[], withIntercept: boolean): LinearFit | null {
-  const offset = withIntercept ? 1 : 0;
-  const size = active.length + offset;
-  if (size === 0) return null;
+export function predictLinear(fit: LinearFit, x: readonly number[]): number {
+  return Math.max(rawPrediction(fit, x), MIN_PREDICTION_MS);
+}
+
+function rawPrediction(fit: LinearFit, x: readonly number[]): number {
+  let y = fit.intercept;
+  for (let i = 0; i < fit.coefficients.length; i++) y += fit.coefficients[i]! * (x[i] ?? 0);
+  if (fit.hinge) y += fit.hinge.delta * Math.max(0, (x[0] ?? 0) - fit.hinge.knot);
+  return y;
+}
+
+/** Least squares with an intercept on the `active` slopes (others 0); null when a slope is negative. */
+function fitActiveSet(samples: readonly Sample[], ndim: number, active: readonly number[]): LinearFit | null {
+  const size = active.length + 1;
   const lhs = Array.from({ length: size }, () => new Array<number>(size).fill(0));
   const rhs = new Array<number>(size).fill(0);
   const row = new Array<number>(size);
   for (const s of samples) {
-    if (withIntercept) row[0] = 1;
-    for (let i = 0; i < active.length; i++) row[i + offset] = s.x[active[i]!]!;
+    row[0] = 1;
+    for (let i = 0; i < active.length; i++) row[i + 1] = s.x[active[i]!]!;
     for (let i = 0; i < size; i++) {
       rhs[i]! += row[i]! * s.y;
       for (let j = 0; j < size; j++) lhs[i]![j]! += row[i]! * row[j]!;
     }
   }
-  const sol = solveNormal(lhs, rhs, offset);
-  if (sol === null || !sol.every(Number.isFinite) || sol.some((c) => c < 0)) return null;
+  const sol = solveNormal(lhs, rhs);
+  if (sol === null || !sol.every(Number.isFinite) || sol.slice(1).some((c) => c < 0)) return null;
   const coefficients = new Array<number>(ndim).fill(0);
-  active.forEach((f, i) => (coefficients[f] = sol[i + offset]!));
-  return { intercept: withIntercept ? sol[0]! : 0, coefficients };
+  active.forEach((f, i) => (coefficients[f] = sol[i + 1]!));
+  return { intercept: sol[0]!, coefficients };
 }
 
 /**
- * Least squares with every parameter ≥ 0, by enumerating which slopes (and whether the intercept)
- * are free. The reference's current fit keeps the intercept free; a negative intercept lets a fit
- * over a narrow feature range (an engine's mixed passes all near one chunk size) predict ~0 for
- * smaller passes, so here a forward pass also costs at least nothing at zero work.
+ * The reference's `fit_linear`: the least-squares fit with a free intercept and non-negative
+ * slopes, found by trying every subset of free slopes (the first of equal errors kept). Once there
+ * are more samples than features, a fit without a positive slope carries no load signal: null.
  */
-export function fitNonNegative(samples: readonly { x: readonly number[]; y: number }[], ndim: number): LinearFit | null {
+export function fitLinear(samples: readonly Sample[], ndim: number, minObservations = 1): LinearFit | null {
+  if (samples.length < minObservations) return null;
   let best: { sse: number; fit: LinearFit } | null = null;
-  for (const withIntercept of [true, false]) {
-    for (let mask = 0; mask < 1 << ndim; mask++) {
-      const active: number[] = [];
-      for (let i = 0; i < ndim; i++) if (mask & (1 << i)) active.push(i);
-      const fit = fitActiveSet(samples, ndim, active, withIntercept);
-      if (fit === null) continue;
-      let sse = 0;
-      for (const s of samples) {
-        let r = fit.intercept - s.y;
-        for (let i = 0; i < ndim; i++) r += fit.coefficients[i]! * s.x[i]!;
-        sse += r * r;
-      }
-      if (!Number.isFinite(sse)) continue;
-      if (best === null || sse < best.sse) best = { sse, fit };
+  for (let mask = 0; mask < 1 << ndim; mask++) {
+    const active: number[] = [];
+    for (let i = 0; i < ndim; i++) if (mask & (1 << i)) active.push(i);
+    const fit = fitActiveSet(samples, ndim, active);
+    if (fit === null) continue;
+    let sse = 0;
+    for (const s of samples) {
+      const r = rawPrediction(fit, s.x) - s.y;
+      sse += r * r;
     }
+    if (!Number.isFinite(sse)) continue;
+    if (best === null || sse < best.sse) best = { sse, fit };
   }
   if (best === null) return null;
   const underdetermined = samples.length <= ndim;
-  const loadSignal = best.fit.coefficients.some((c) => c > 0);
-  return underdetermined || loadSignal ? best.fit : null;
+  return underdetermined || best.fit.coefficients.some((c) => c > 0) ? best.fit : null;
 }
 
 const HINGE_MIN_OBSERVATIONS = 6;
@@ -249,12 +186,16 @@ const HINGE_NEG_TOLERANCE = 1e-6;
 const RELATIVE_WEIGHT_FLOOR_MS = 25;
 const HINGE_LOGSPACE_CANDIDATES = 8;
 
-function hingeCandidates(samples: readonly { x: readonly number[] }[]): number[] {
-  const xs = samples
+const relativeWeight = (y: number) => 1 / Math.max(y, RELATIVE_WEIGHT_FLOOR_MS);
+
+/** Knots: the 1/5..4/5 quantiles of the distinct x, and 8 log-spaced points, strictly inside. */
+function hingeCandidates(samples: readonly Sample[]): number[] {
+  const sorted = samples
     .map((s) => s.x[0]!)
     .filter(Number.isFinite)
-    .sort((a, b) => a - b)
-    .filter((v, i, a) => i === 0 || Math.abs(v - a[i - 1]!) > Number.EPSILON);
+    .sort((a, b) => a - b);
+  const xs: number[] = [];
+  for (const v of sorted) if (xs.length === 0 || Math.abs(v - xs[xs.length - 1]!) > Number.EPSILON) xs.push(v);
   if (xs.length < 3) return [];
   const min = xs[0]!;
   const max = xs[xs.length - 1]!;
@@ -265,39 +206,50 @@ function hingeCandidates(samples: readonly { x: readonly number[] }[]): number[]
     const hi = Math.log(max);
     for (let i = 1; i <= HINGE_LOGSPACE_CANDIDATES; i++) out.push(Math.exp(lo + (i / (HINGE_LOGSPACE_CANDIDATES + 1)) * (hi - lo)));
   }
-  return out
-    .filter((c) => Number.isFinite(c) && c > min && c < max)
-    .sort((a, b) => a - b)
-    .filter((v, i, a) => i === 0 || Math.abs(v - a[i - 1]!) > Math.max(Math.abs(v), Math.abs(a[i - 1]!), 1) * 1e-9);
+  const inside = out.filter((c) => Number.isFinite(c) && c > min && c < max).sort((a, b) => a - b);
+  const knots: number[] = [];
+  for (const c of inside) {
+    const last = knots[knots.length - 1];
+    if (last === undefined || Math.abs(c - last) > Math.max(Math.abs(c), Math.abs(last), 1) * 1e-9) knots.push(c);
+  }
+  return knots;
 }
 
-/** Relative-error-weighted hinge on one feature; null unless some knot gives a monotone fit. */
-export function fitWeightedHinge(samples: readonly { x: readonly number[]; y: number }[]): LinearFit | null {
+/** The weighted hinge at one knot, clamped monotone (null when a slope is clearly negative). */
+function hingeAt(samples: readonly Sample[], knot: number): LinearFit | null {
+  const lhs = [
+    [0, 0, 0],
+    [0, 0, 0],
+    [0, 0, 0],
+  ];
+  const rhs = [0, 0, 0];
+  for (const s of samples) {
+    const v = s.x[0]!;
+    const row = [1, v, Math.max(0, v - knot)];
+    const w = relativeWeight(s.y);
+    for (let i = 0; i < 3; i++) {
+      rhs[i]! += row[i]! * w * s.y * w;
+      for (let j = 0; j < 3; j++) lhs[i]![j]! += row[i]! * w * row[j]! * w;
+    }
+  }
+  const sol = solveNormal(lhs, rhs);
+  if (sol === null) return null;
+  const [intercept, left, delta] = sol as [number, number, number];
+  const right = left + delta;
+  if (left < -HINGE_NEG_TOLERANCE || right < -HINGE_NEG_TOLERANCE || ![intercept, left, right].every(Number.isFinite)) return null;
+  const clampedLeft = Math.max(left, 0);
+  return { intercept, coefficients: [clampedLeft], hinge: { knot, delta: Math.max(right, 0) - clampedLeft } };
+}
+
+/** The reference's `fit_weighted_hinge`: the clamped hinge with the least relative RMS error. */
+export function fitWeightedHinge(samples: readonly Sample[]): LinearFit | null {
   let best: { score: number; fit: LinearFit } | null = null;
   for (const knot of hingeCandidates(samples)) {
-    const lhs = [
-      [0, 0, 0],
-      [0, 0, 0],
-      [0, 0, 0],
-    ];
-    const rhs = [0, 0, 0];
-    for (const s of samples) {
-      const v = s.x[0]!;
-      const row = [1, v, Math.max(0, v - knot)];
-      const w = 1 / Math.max(s.y, RELATIVE_WEIGHT_FLOOR_MS);
-      for (let i = 0; i < 3; i++) {
-        rhs[i]! += row[i]! * w * s.y * w;
-        for (let j = 0; j < 3; j++) lhs[i]![j]! += row[i]! * w * row[j]! * w;
-      }
-    }
-    const sol = solveNormal(lhs, rhs);
-    if (sol === null) continue;
-    const [intercept, left, delta] = sol as [number, number, number];
-    if (!(intercept >= -HINGE_NEG_TOLERANCE && left >= -HINGE_NEG_TOLERANCE && left + delta >= -HINGE_NEG_TOLERANCE)) continue;
-    const fit: LinearFit = { intercept, coefficients: [left], hinge: { knot, delta } };
+    const fit = hingeAt(samples, knot);
+    if (fit === null) continue;
     let mse = 0;
     for (const s of samples) {
-      const r = (intercept + left * s.x[0]! + delta * Math.max(0, s.x[0]! - knot) - s.y) / Math.max(s.y, RELATIVE_WEIGHT_FLOOR_MS);
+      const r = (rawPrediction(fit, s.x) - s.y) * relativeWeight(s.y);
       mse += r * r;
     }
     const score = Math.sqrt(mse / Math.max(1, samples.length));
@@ -306,44 +258,36 @@ export function fitWeightedHinge(samples: readonly { x: readonly number[]; y: nu
   return best?.fit ?? null;
 }
 
-/** The fit a store uses for its samples under `rule`. */
-export function fitRegression(
-  samples: readonly { x: readonly number[]; y: number }[],
-  ndim: number,
-  minObservations: number,
-  rule: SlopeRule,
-  relaxable: readonly number[] = [],
-): LinearFit | null {
-  if (samples.length < minObservations) return null;
-  if (rule === 'reject') return fitLinear(samples, ndim, relaxable);
+/** The fit a store uses for its samples (reference `fit_regression`). */
+export function fitRegression(samples: readonly Sample[], ndim: number, minObservations: number): LinearFit | null {
   if (ndim === 1 && samples.length >= Math.max(minObservations, HINGE_MIN_OBSERVATIONS)) {
     const hinge = fitWeightedHinge(samples);
     if (hinge !== null) return hinge;
   }
-  return fitNonNegative(samples, ndim);
+  return fitLinear(samples, ndim, minObservations);
 }
 
-/** Retained samples of one workload kind, with bucketed eviction and refit on every sample. */
+/** Retained samples of one workload kind, with bucketed eviction; refit lazily (same result). */
 export class BucketedRegression {
+  /** Samples in insertion order, so a bucket's first sample is its oldest. */
   private readonly samples: Sample[] = [];
+  private readonly sampleBucket: number[] = [];
+  private readonly counts: Uint32Array;
   private readonly lo: number[];
   private readonly hi: number[];
   private readonly perAxis: number;
-  private seq = 0;
   private fitValue: LinearFit | null = null;
-  /** The fit is recomputed lazily: the same result as refitting after every sample. */
   private dirty = false;
-  private bucketCounts: Uint32Array | undefined;  // eviction's scratch
 
   constructor(
     readonly ndim: number,
     private readonly options: RegressionOptions,
-    private readonly relaxable: readonly number[] = [],
   ) {
     this.lo = new Array<number>(ndim).fill(Infinity);
     this.hi = new Array<number>(ndim).fill(-Infinity);
     const buckets = Math.max(1, options.bucketCount);
-    this.perAxis = ndim <= 1 ? buckets : Math.max(1, Math.floor(Math.sqrt(buckets)));
+    this.perAxis = Math.max(1, ndim <= 1 ? buckets : Math.floor(Math.sqrt(buckets)));
+    this.counts = new Uint32Array(this.perAxis ** ndim);
   }
 
   get size(): number {
@@ -352,7 +296,7 @@ export class BucketedRegression {
 
   get fit(): LinearFit | null {
     if (this.dirty) {
-      this.fitValue = fitRegression(this.samples, this.ndim, this.options.minObservations, this.options.slopeRule ?? 'nnls', this.relaxable);
+      this.fitValue = fitRegression(this.samples, this.ndim, this.options.minObservations);
       this.dirty = false;
     }
     return this.fitValue;
@@ -361,12 +305,23 @@ export class BucketedRegression {
   /** Adds one (features, wall ms) sample; returns false when it is not usable. */
   add(x: readonly number[], yMs: number): boolean {
     if (!(yMs > 0) || !Number.isFinite(yMs) || x.length !== this.ndim || !x.every(Number.isFinite)) return false;
+    let widened = false;
     for (let i = 0; i < this.ndim; i++) {
-      if (x[i]! < this.lo[i]!) this.lo[i] = x[i]!;
-      if (x[i]! > this.hi[i]!) this.hi[i] = x[i]!;
+      if (x[i]! < this.lo[i]!) {
+        this.lo[i] = x[i]!;
+        widened = true;
+      }
+      if (x[i]! > this.hi[i]!) {
+        this.hi[i] = x[i]!;
+        widened = true;
+      }
     }
-    this.samples.push({ x: x.slice(), y: yMs, seq: this.seq++ });
-    while (this.samples.length > Math.max(1, this.options.maxObservations)) this.evictOne();
+    if (widened) this.rebucket();
+    const b = this.bucketOf(x);
+    this.samples.push({ x: x.slice(), y: yMs });
+    this.sampleBucket.push(b);
+    this.counts[b]!++;
+    if (this.samples.length > Math.max(1, this.options.maxObservations)) this.evictOne();
     this.dirty = true;
     return true;
   }
@@ -382,25 +337,31 @@ export class BucketedRegression {
       const lo = this.lo[i]!;
       const hi = this.hi[i]!;
       let b = 0;
-      if (hi > lo) b = Math.min(this.perAxis - 1, Math.max(0, Math.floor(((x[i]! - lo) / (hi - lo)) * this.perAxis)));
+      if (hi > lo) b = Math.min(this.perAxis - 1, Math.max(0, Math.trunc(((x[i]! - lo) / (hi - lo)) * this.perAxis)));
       index = index * this.perAxis + b;
     }
     return index;
   }
 
-  /**
-   * Removes the oldest sample of the fullest bucket (the lowest-numbered bucket on a tie). Runs on
-   * every sample once the store is full, so it allocates nothing: bucket counts go in a reused
-   * array, and samples stay in insertion order, so the fullest bucket's first sample is its oldest.
-   */
+  private rebucket(): void {
+    this.counts.fill(0);
+    for (let k = 0; k < this.samples.length; k++) {
+      const b = this.bucketOf(this.samples[k]!.x);
+      this.sampleBucket[k] = b;
+      this.counts[b]!++;
+    }
+  }
+
+  /** Removes the oldest sample of the fullest bucket (the lowest-numbered bucket on a tie). */
   private evictOne(): void {
-    const counts = (this.bucketCounts ??= new Uint32Array(this.perAxis ** this.ndim));
-    counts.fill(0);
-    for (const s of this.samples) counts[this.bucketOf(s.x)]!++;
+    const counts = this.counts;
     let fullest = 0;
     for (let b = 1; b < counts.length; b++) if (counts[b]! > counts[fullest]!) fullest = b;
-    const victim = this.samples.findIndex((s) => this.bucketOf(s.x) === fullest);
-    if (victim >= 0) this.samples.splice(victim, 1);
+    const victim = this.sampleBucket.indexOf(fullest);
+    if (victim < 0) return;
+    this.samples.splice(victim, 1);
+    this.sampleBucket.splice(victim, 1);
+    counts[fullest]!--;
   }
 }
 
@@ -411,7 +372,7 @@ export class ForwardPassRegression {
   constructor(readonly options: RegressionOptions) {
     this.stores = {
       prefill: new BucketedRegression(1, options),
-      decode: new BucketedRegression(2, options, [0]),
+      decode: new BucketedRegression(2, options),
       mixed: new BucketedRegression(2, options),
     };
   }

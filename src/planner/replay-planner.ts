@@ -4,10 +4,12 @@
 //
 // Cadence: ticks every `scheduling.scale_interval_seconds` (the gcd of the loop intervals); the
 // load loop runs when its interval has elapsed since it last ran, the throughput loop likewise.
-// Between ticks the planner keeps the last pass of every ready engine (an engine that ran no pass
-// since the previous tick reports an empty one, as the reference core's idle engines do) and merges
-// traffic windows until a loop consumes them. A committed target stays "in progress" until the
-// core reports exactly that many ready and that many total (starting + draining) workers.
+// Between ticks the planner keeps the last pass of every ready engine and merges traffic windows
+// until a loop consumes them. Idle engines follow the reference core's latest-FPM buffer: an engine
+// that began no pass within the last second reports an empty one, and one that became ready less
+// than a second ago and never ran reports nothing (the load loop then sees a worker-count
+// mismatch). Worker counts are the reference adapter's: a committed target is "in progress" until
+// the non-draining workers (active + starting) number exactly that; draining workers do not count.
 
 import { diagnosticsEnabled, resolveMinEndpoint } from './config.js';
 import type { PlannerConfig } from './config.js';
@@ -17,11 +19,15 @@ import { LoadPredictor } from './predictors.js';
 import type { LoadPrediction, TrafficObservation } from './predictors.js';
 import { PlannerScalingState } from './scaling.js';
 import type { EngineFpm, FpmObservations, ScalingDecision, WorkerCounts } from './scaling.js';
-import { emptyPass } from './types.js';
+import { engineKey, LatestFpmCache } from './fpm-cache.js';
+import { forEachLoggedPass } from './pass-log.js';
+import { makePass } from './types.js';
 import type {
   EngineCapabilities,
   EngineLoadSnapshot,
   EnginePass,
+  ForwardPassSnapshot,
+  PassLogSegments,
   PlannerDecision,
   PlannerObservation,
   ScalingEvent,
@@ -159,7 +165,8 @@ function isOracle(o: unknown): o is EngineLatencyOracle {
   return o !== null && typeof o === 'object' && typeof (o as EngineLatencyOracle).prefillMs === 'function' && typeof (o as EngineLatencyOracle).decodeMs === 'function';
 }
 
-const key = (e: { workerId: number; dpRank: number }) => `${e.workerId}/${e.dpRank}`;
+
+
 
 export class ReplayPlanner {
   readonly config: PlannerConfig;
@@ -176,10 +183,12 @@ export class ReplayPlanner {
   private readonly gpuP: number;
   private readonly gpuD: number;
 
+  /** The core must log every pass (the every-pass feed is on). */
+  readonly wantsPassLog: boolean;
   private lastLoadMs = 0;
   private lastTputMs = 0;
-  private readonly prefillCache = new Map<string, EngineFpm>();
-  private readonly decodeCache = new Map<string, EngineFpm>();
+  private readonly prefillFpm = new LatestFpmCache();
+  private readonly decodeFpm = new LatestFpmCache();
   private pending = new TrafficAccumulator();
   private targetP: number | null = null;
   private targetD: number | null = null;
@@ -209,6 +218,7 @@ export class ReplayPlanner {
       this.predictor.warm(options.warmupObservations);
     }
     this.bootstrap = this.runBootstrap(oracles, options.benchmarkGranularity ?? DEFAULT_BENCHMARK_GRANULARITY);
+    this.wantsPassLog = config.feed_extra_fpm_to_regression && config.optimization_target === 'sla';
   }
 
   private runBootstrap(oracles: ReplayOracles, granularity: number): BootstrapResult {
@@ -221,14 +231,15 @@ export class ReplayPlanner {
       digest: null,
     });
     if (this.config.optimization_target !== 'sla') return none('not_required', `optimization_target='${this.config.optimization_target}' uses no perf model`);
-    if (this.config.pre_deployment_sweeping_mode === 'none' || this.config.pre_deployment_sweeping_mode === null) {
-      return none('not_required', "pre_deployment_sweeping_mode='none': the perf models warm from live forward passes");
-    }
     const prefillOracle = isOracle(oracles) ? oracles : (oracles?.prefill ?? null);
     const decodeOracle = isOracle(oracles) ? oracles : (oracles?.decode ?? null);
     const prefillSource = this.isAgg ? decodeOracle : prefillOracle;
     const prefillCaps = this.isAgg ? this.capabilities.decode : this.capabilities.prefill;
-    if (!prefillSource || !decodeOracle) return none('not_configured_load_only', 'no engine latency model to sweep');
+    // Checked before the sweep mode, as the reference's replay preparation does.
+    if (!prefillSource || !decodeOracle) return none('not_configured_load_only', 'no AIC identity (aic_backend, aic_system, aic_model_path) to sweep');
+    if (this.config.pre_deployment_sweeping_mode === 'none' || this.config.pre_deployment_sweeping_mode === null) {
+      return none('not_required', "pre_deployment_sweeping_mode='none': the perf models warm from live forward passes");
+    }
     let prefillFpms;
     let decodeFpms;
     try {
@@ -267,16 +278,19 @@ export class ReplayPlanner {
     const nowS = nowMs / 1000;
     this.totalTicks++;
 
-    // Inventory: a committed target settles once ready == total == target.
-    if (this.targetP !== null && obs.activePrefill === this.targetP && obs.totalPrefill === this.targetP) this.targetP = null;
-    if (this.targetD !== null && obs.activeDecode === this.targetD && obs.totalDecode === this.targetD) this.targetD = null;
-    const countsFor = (ready: number, total: number, target: number | null) => ({
+    // Inventory (reference ReplayPlannerAdapter._build_tick_input): a committed target settles once
+    // the non-draining workers (active + starting) number exactly that.
+    const currentP = obs.activePrefill + (obs.startingPrefill ?? 0);
+    const currentD = obs.activeDecode + (obs.startingDecode ?? 0);
+    if (this.targetP !== null && currentP === this.targetP) this.targetP = null;
+    if (this.targetD !== null && currentD === this.targetD) this.targetD = null;
+    const countsFor = (ready: number, current: number, target: number | null) => ({
       ready,
-      expected: target ?? total,
-      inProgress: target !== null ? target !== ready || target !== total : total !== ready,
+      expected: target ?? current,
+      inProgress: target !== null && target !== current,
     });
-    const d = countsFor(obs.activeDecode, obs.totalDecode, this.targetD);
-    const p = countsFor(obs.activePrefill, obs.totalPrefill, this.targetP);
+    const d = countsFor(obs.activeDecode, currentD, this.targetD);
+    const p = countsFor(obs.activePrefill, currentP, this.targetP);
     const counts: WorkerCounts = {
       readyPrefill: this.isAgg ? null : p.ready,
       readyDecode: d.ready,
@@ -286,8 +300,9 @@ export class ReplayPlanner {
       decodeInProgress: d.inProgress,
     };
 
-    this.mergePasses(this.prefillCache, obs.prefillPasses, obs.activePrefillIds);
-    this.mergePasses(this.decodeCache, obs.decodePasses, obs.activeDecodeIds);
+    const dpOf = (caps: EngineCapabilities | null | undefined) => Math.max(1, caps?.dp_size ?? 1);
+    this.prefillFpm.merge(obs.prefillPasses, obs.activePrefillIds, obs.activePrefillSinceMs, nowMs, dpOf(this.capabilities.prefill));
+    this.decodeFpm.merge(obs.decodePasses, obs.activeDecodeIds, obs.activeDecodeSinceMs, nowMs, dpOf(this.capabilities.decode));
     if (obs.traffic) this.pending.add(obs.traffic);
 
     const loadDue = nowMs - this.lastLoadMs >= this.loadIntervalMs - 1e-6;
@@ -302,10 +317,13 @@ export class ReplayPlanner {
     let fpmObs: FpmObservations | null = null;
     if (loadDue) {
       fpmObs = {
-        prefill: this.isAgg ? null : [...this.prefillCache.values()],
-        decode: [...this.decodeCache.values()],
+        prefill: this.isAgg ? null : this.prefillFpm.values(),
+        decode: this.decodeFpm.values(),
       };
-      if (this.config.optimization_target === 'sla') state.observeFpm(fpmObs);
+      if (this.config.optimization_target === 'sla') {
+        if (this.wantsPassLog) this.feedEveryPass(obs);
+        state.observeFpm(fpmObs);
+      }
     }
 
     let consumed: ConsumedTraffic | null = null;
@@ -346,7 +364,7 @@ export class ReplayPlanner {
     }
 
     const scaleTo = this.projectScaleTo(loadDecision ?? throughputDecision, counts);
-    const committed = this.commit(scaleTo, nowS, obs);
+    const committed = this.commit(scaleTo, nowS, currentP, currentD);
 
     // GPU-hours: ready replicas at this tick weight the interval since the previous one.
     if (this.lastGpuTickS > 0) {
@@ -360,26 +378,40 @@ export class ReplayPlanner {
     return { targetPrefill: committed.prefill, targetDecode: committed.decode, nextTickMs: nowMs + this.scaleIntervalMs };
   }
 
-  private mergePasses(cache: Map<string, EngineFpm>, passes: readonly EnginePass[], activeIds: readonly number[]): void {
-    const seen = new Set<number>();
-    for (const e of passes) {
-      cache.set(key(e), { workerId: e.workerId, dpRank: e.dpRank, pass: e.pass });
-      seen.add(e.workerId);
+  /**
+   * The every-pass feed (`feed_extra_fpm_to_regression`, after the guide-era replay adapter's
+   * `_feed_extra_fpm_to_regression`): every pass of the tick with a positive wall time, in start
+   * order, except each engine's latest when the cache holds it (the latest-pass feed tunes with that one).
+   */
+  private feedEveryPass(obs: PlannerObservation): void {
+    const feed = (log: PassLogSegments | null | undefined, cache: LatestFpmCache, model: { addObservations(p: readonly ForwardPassSnapshot[]): void } | null) => {
+      if (!log || !model) return;
+      const lastIndex = new Map<string, number>();
+      forEachLoggedPass(log, (p, i) => lastIndex.set(engineKey(p), i));
+      const skip = new Set<number>();
+      for (const [k, i] of lastIndex) if (cache.freshThisTick.has(k)) skip.add(i);
+      const passes: ForwardPassSnapshot[] = [];
+      forEachLoggedPass(log, (p, i) => {
+        if (skip.has(i) || !(p.wallSecs > 0)) return;
+        passes.push(
+          makePass({
+            numPrefillRequests: p.numPrefillRequests,
+            sumPrefillTokens: p.sumPrefillTokens,
+            sumPrefillKvTokens: p.sumPrefillKvTokens,
+            numDecodeRequests: p.numDecodeRequests,
+            sumDecodeKvTokens: p.sumDecodeKvTokens,
+            wallTimeSecs: p.wallSecs,
+          }),
+        );
+      });
+      if (passes.length > 0) model.addObservations(passes);
+    };
+    if (this.isAgg) {
+      feed(obs.decodePassLog, this.decodeFpm, this.state.aggModel);
+      return;
     }
-    const active = new Set(activeIds);
-    for (const id of activeIds) {
-      if (seen.has(id)) continue;
-      // An engine that ran no pass since the previous tick was idle: it reports an empty pass.
-      let had = false;
-      for (const e of cache.values()) {
-        if (e.workerId === id) {
-          e.pass = emptyPass();
-          had = true;
-        }
-      }
-      if (!had) cache.set(key({ workerId: id, dpRank: 0 }), { workerId: id, dpRank: 0, pass: emptyPass() });
-    }
-    for (const [k, e] of cache) if (!active.has(e.workerId)) cache.delete(k);
+    feed(obs.prefillPassLog, this.prefillFpm, this.state.prefillModel);
+    feed(obs.decodePassLog, this.decodeFpm, this.state.decodeModel);
   }
 
   private consumeTraffic(): ConsumedTraffic | null {
@@ -409,29 +441,28 @@ export class ReplayPlanner {
     return p === null && d === null ? null : { numPrefill: p, numDecode: d };
   }
 
-  private commit(scaleTo: ScalingDecision | null, nowS: number, obs: PlannerObservation): { prefill: number | null; decode: number | null } {
+  /** Records the committed changes: against the non-draining count, as the reference adapter does. */
+  private commit(scaleTo: ScalingDecision | null, nowS: number, currentP: number, currentD: number): { prefill: number | null; decode: number | null } {
     const out = { prefill: null as number | null, decode: null as number | null };
     if (scaleTo === null) return out;
-    const one = (target: number | null, ready: number, pending: number | null, component: 'agg' | 'prefill' | 'decode'): number | null => {
-      if (target === null || target === ready) return null;
-      const baseline = pending ?? ready;
-      if (target === baseline) return null;
-      this.events.push({ atS: nowS, component, from: baseline, to: target, reason: target > baseline ? 'scale_up' : 'scale_down' });
+    const one = (target: number | null, current: number, component: 'agg' | 'prefill' | 'decode'): number | null => {
+      if (target === null || target === current) return null;
+      this.events.push({ atS: nowS, component, from: current, to: target, reason: target > current ? 'scale_up' : 'scale_down' });
       return target;
     };
     if (!this.isAgg) {
-      out.prefill = one(scaleTo.numPrefill, obs.activePrefill, this.targetP, 'prefill');
+      out.prefill = one(scaleTo.numPrefill, currentP, 'prefill');
       if (out.prefill !== null) this.targetP = out.prefill;
     }
-    out.decode = one(scaleTo.numDecode, obs.activeDecode, this.targetD, this.isAgg ? 'agg' : 'decode');
+    out.decode = one(scaleTo.numDecode, currentD, this.isAgg ? 'agg' : 'decode');
     if (out.decode !== null) this.targetD = out.decode;
     return out;
   }
 
   private record(nowS: number, obs: PlannerObservation, consumed: ConsumedTraffic | null, scaleTo: ScalingDecision | null): void {
     const diag = this.state.diagnostics();
-    const engines = (cache: Map<string, EngineFpm>): EngineLoadSnapshot[] =>
-      [...cache.values()]
+    const engines = (cache: EngineFpm[]): EngineLoadSnapshot[] =>
+      cache
         .sort((a, b) => a.workerId - b.workerId || a.dpRank - b.dpRank)
         .map((e) => ({
           workerId: e.workerId,
@@ -471,8 +502,8 @@ export class ReplayPlanner {
       throughputReason: diag.throughputReason,
       throughputReasonPrefill: diag.throughputReasonPrefill,
       throughputReasonDecode: diag.throughputReasonDecode,
-      prefillEngines: this.isAgg ? [] : engines(this.prefillCache),
-      decodeEngines: engines(this.decodeCache),
+      prefillEngines: this.isAgg ? [] : engines(this.prefillFpm.values()),
+      decodeEngines: engines(this.decodeFpm.values()),
       scaleToPrefill: scaleTo?.numPrefill ?? null,
       scaleToDecode: scaleTo?.numDecode ?? null,
       gpuHours: this.gpuHours,

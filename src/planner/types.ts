@@ -1,9 +1,9 @@
 // Types shared by the planner modules: what the core hands the planner on a tick, what the
 // planner hands back, and what it records for the reports.
 
-import type { ForwardPassSnapshot, TrafficWindow } from '../core/native.js';
+import type { ForwardPassSnapshot, PassLogSegments, TrafficWindow } from '../core/native.js';
 
-export type { ForwardPassSnapshot, TrafficWindow };
+export type { ForwardPassSnapshot, PassLogSegments, TrafficWindow };
 
 export type PlannerMode = 'agg' | 'disagg' | 'prefill' | 'decode';
 export type Role = 'prefill' | 'decode';
@@ -38,6 +38,8 @@ export interface WorkerCapabilities {
 export interface EnginePass {
   workerId: number;
   dpRank: number;
+  /** When the pass began (ms); absent = at the tick. */
+  startMs?: number;
   pass: ForwardPassSnapshot;
 }
 
@@ -52,9 +54,18 @@ export interface PlannerObservation {
   totalDecode: number;
   activePrefillIds: number[];
   activeDecodeIds: number[];
+  /** Workers still starting up (absent = none). Non-draining workers = active + starting. */
+  startingPrefill?: number;
+  startingDecode?: number;
+  /** When each active worker became ready (ms), parallel to the ids (absent = unknown). */
+  activePrefillSinceMs?: number[];
+  activeDecodeSinceMs?: number[];
   /** Latest pass per (worker, rank) since the previous tick; workers that ran none are absent. */
   prefillPasses: EnginePass[];
   decodePasses: EnginePass[];
+  /** Every pass since the previous tick, when the planner asked the core to log them. */
+  prefillPassLog?: PassLogSegments | null;
+  decodePassLog?: PassLogSegments | null;
   /** Traffic since the previous tick (null when the core has none). */
   traffic: TrafficWindow | null;
 }

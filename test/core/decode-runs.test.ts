@@ -78,7 +78,7 @@ describe('decode runs give the same results as stepping every pass', () => {
     expectSame(agg({ numWorkers: 2, engine: sglangEngine({ maxNumSeqs: 3 }) }), w, {}, 0.2);
     expectSame(agg({ numWorkers: 2, engine: { maxNumSeqs: 3 } }), w, {}, 0.2);
     expectSame(agg({ numWorkers: 2, engine: { maxNumBatchedTokens: 2048, enableChunkedPrefill: false } }), w, {}, 0.2);
-  });
+  }, 30_000); // hundreds of paused ticks, each run two ways: seconds on a shared machine
 
   it('TRT-LLM admission and a budget smaller than the batch', () => {
     const w = mixedWorkload({ sessions: 300, seed: 5, spanMs: 20_000 });
@@ -97,6 +97,25 @@ describe('decode runs give the same results as stepping every pass', () => {
     expectSame(agg({ numWorkers: 3, startupTimeS: 3 }), w, { every: 1000, scale }, SHARE);
     // Ticks that fall inside runs on an odd grid.
     expectSame(agg({ numWorkers: 3 }), w, { every: 777.777 }, SHARE);
+  });
+
+  it('the every-pass log: runs hand their passes over in bulk segments, the same passes as stepping, each pass once', () => {
+    const w = mixedWorkload({ sessions: 300, seed: 7, spanMs: 30_000 });
+    const { stepped, bulk } = expectSame(agg({ numWorkers: 3 }), w, { every: 1000 }, SHARE);
+    const logged = (o: typeof bulk) => o.ticks.reduce((n, t) => n + t.passes.decode.wallSecs.length, 0);
+    const segments = (o: typeof bulk) => o.ticks.reduce((n, t) => n + t.passes.decode.count.length, 0);
+    // Every pass begun before the last tick is in some tick's log, once: the logs add up to the
+    // passes of the run up to there, and most passes share segments (plain decode stretches).
+    expect(logged(bulk)).toBe(logged(stepped));
+    expect(logged(bulk)).toBeGreaterThan(0.9 * bulk.results.forwardPasses);
+    expect(logged(bulk)).toBeLessThanOrEqual(bulk.results.forwardPasses);
+    expect(segments(bulk)).toBeLessThan(0.2 * logged(bulk));
+    // The decode stretches are what the core coalesced: in a segment each pass adds one KV token
+    // per decode request, with no prefill.
+    for (const t of bulk.ticks) {
+      const { count, work } = t.passes.decode;
+      for (let i = 0; i < count.length; i++) if (count[i]! > 1) expect([work[5 * i], work[5 * i + 1], work[5 * i + 2]]).toEqual([0, 0, 0]);
+    }
   });
 
   it('disaggregated: decode workers run in bulk between KV reservations and arrivals', () => {

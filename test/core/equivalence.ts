@@ -2,7 +2,8 @@
 // decode runs, optionally pausing like a planner (observe, then maybe scale) at tick limits, and
 // require identical outcomes. Also small builders the scenarios share.
 import { expect } from 'vitest';
-import { createSimulation, type NativeSimConfig, type NativeSimulation, type PoolObservation } from '../../src/core/native.js';
+import { createSimulation, type NativeSimConfig, type NativeSimulation, type PassLogSegments, type PoolObservation } from '../../src/core/native.js';
+import type { LoggedPass } from '../../src/planner/pass-log.js';
 import type { SimResults } from '../../src/core/results.js';
 import type { Workload } from '../../src/core/workload.js';
 import { pool, type PoolOpts } from './build.js';
@@ -44,6 +45,63 @@ export interface Tick {
   status: unknown;
   traffic: unknown;
   observation: ReturnType<NativeSimulation['observe']>;
+  /** Every pass since the previous tick (the planner's every-pass feed), as the core's segments. */
+  passes: ReturnType<NativeSimulation['drainPasses']>;
+}
+
+/** The latest pass of each engine in a pass log (start in ms, work, wall). */
+export function latestLogged(log: PassLogSegments | null): Map<string, LoggedPass> {
+  const out = new Map<string, LoggedPass>();
+  if (!log) return out;
+  let at = 0;
+  for (let i = 0; i < log.count.length; i++) {
+    let startNs = Math.round(log.startMs[i]! * 1e6);
+    const n = log.count[i]!;
+    for (let j = 0; j + 1 < n; j++) startNs += Math.round(log.wallSecs[at + j]! * 1e9);
+    const key = `${log.workerId[i]}/${log.dpRank[i]}`;
+    const prev = out.get(key);
+    if (!prev || prev.startMs <= startNs / 1e6) {
+      const w = log.work.subarray(5 * i, 5 * i + 5);
+      out.set(key, {
+        workerId: log.workerId[i]!,
+        dpRank: log.dpRank[i]!,
+        startMs: startNs / 1e6,
+        wallSecs: log.wallSecs[at + n - 1]!,
+        numPrefillRequests: w[0]!,
+        sumPrefillTokens: w[1]!,
+        sumPrefillKvTokens: w[2]!,
+        numDecodeRequests: w[3]!,
+        sumDecodeKvTokens: w[4]! + (n - 1) * w[3]!,
+      });
+    }
+    at += n;
+  }
+  return out;
+}
+
+/**
+ * The log must hold, for every engine the observation reports, that engine's latest pass: the same
+ * start, work and wall time as the observed snapshot. (With attention DP the log's wall time is the
+ * worker's pass, as long as its slowest rank; a snapshot in flight shows its own rank's.)
+ */
+function expectLatestLogged(config: NativeSimConfig, observation: Tick['observation'], passes: Tick['passes']): void {
+  for (const which of ['prefill', 'decode'] as const) {
+    const dp = (which === 'prefill' ? config.prefill : (config.decode ?? config.agg))?.engine.dpSize ?? 1;
+    const latest = latestLogged(passes[which]);
+    for (const e of observation[which]?.passes ?? []) {
+      const last = latest.get(`${e.workerId}/${e.dpRank}`);
+      expect(last, `log has worker ${e.workerId}/${e.dpRank}`).toBeDefined();
+      expect(last!.startMs).toBe(e.startMs);
+      if (dp === 1) expect(last!.wallSecs).toBe(e.pass.wallTimeSecs);
+      expect([last!.numPrefillRequests, last!.sumPrefillTokens, last!.sumPrefillKvTokens, last!.numDecodeRequests, last!.sumDecodeKvTokens]).toEqual([
+        e.pass.numPrefillRequests,
+        e.pass.sumPrefillTokens,
+        e.pass.sumPrefillKvTokens,
+        e.pass.numDecodeRequests,
+        e.pass.sumDecodeKvTokens,
+      ]);
+    }
+  }
 }
 
 /** What a scenario does with a simulation: by default run to the end. */
@@ -66,7 +124,7 @@ export interface Outcome {
 }
 
 export function run(config: NativeSimConfig, w: Workload, decodeRuns: boolean, d: Drive = {}): Outcome {
-  const sim = createSimulation({ ...config, decodeRuns }, w);
+  const sim = createSimulation({ ...config, decodeRuns, passLog: true }, w);
   const ticks: Tick[] = [];
   const ended: boolean[] = [];
   const limit = (k: number) => (d.every !== undefined ? (k + 1) * d.every : d.ticks?.[k]);
@@ -74,7 +132,10 @@ export function run(config: NativeSimConfig, w: Workload, decodeRuns: boolean, d
     const done = sim.runUntil(limit(k)!);
     ended.push(done);
     if (done) break;
-    ticks.push({ status: sim.status(), traffic: sim.drainTraffic(), observation: sim.observe() });
+    const observation = sim.observe();
+    const passes = sim.drainPasses();
+    expectLatestLogged(config, observation, passes);
+    ticks.push({ status: sim.status(), traffic: sim.drainTraffic(), observation, passes });
     const target = d.scale?.(k, sim.status().nowMs);
     if (target) sim.scale(target[0], target[1]);
     d.after?.(sim, k);

@@ -73,3 +73,29 @@ describe('traffic window', () => {
     expect(second.avgAcceptLength).toBe(1);
   });
 });
+
+describe('what the idle-engine rule needs (LatestFpmBuffer: activate_worker, insert)', () => {
+  it('each pass reports when it began, each active worker when it became ready', async () => {
+    const { startScalable } = await import('./build.js');
+    // One long request on worker 0; a second worker is added at 1 s with a 2 s start-up.
+    const sim = startScalable(workload([[{ isl: 64, osl: 3000, ids: [1], at: 0 }]], 64), { numWorkers: 1, startupTimeS: 2 });
+    sim.runUntil(1000);
+    sim.observe();
+    sim.scale(null, 2);
+    sim.runUntil(2500);
+    let seen = sim.observe().decode;
+    expect(seen.activeIds).toEqual([0]);
+    expect(seen.starting).toBe(1);
+    expect(seen.activatedMs).toEqual([0]);
+    sim.runUntil(4000);
+    seen = sim.observe().decode;
+    expect(seen.activeIds).toEqual([0, 1]);
+    expect(seen.starting).toBe(0);
+    expect(seen.activatedMs).toEqual([0, 3000]);
+    // Worker 0's latest pass began at or before the tick and ends after it (it is in flight).
+    const [p] = seen.passes;
+    expect(p!.workerId).toBe(0);
+    expect(p!.startMs).toBeLessThanOrEqual(4000);
+    expect(p!.startMs + p!.pass.wallTimeSecs * 1000).toBeGreaterThan(4000);
+  });
+});

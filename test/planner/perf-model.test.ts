@@ -11,7 +11,7 @@ import {
   prefillDecodeBalanced,
 } from '../../src/planner/perf-model.js';
 import type { EnginePerfLimits, WorkerType } from '../../src/planner/perf-model.js';
-import { BucketedRegression, fitLinear, fitNonNegative, fitRegression, fitWeightedHinge, ForwardPassRegression } from '../../src/planner/regression.js';
+import { BucketedRegression, fitLinear, fitRegression, fitWeightedHinge, ForwardPassRegression } from '../../src/planner/regression.js';
 import { makePass } from '../../src/planner/types.js';
 
 const FAST = { minObservations: 2, maxObservations: 16, bucketCount: 16 };
@@ -190,77 +190,124 @@ describe("the guide's MTP worked example", () => {
   });
 });
 
-describe('regression', () => {
-  it('fits y = 0.1 x exactly (prefill, 1-D)', () => {
-    const fit = fitLinear([{ x: [50], y: 5 }, { x: [100], y: 10 }], 1)!;
-    expect(fit.intercept).toBeCloseTo(0, 9);
-    expect(fit.coefficients[0]).toBeCloseTo(0.1, 9);
+describe('regression (aiconfigurator fpm/regression.rs, fit_regression)', () => {
+  const tuned = (min: number, passes: ReturnType<typeof makePass>[][]) => {
+    const r = new ForwardPassRegression({ minObservations: min, maxObservations: 64, bucketCount: 16 });
+    for (const ranks of passes) r.tune(ranks);
+    return r;
+  };
+
+  it('fpm/tests.rs fallback_regression_predicts_prefill_decode_and_mixed_workload_kinds: 40, 14 and 30 ms', () => {
+    // Each kind's three samples determine its plane exactly: prefill y = x; decode y = 2·n + 0.5·kv;
+    // mixed y = p + 0.5·kv (solved by hand from pairs of samples).
+    const r = tuned(3, [
+      [prefillObs(10, 0.01)], [prefillObs(20, 0.02)], [prefillObs(30, 0.03)],
+      [decodeObs(1, 10, 0.007)], [decodeObs(2, 10, 0.009)], [decodeObs(1, 20, 0.012)],
+      [mixedObs(10, 1, 10, 0.015)], [mixedObs(20, 1, 10, 0.025)], [mixedObs(10, 1, 20, 0.02)],
+    ]);
+    expect(r.estimateMs([prefillObs(40, 0)])).toBeCloseTo(40, 6);
+    expect(r.estimateMs([decodeObs(2, 20, 0)])).toBeCloseTo(14, 6);
+    expect(r.estimateMs([mixedObs(20, 1, 20, 0)])).toBeCloseTo(30, 6);
   });
 
-  it('falls back to a ridge when the normal equations are singular (collinear decode features)', () => {
-    const fit = fitLinear([{ x: [1, 100], y: 10 }, { x: [2, 200], y: 20 }], 2, [0])!;
-    expect(fit).not.toBeNull();
-    expect(fit.coefficients[0]! + 100 * fit.coefficients[1]!).toBeCloseTo(10, 4);
+  it('fpm/tests.rs fallback_regression_keeps_decode_fit_ready_when_ols_kv_slope_is_negative', () => {
+    const obs = [[8, 16_000], [16, 33_000], [24, 47_000], [32, 66_000], [40, 79_000], [48, 98_000]] as const;
+    const r = tuned(6, obs.map(([n, kv]) => [decodeObs(n, kv, (5 + 0.07 * n - 0.00003 * kv) / 1000)]));
+    expect(r.ready).toBe(true);
+    expect(r.estimateMs([decodeObs(32, 80_000, 0)])!).toBeGreaterThanOrEqual(r.estimateMs([decodeObs(32, 60_000, 0)])!);
+    expect(r.estimateMs([decodeObs(40, 70_000, 0)])!).toBeGreaterThan(r.estimateMs([decodeObs(24, 70_000, 0)])!);
   });
 
-  it('rejects a negative slope, but clips a negative decode request-count slope to zero', () => {
-    // y falls with x: rejected.
-    expect(fitLinear([{ x: [10], y: 10 }, { x: [20], y: 5 }, { x: [30], y: 1 }], 1)).toBeNull();
-    // Decode: time grows with KV but falls with the request count → request slope clipped.
-    const samples = [
-      { x: [1, 1000], y: 11 },
-      { x: [4, 1000], y: 8 },
-      { x: [2, 2000], y: 20 },
-      { x: [8, 4000], y: 36 },
-    ];
-    const clipped = fitLinear(samples, 2, [0])!;
-    expect(clipped).not.toBeNull();
-    expect(clipped.coefficients[0]).toBe(0);
-    expect(clipped.coefficients[1]!).toBeGreaterThan(0);
-    expect(fitLinear(samples, 2)).toBeNull();
+  it('fpm/tests.rs fallback_regression_rejects_intercept_only_fit_when_slopes_are_identifiable', () => {
+    const r = tuned(4, [[decodeObs(8, 10_000, 0.02)], [decodeObs(16, 10_000, 0.018)], [decodeObs(8, 20_000, 0.017)], [decodeObs(16, 20_000, 0.015)]]);
+    expect(r.ready).toBe(false);
+    expect(r.estimateMs([decodeObs(12, 15_000, 0)])).toBeNull();
   });
 
-  it('nnls (default): a negative slope is constrained to zero instead of rejecting the fit', () => {
+  it('fpm/tests.rs fallback_regression_prefill_weighted_hinge_avoids_small_token_collapse', () => {
+    const pts = [[59, 0.0317], [120, 0.045], [1500, 0.04], [5000, 0.054], [8000, 0.1], [12_000, 0.13], [20_000, 0.226], [50_000, 0.729], [100_000, 1.568]] as const;
+    const r = tuned(6, pts.map(([t, w]) => [prefillObs(t, w)]));
+    const [small, mid, large] = [1000, 12_000, 100_000].map((t) => r.estimateMs([prefillObs(t, 0)])!);
+    expect(small).toBeGreaterThan(1);
+    expect(small).toBeLessThan(mid!);
+    expect(mid).toBeLessThan(large!);
+    expect(large).toBeGreaterThan(1000);
+  });
+
+  it('fpm/tests.rs tune_with_fpms_uses_one_rank_feature_vector: ranks never combine into a mixed feature', () => {
+    const r = tuned(1, [[prefillObs(10, 0.01), decodeObs(1, 100_000, 0.02)]]);
+    expect(r.estimateMs([decodeObs(1, 100_000, 0)])).not.toBeNull();
+    expect(r.estimateMs([mixedObs(10, 1, 100_000, 0)])).toBeNull();
+  });
+
+  it('fpm/tests.rs tuning_ignores_idle_wall_time_and_queued_only_work', () => {
+    const r = tuned(2, [[prefillObs(10, 0)], [makePass({ sumQueuedPrefillTokens: 10_000, wallTimeSecs: 1 })], [prefillObs(10, 0.01)], [prefillObs(20, 0.02)]]);
+    expect(r.retainedObservations).toBe(2);
+    expect(r.estimateMs([prefillObs(30, 0)])).toBeCloseTo(30, 6);
+  });
+
+  it('regression.rs fit_linear: the intercept stays free, so a negative one collapses small passes to 1e-6 ms', () => {
+    // Three mixed passes on the plane y = −100 + 0.02·p + 0.0001·kv (ms): the fit is that plane.
+    const plane = (p: number, kv: number) => -100 + 0.02 * p + 0.0001 * kv;
+    const r = tuned(3, [[8000, 100_000], [7000, 200_000], [8000, 300_000]].map(([p, kv]) => [mixedObs(p!, 4, kv!, plane(p!, kv!) / 1000)]));
+    const fit = r.fitOf('mixed')!;
+    expect(fit.intercept).toBeCloseTo(-100, 6);
+    expect(fit.coefficients[0]).toBeCloseTo(0.02, 9);
+    expect(fit.coefficients[1]).toBeCloseTo(0.0001, 9);
+    expect(r.estimateMs([mixedObs(6000, 4, 150_000, 0)])).toBeCloseTo(plane(6000, 150_000), 6);
+    // 1000 prefill tokens on 10,000 KV: −79 ms on the plane → the floor.
+    expect(r.estimateMs([mixedObs(1000, 1, 10_000, 0)])).toBe(1e-6);
+  });
+
+  it('regression.rs fit_weighted_hinge: no intercept check either; an exact line with a negative intercept is kept', () => {
+    // y = −10 + 0.02·x on six prefill sizes: every knot fits exactly (delta 0), the first is kept.
+    const r = tuned(5, [1000, 2000, 3000, 4000, 5000, 6000].map((x) => [prefillObs(x, (-10 + 0.02 * x) / 1000)]));
+    const fit = r.fitOf('prefill')!;
+    expect(fit.hinge).toBeDefined();
+    expect(fit.intercept).toBeCloseTo(-10, 6);
+    expect(fit.coefficients[0]).toBeCloseTo(0.02, 9);
+    expect(fit.hinge!.delta).toBeCloseTo(0, 9);
+    expect(r.estimateMs([prefillObs(100, 0)])).toBe(1e-6);
+    expect(r.estimateMs([prefillObs(2500, 0)])).toBeCloseTo(40, 6);
+  });
+
+  it('regression.rs normalize_monotonic_nonnegative: a falling right slope is clamped flat and the clamped fit is scored', () => {
+    // Rises 0.02 ms/token to x = 4000, then falls: the hinge at 4000 fits exactly but its right
+    // slope is negative → rejected; a knot whose right slope stays ≥ 0 wins instead, and every
+    // estimate is non-decreasing in x.
+    const f = (x: number) => (x <= 4000 ? 10 + 0.02 * x : 90 - 0.005 * (x - 4000));
+    const samples = [500, 1000, 2000, 3000, 4000, 5000, 6000, 8000].map((x) => ({ x: [x], y: f(x) }));
+    const fit = fitWeightedHinge(samples);
+    if (fit !== null) {
+      expect(fit.coefficients[0]!).toBeGreaterThanOrEqual(0);
+      expect(fit.coefficients[0]! + fit.hinge!.delta).toBeGreaterThanOrEqual(0);
+    }
+    const r = tuned(6, samples.map((s) => [prefillObs(s.x[0]!, s.y / 1000)]));
+    let last = -Infinity;
+    for (const x of [500, 1500, 3500, 4500, 7000, 9000]) {
+      const y = r.estimateMs([prefillObs(x, 0)])!;
+      expect(y).toBeGreaterThanOrEqual(last - 1e-9);
+      last = y;
+    }
+  });
+
+  it('fit_linear keeps the least-squares face with non-negative slopes: a negative slope goes to zero', () => {
+    // Decode: time grows with KV but falls with the request count → the request slope is 0 and
+    // the KV face alone is the fit, the simple regression of y on kv.
     const decode = [
       { x: [1, 1000], y: 11 },
       { x: [4, 1000], y: 8 },
       { x: [2, 2000], y: 20 },
       { x: [8, 4000], y: 36 },
     ];
-    const fit = fitNonNegative(decode, 2)!;
+    const fit = fitLinear(decode, 2)!;
     expect(fit.coefficients[0]).toBe(0);
-    expect(fit.coefficients[1]!).toBeGreaterThan(0);
-    // Mixed passes whose KV slope comes out negative (long prompts): the prefill slope alone fits.
-    const mixed = [
-      { x: [8000, 50_000], y: 200 },
-      { x: [8000, 300_000], y: 110 },
-      { x: [4000, 300_000], y: 80 },
-      { x: [3000, 250_000], y: 55 },
-      { x: [8000, 120_000], y: 180 },
-    ];
-    expect(fitLinear(mixed, 2)).toBeNull();
-    const nn = fitRegression(mixed, 2, 5, 'nnls')!;
-    expect(nn.coefficients[0]!).toBeGreaterThan(0);
-    expect(nn.coefficients[1]).toBe(0);
-    // No load signal once the slopes are identifiable → no fit.
-    expect(fitNonNegative([{ x: [10], y: 10 }, { x: [20], y: 5 }, { x: [30], y: 1 }], 1)).toBeNull();
-  });
-
-  it('nnls: ≥ 6 prefill samples use a monotone weighted hinge', () => {
-    const f = (x: number) => (x < 2000 ? 8 + 0.004 * x : 16 + 0.02 * (x - 2000));
-    const samples = [100, 500, 1000, 1500, 2000, 3000, 4000, 6000, 8000].map((x) => ({ x: [x], y: f(x) }));
-    const hinge = fitWeightedHinge(samples)!;
-    expect(hinge.hinge).toBeDefined();
-    const fit = fitRegression(samples, 1, 5, 'nnls')!;
-    for (const x of [300, 2500, 7000]) expect(Math.abs((fit.intercept + fit.coefficients[0]! * x + fit.hinge!.delta * Math.max(0, x - fit.hinge!.knot)) / f(x) - 1)).toBeLessThan(0.15);
-    // The reject rule keeps one straight line.
-    expect(fitRegression(samples, 1, 5, 'reject')!.hinge).toBeUndefined();
-  });
-
-  it("slopeRule 'reject' reproduces planner.md §4.1 as written", () => {
-    const r = new ForwardPassRegression({ minObservations: 3, maxObservations: 8, bucketCount: 16, slopeRule: 'reject' });
-    for (const [t, w] of [[100, 0.01], [200, 0.008], [300, 0.005]] as const) r.tune([prefillObs(t, w)]);
-    expect(r.ready).toBe(false);
+    // Mean kv 2000, mean y 18.75; Sxy = 53,000, Sxx = 6e6.
+    expect(fit.coefficients[1]).toBeCloseTo(53_000 / 6e6, 12);
+    expect(fit.intercept).toBeCloseTo(18.75 - (53_000 / 6e6) * 2000, 9);
+    // Falling latency: no load signal once identifiable → no fit.
+    expect(fitLinear([{ x: [10], y: 10 }, { x: [20], y: 5 }, { x: [30], y: 1 }], 1)).toBeNull();
+    expect(fitRegression([{ x: [10], y: 10 }, { x: [20], y: 5 }, { x: [30], y: 1 }], 1, 3)).toBeNull();
   });
 
   it('is ready only from min observations on, per workload kind', () => {

@@ -46,10 +46,19 @@ function window(over: Partial<TrafficWindow> = {}): TrafficWindow {
   };
 }
 
+interface Pool {
+  ready: number;
+  /** Provisioned workers (default: ready + starting). */
+  total?: number;
+  starting?: number;
+  passes?: EnginePass[];
+  /** When each ready worker became ready (default 0: an initial worker). */
+  since?: number[];
+}
 interface Tick {
   nowMs: number;
-  prefill?: { ready: number; total?: number; passes?: EnginePass[] };
-  decode: { ready: number; total?: number; passes?: EnginePass[] };
+  prefill?: Pool;
+  decode: Pool;
   traffic?: TrafficWindow | null;
 }
 function obs(t: Tick): PlannerObservation {
@@ -57,11 +66,15 @@ function obs(t: Tick): PlannerObservation {
   return {
     nowMs: t.nowMs,
     activePrefill: t.prefill?.ready ?? 0,
-    totalPrefill: t.prefill?.total ?? t.prefill?.ready ?? 0,
+    totalPrefill: t.prefill?.total ?? (t.prefill?.ready ?? 0) + (t.prefill?.starting ?? 0),
     activeDecode: t.decode.ready,
-    totalDecode: t.decode.total ?? t.decode.ready,
+    totalDecode: t.decode.total ?? t.decode.ready + (t.decode.starting ?? 0),
+    startingPrefill: t.prefill?.starting ?? 0,
+    startingDecode: t.decode.starting ?? 0,
     activePrefillIds: ids(t.prefill?.ready ?? 0, 100),
     activeDecodeIds: ids(t.decode.ready, 0),
+    activePrefillSinceMs: t.prefill?.since ?? ids(t.prefill?.ready ?? 0, 0).map(() => 0),
+    activeDecodeSinceMs: t.decode.since ?? ids(t.decode.ready, 0).map(() => 0),
     prefillPasses: t.prefill?.passes ?? [],
     decodePasses: t.decode.passes ?? [],
     traffic: t.traffic === undefined ? window() : t.traffic,
@@ -110,30 +123,33 @@ describe('cadence', () => {
 });
 
 describe('worker counts and scaling events', () => {
-  it('agg scale-up commits a target, records the event and waits until ready == total == target', () => {
+  it('agg scale-up: starting workers count as non-draining; a worker ready < 1 s that never ran blocks with worker_count_mismatch (replay_adapter.py _build_tick_input, LatestFpmBuffer::emit_idle_due)', () => {
     const planner = new ReplayPlanner(config({ mode: 'agg', optimization_target: 'throughput', max_gpu_budget: -1 }), { mode: 'agg', decode: caps({ max_kv_tokens: 100_000 }) }, null);
     const hot = pass(0, { sumDecodeKvTokens: 110_000 });
     const d1 = planner.onTick(obs({ nowMs: 5000, decode: { ready: 1, passes: [hot] } }));
     expect(d1).toEqual({ targetPrefill: null, targetDecode: 2, nextTickMs: 10_000 });
     expect(planner.scalingEvents).toEqual([{ atS: 5, component: 'agg', from: 1, to: 2, reason: 'scale_up' }]);
-    // Starting worker: ready 1, total 2 → in progress, no decision.
-    const d2 = planner.onTick(obs({ nowMs: 10_000, decode: { ready: 1, total: 2, passes: [hot] } }));
+    // Starting worker: 2 non-draining = the target, but expected 2 ≠ ready 1 → in progress.
+    const d2 = planner.onTick(obs({ nowMs: 10_000, decode: { ready: 1, starting: 1, passes: [hot] } }));
     expect(d2.targetDecode).toBeNull();
-    expect(planner.finish().snapshots[1]!.loadReason).toBe('scaling_in_progress');
-    // Ready: the new worker has no pass yet; it counts as an idle engine and decisions resume.
-    const d3 = planner.onTick(obs({ nowMs: 15_000, decode: { ready: 2, passes: [hot] } }));
-    expect(d3.targetDecode).toBe(3);
-    expect(planner.scalingEvents[1]).toEqual({ atS: 15, component: 'agg', from: 2, to: 3, reason: 'scale_up' });
+    // Ready since 14.5 s and no pass yet: absent from the FPM snapshot → worker-count mismatch.
+    const d3 = planner.onTick(obs({ nowMs: 15_000, decode: { ready: 2, since: [0, 14_500], passes: [hot] } }));
+    expect(d3.targetDecode).toBeNull();
+    // Ready 5.5 s and still idle: it reports an empty snapshot, and decisions resume.
+    const d4 = planner.onTick(obs({ nowMs: 20_000, decode: { ready: 2, since: [0, 14_500], passes: [hot] } }));
+    expect(d4.targetDecode).toBe(3);
+    expect(planner.finish().snapshots.map((s) => s.loadReason)).toEqual(['scale_up', 'scaling_in_progress', 'worker_count_mismatch', 'scale_up']);
+    expect(planner.scalingEvents[1]).toEqual({ atS: 20, component: 'agg', from: 2, to: 3, reason: 'scale_up' });
   });
 
-  it('a draining worker keeps the target in progress until total drops', () => {
+  it('a draining worker does not hold decisions: only non-draining workers count (replay_adapter.py _build_tick_input)', () => {
     const planner = new ReplayPlanner(config({ mode: 'agg', optimization_target: 'throughput', max_gpu_budget: -1 }), { mode: 'agg', decode: caps({ max_kv_tokens: 100_000 }) }, null);
     expect(planner.onTick(obs({ nowMs: 5000, decode: { ready: 2 } })).targetDecode).toBe(1);
     expect(planner.scalingEvents[0]).toEqual({ atS: 5, component: 'agg', from: 2, to: 1, reason: 'scale_down' });
     planner.onTick(obs({ nowMs: 10_000, decode: { ready: 1, total: 2 } }));
     planner.onTick(obs({ nowMs: 15_000, decode: { ready: 1, total: 1 } }));
     const reasons = planner.finish().snapshots.map((s) => s.loadReason);
-    expect(reasons).toEqual(['scale_down', 'scaling_in_progress', 'no_change']);
+    expect(reasons).toEqual(['scale_down', 'no_change', 'no_change']);
   });
 
   it('disagg events name the component that moved (prefill only)', () => {

@@ -39,6 +39,22 @@ describe('planner in the loop', () => {
     expect(section.html_report_path).toBe(planner!.htmlPath);
   });
 
+  it('SLA mode without an AIC identity prints the reference note and starts with no bootstrap (replay/planner.py prepare_planner_replay)', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'dynosim-planner-'));
+    const notes: string[] = [];
+    const { planner } = await replay({
+      traceFiles: [example],
+      plannerConfig: guideConfig(out, 'no_identity.html'),
+      numWorkers: 2,
+      onNote: (line) => notes.push(line),
+    });
+    expect(notes).toContain('throughput-based scaling regression requires AIS perf model; falling back to load-based scaling only');
+    expect(planner!.summary.metadata.bootstrap.status).toBe('not_configured_load_only');
+    expect(planner!.summary.metadata.bootstrap.prefill_fpms + planner!.summary.metadata.bootstrap.decode_fpms).toBe(0);
+    // Nothing calibrated the perf model before live passes: the first load tick has no estimate.
+    expect(planner!.summary.snapshots[0]!.estimatedItlMs).toBeNull();
+  });
+
   it.skipIf(!sharedPresent)(
     "the guide's agg command runs the conversation trace, scales, and writes an HTML report that renders twelve charts",
     async () => {
