@@ -9,6 +9,7 @@
 #include "binding/js_fields.h"
 #include "binding/results_js.h"
 #include "binding/sim_args.h"
+#include "perf/forward_pass_latency.h"
 
 namespace {
 
@@ -144,9 +145,41 @@ Napi::Value EvaluatePerfModel(const Napi::CallbackInfo& info) {
   });
 }
 
+// evaluateForwardPasses(engine, passes): AIC latencies (ms) of observed passes given as rows of
+// (prefill requests, prefill tokens, prefill KV tokens, decode requests, decode KV tokens), for the
+// planner's native perf model; null when the engine's model is not AIC's database.
+Napi::Value EvaluateForwardPasses(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsTypedArray())
+      js::fail("evaluateForwardPasses(engine, passes) expects an object and a Float64Array");
+    EngineConfig c = parse_engine(info[0].As<Napi::Object>());
+    auto rows = info[1].As<Napi::Float64Array>();
+    if (rows.ElementLength() % 5 != 0) js::fail("evaluateForwardPasses: passes come in rows of five");
+    if (c.perf.kind != PerfModel::Kind::Aic) return env.Null();
+    auto out = Napi::Float64Array::New(env, rows.ElementLength() / 5);
+    for (size_t i = 0; i < out.ElementLength(); ++i) {
+      PassWork w;
+      double v[5];
+      for (int f = 0; f < 5; ++f) {
+        v[f] = rows[5 * i + f];
+        if (!(v[f] >= 0 && v[f] <= 9e15) || v[f] != std::floor(v[f])) js::fail("evaluateForwardPasses: counts must be integers >= 0");
+      }
+      w.num_prefill_requests = static_cast<int64_t>(v[0]);
+      w.sum_prefill_tokens = static_cast<int64_t>(v[1]);
+      w.sum_prefill_kv_tokens = static_cast<int64_t>(v[2]);
+      w.num_decode_requests = static_cast<int64_t>(v[3]);
+      w.sum_decode_kv_tokens = static_cast<int64_t>(v[4]);
+      out[i] = aic_forward_pass_ms(*c.perf.aic, w);
+    }
+    return out;
+  });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeSimulation", NativeSimulation::Define(env));
   exports.Set("evaluatePerfModel", Napi::Function::New(env, EvaluatePerfModel));
+  exports.Set("evaluateForwardPasses", Napi::Function::New(env, EvaluateForwardPasses));
   return exports;
 }
 

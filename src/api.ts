@@ -162,6 +162,7 @@ async function preparePlanner(
   simConfig: NativeSimConfig,
 ): Promise<PreparedPlanner> {
   const {
+    aicForwardPassModels,
     capabilitiesFromEngineArgs,
     checkReplayDisaggEngineArgs,
     checkReplayPlannerMode,
@@ -194,9 +195,15 @@ async function preparePlanner(
       : { prefill: oracleFor(topology.prefill, simConfig.prefill!.engine), decode: oracleFor(topology.decode, simConfig.decode!.engine) };
   const warmupPath = config.load_predictor_warmup_trace;
   const warmupObservations = warmupPath ? await loadWarmupTrace(warmupPath, config.throughput_adjustment_interval_seconds) : undefined;
+  const roleArgs = topology.kind === 'aggregated' ? topology.engine : topology.decode;
+  const forwardPassModels = await aicForwardPassModels(config, {
+    aicSystemsPath: roleArgs.aic_systems_path ?? options.aicSystemsPath ?? null,
+    onNote: options.onNote,
+  });
   const planner = new ReplayPlanner(config, capabilities, oracles, {
     benchmarkGranularity: options.benchmarkGranularity,
     warmupObservations,
+    forwardPassModels,
   });
   if (planner.bootstrap.status === 'not_configured_load_only') options.onNote?.(NO_AIC_IDENTITY_NOTE);
   return { config, planner };

@@ -187,6 +187,7 @@ export interface PerfEvaluation {
 interface Addon {
   NativeSimulation: new (config: NativeSimConfig, workload: Workload) => NativeSimulation;
   evaluatePerfModel(engine: NativeEngineConfig, prefillPoints: Float64Array, decodePoints: Float64Array): PerfEvaluation;
+  evaluateForwardPasses(engine: NativeEngineConfig, passes: Float64Array): Float64Array | null;
 }
 
 let addon: Addon | undefined;
@@ -206,6 +207,15 @@ function loadAddon(): Addon {
  * points as (batch, context) pairs. */
 export function evaluatePerfModel(engine: NativeEngineConfig, prefillPoints: Float64Array, decodePoints: Float64Array): PerfEvaluation {
   return loadAddon().evaluatePerfModel(engine, prefillPoints, decodePoints);
+}
+
+/**
+ * AIC latencies (ms) of observed forward passes, rows of (prefill requests, prefill tokens, prefill
+ * KV tokens, decode requests, decode KV tokens), priced as aiconfigurator prices forward-pass
+ * telemetry; null when the engine's perf model is not AIC's database.
+ */
+export function evaluateForwardPasses(engine: NativeEngineConfig, passes: Float64Array): Float64Array | null {
+  return loadAddon().evaluateForwardPasses(engine, passes);
 }
 
 export function createSimulation(config: NativeSimConfig, workload: Workload): NativeSimulation {

@@ -7,6 +7,7 @@ export { capabilitiesFromEngineArgs } from './capabilities.js';
 export type { EngineLatencyOracle, BootstrapResult, BootstrapStatus } from './bootstrap.js';
 export { DEFAULT_BENCHMARK_GRANULARITY, prefillGridIsls, decodeGridPoints, hasAicIdentity, NO_AIC_IDENTITY_NOTE } from './bootstrap.js';
 export { ReplayPlanner } from './replay-planner.js';
+export { aicForwardPassModels } from './aic-perf-model.js';
 export { PlannerScalingState } from './scaling.js';
 export type { EngineFpm, FpmObservations, WorkerCounts, ScalingDecision, TickDiagnostics } from './scaling.js';
 export { PlannerEnginePerfModel, EnginePerfModel } from './perf-model.js';

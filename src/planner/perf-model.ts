@@ -9,7 +9,7 @@
 
 import type { PlannerConfig } from './config.js';
 import { ForwardPassRegression } from './regression.js';
-import type { RegressionOptions } from './regression.js';
+import type { ForwardPassModel, RegressionOptions } from './regression.js';
 import { emptyPass, makePass } from './types.js';
 import type { EngineCapabilities, ForwardPassSnapshot } from './types.js';
 
@@ -144,7 +144,8 @@ export class MovingAverage {
 // ---- engine-level model (reference EnginePerfModel) ---------------------------------------------
 
 export class EnginePerfModel {
-  readonly regression: ForwardPassRegression;
+  /** The forward-pass model: the regression, or AIC × correction (`aic_perf_model`). */
+  readonly regression: ForwardPassModel;
   private readonly avgNumPrefill: MovingAverage;
   private readonly avgPrefillTokens: MovingAverage;
 
@@ -153,18 +154,17 @@ export class EnginePerfModel {
     readonly limits: EnginePerfLimits,
     options: RegressionOptions,
     readonly attentionDpSize = 1,
+    forwardPassModel?: ForwardPassModel,
   ) {
-    this.regression = new ForwardPassRegression(options);
+    this.regression = forwardPassModel ?? new ForwardPassRegression(options);
     this.avgNumPrefill = new MovingAverage(options.maxObservations);
     this.avgPrefillTokens = new MovingAverage(options.maxObservations);
   }
 
   /** Tunes with observed iterations (each one pass per attention-DP rank). */
   tune(iterations: readonly (readonly ForwardPassSnapshot[])[]): void {
-    for (const ranks of iterations) {
-      this.regression.tune(ranks);
-      this.observeAverages(ranks);
-    }
+    this.regression.tuneAll(iterations);
+    for (const ranks of iterations) this.observeAverages(ranks);
   }
 
   private observeAverages(ranks: readonly ForwardPassSnapshot[]): void {
@@ -465,9 +465,11 @@ export class PlannerEnginePerfModel implements CapacityModel {
     readonly workerType: WorkerType,
     readonly options: RegressionOptions,
     capabilities: EngineCapabilities | null | undefined,
+    /** Builds the forward-pass model for these limits (default: the regression). */
+    forwardPassModel?: (limits: EnginePerfLimits) => ForwardPassModel,
   ) {
     const limits = limitsFromCapabilities(capabilities);
-    this.engine = limits ? new EnginePerfModel(workerType, limits, options) : null;
+    this.engine = limits ? new EnginePerfModel(workerType, limits, options, 1, forwardPassModel?.(limits)) : null;
     this.avgIslMa = new MovingAverage(options.maxObservations);
     this.avgDecodeLengthMa = new MovingAverage(options.maxObservations);
   }

@@ -365,8 +365,18 @@ export class BucketedRegression {
   }
 }
 
+/** What the engine perf model asks of a forward-pass model (regression, or AIC × correction). */
+export interface ForwardPassModel {
+  /** Tunes with observed iterations (each one pass per attention-DP rank), in order. */
+  tuneAll(iterations: readonly (readonly ForwardPassSnapshot[])[]): void;
+  /** Forward-pass time in ms; 0 for empty work; null when that kind cannot be estimated yet. */
+  estimateMs(ranks: readonly ForwardPassSnapshot[]): number | null;
+  readonly ready: boolean;
+  readonly retainedObservations: number;
+}
+
 /** One regression per workload kind: the planner's forward-pass latency model. */
-export class ForwardPassRegression {
+export class ForwardPassRegression implements ForwardPassModel {
   private readonly stores: Record<WorkloadKind, BucketedRegression>;
 
   constructor(readonly options: RegressionOptions) {
@@ -375,6 +385,10 @@ export class ForwardPassRegression {
       decode: new BucketedRegression(2, options),
       mixed: new BucketedRegression(2, options),
     };
+  }
+
+  tuneAll(iterations: readonly (readonly ForwardPassSnapshot[])[]): void {
+    for (const ranks of iterations) this.tune(ranks);
   }
 
   /** Tunes with one iteration (one pass per attention-DP rank); ignored without a positive wall time. */

@@ -15,7 +15,10 @@ import { diagnosticsEnabled, resolveMinEndpoint } from './config.js';
 import type { PlannerConfig } from './config.js';
 import { DEFAULT_BENCHMARK_GRANULARITY, decodeBootstrapFpms, fpmDigest, prefillBootstrapFpms } from './bootstrap.js';
 import type { BootstrapResult, EngineLatencyOracle } from './bootstrap.js';
+import { PlannerEnginePerfModel, regressionOptionsFromConfig } from './perf-model.js';
+import type { EnginePerfLimits, WorkerType } from './perf-model.js';
 import { LoadPredictor } from './predictors.js';
+import type { ForwardPassModel } from './regression.js';
 import type { LoadPrediction, TrafficObservation } from './predictors.js';
 import { PlannerScalingState } from './scaling.js';
 import type { EngineFpm, FpmObservations, ScalingDecision, WorkerCounts } from './scaling.js';
@@ -52,7 +55,12 @@ export interface ReplayPlannerOptions {
   warmupObservations?: readonly TrafficObservation[];
   /** Cap on recorded snapshots (reference: 50,000). */
   maxSnapshots?: number;
+  /** Forward-pass models other than the regression, per role (`aic_perf_model`: AIC × correction). */
+  forwardPassModels?: { prefill?: ForwardPassModelFactory | null; decode?: ForwardPassModelFactory | null };
 }
+
+/** Builds a role's forward-pass model for its engine limits. */
+export type ForwardPassModelFactory = (limits: EnginePerfLimits) => ForwardPassModel;
 
 export interface GpuAccounting {
   prefill_gpus_per_replica: number;
@@ -212,7 +220,17 @@ export class ReplayPlanner {
     this.gpuD = capabilities.decode.num_gpu ?? 0;
 
     const workerCaps = { prefill: this.isAgg ? null : (capabilities.prefill ?? null), decode: capabilities.decode };
-    this.state = new PlannerScalingState(config, workerCaps);
+    const custom = options.forwardPassModels;
+    const options_ = regressionOptionsFromConfig(config);
+    const model = (type: WorkerType, caps: EngineCapabilities | null | undefined, factory: ForwardPassModelFactory | null | undefined) =>
+      factory ? new PlannerEnginePerfModel(type, options_, caps, factory) : undefined;
+    this.state = new PlannerScalingState(
+      config,
+      workerCaps,
+      this.isAgg
+        ? { agg: model('aggregated', workerCaps.decode, custom?.decode) }
+        : { prefill: model('prefill', workerCaps.prefill, custom?.prefill), decode: model('decode', workerCaps.decode, custom?.decode) },
+    );
     this.predictor = config.enable_throughput_scaling ? new LoadPredictor(config, workerCaps) : null;
     if (this.predictor && options.warmupObservations && options.warmupObservations.length > 0 && config.optimization_target === 'sla') {
       this.predictor.warm(options.warmupObservations);
