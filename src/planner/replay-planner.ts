@@ -23,8 +23,7 @@ import type { LoadPrediction, TrafficObservation } from './predictors.js';
 import { PlannerScalingState } from './scaling.js';
 import type { EngineFpm, FpmObservations, ScalingDecision, WorkerCounts } from './scaling.js';
 import { engineKey, LatestFpmCache } from './fpm-cache.js';
-import { forEachLoggedPass } from './pass-log.js';
-import { makePass } from './types.js';
+import { forEachLoggedPass, loggedPassSnapshot } from './pass-log.js';
 import type {
   EngineCapabilities,
   EngineLoadSnapshot,
@@ -411,16 +410,7 @@ export class ReplayPlanner {
       const passes: ForwardPassSnapshot[] = [];
       forEachLoggedPass(log, (p, i) => {
         if (skip.has(i) || !(p.wallSecs > 0)) return;
-        passes.push(
-          makePass({
-            numPrefillRequests: p.numPrefillRequests,
-            sumPrefillTokens: p.sumPrefillTokens,
-            sumPrefillKvTokens: p.sumPrefillKvTokens,
-            numDecodeRequests: p.numDecodeRequests,
-            sumDecodeKvTokens: p.sumDecodeKvTokens,
-            wallTimeSecs: p.wallSecs,
-          }),
-        );
+        passes.push(loggedPassSnapshot(p));
       });
       if (passes.length > 0) model.addObservations(passes);
     };
