@@ -491,7 +491,7 @@ describe('randomized sweep over (a), (b) and (c)', () => {
     }
     expect(cases).toBe(120);
     expect(withRuns).toBeGreaterThan(80);
-  }, 30_000); // 120 scenarios, each run four ways: seconds on a shared machine
+  });
 });
 
 describe('max_sim_time with planner pauses', () => {
