@@ -1,6 +1,7 @@
 // The core's pass log (every pass a pool ran since the previous drain, as segments: see
 // PassLogSegments) read back pass by pass, for the planner's every-pass feed.
 import type { ForwardPassSnapshot, PassLogSegments } from '../core/native.js';
+import { emptyPass } from './types.js';
 
 /** One logged pass: the scheduled work the regression reads, its start and its wall time. */
 export interface LoggedPass {
@@ -93,22 +94,12 @@ export function forEachLoggedPass(log: PassLogSegments, visit: (pass: Readonly<L
 
 /** A logged pass as the snapshot the perf models tune with (no queue fields: the log has none). */
 export function loggedPassSnapshot(p: Readonly<LoggedPass>): ForwardPassSnapshot {
-  return {
-    numPrefillRequests: p.numPrefillRequests,
-    sumPrefillTokens: p.sumPrefillTokens,
-    varPrefillLength: 0,
-    sumPrefillKvTokens: p.sumPrefillKvTokens,
-    numDecodeRequests: p.numDecodeRequests,
-    sumDecodeKvTokens: p.sumDecodeKvTokens,
-    varDecodeKvTokens: 0,
-    numQueuedPrefill: 0,
-    sumQueuedPrefillTokens: 0,
-    varQueuedPrefillLength: 0,
-    numQueuedDecode: 0,
-    sumQueuedDecodeKvTokens: 0,
-    varQueuedDecodeKvTokens: 0,
-    wallTimeSecs: p.wallSecs,
-    visibleOutputTokens: 0,
-    decodeForwards: 0,
-  };
+  const s = emptyPass();
+  s.numPrefillRequests = p.numPrefillRequests;
+  s.sumPrefillTokens = p.sumPrefillTokens;
+  s.sumPrefillKvTokens = p.sumPrefillKvTokens;
+  s.numDecodeRequests = p.numDecodeRequests;
+  s.sumDecodeKvTokens = p.sumDecodeKvTokens;
+  s.wallTimeSecs = p.wallSecs;
+  return s;
 }

@@ -18,6 +18,8 @@ import { ReplayPlanner } from '../../src/planner/replay-planner.js';
 import type { ForwardPassSnapshot } from '../../src/planner/types.js';
 import { workload, type Turn } from '../core/build.js';
 import { agg } from '../core/equivalence.js';
+// @ts-expect-error plain JS module shared with the benchmarks
+import { guidePlannerConfig } from '../../bench/guide.js';
 
 // ---- the reference rule, independently -----------------------------------------------------------
 
@@ -213,13 +215,7 @@ describe('per-tick estimates follow the reference fit rule on a recorded pass st
     it(`${feed} feed: every estimate equals the independent reference rule's, and the log carries them`, () => {
       const out = mkdtempSync(path.join(tmpdir(), 'dynosim-fit-'));
       const config = parsePlannerConfig(
-        JSON.stringify({
-          mode: 'agg',
-          optimization_target: 'sla',
-          ttft_ms: 1500,
-          itl_ms: 50,
-          enable_throughput_scaling: true,
-          enable_load_scaling: true,
+        guidePlannerConfig({
           pre_deployment_sweeping_mode: 'none',
           throughput_adjustment_interval_seconds: 60,
           load_adjustment_interval_seconds: 5,
