@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePlannerConfig } from '../../src/planner/config.js';
 import { decodeGridPoints, prefillGridIsls } from '../../src/planner/bootstrap.js';
 import type { EngineLatencyOracle } from '../../src/planner/bootstrap.js';
+import type { ForwardPassRegression } from '../../src/planner/regression.js';
 import { ReplayPlanner } from '../../src/planner/replay-planner.js';
 import { makePass } from '../../src/planner/types.js';
 import type { EngineCapabilities, EnginePass, ForwardPassSnapshot, PlannerObservation, TrafficWindow } from '../../src/planner/types.js';
@@ -261,5 +262,44 @@ describe('bootstrap', () => {
     expect(new ReplayPlanner(config({ mode: 'agg', optimization_target: 'sla', pre_deployment_sweeping_mode: 'none' }), { mode: 'agg', decode: caps() }, oracle).bootstrap.status).toBe('not_required');
     expect(new ReplayPlanner(config({ mode: 'agg' }), { mode: 'agg', decode: caps() }, oracle).bootstrap.status).toBe('not_required');
     expect(new ReplayPlanner(config({ mode: 'agg', optimization_target: 'sla' }), { mode: 'agg', decode: caps() }, null).bootstrap.status).toBe('not_configured_load_only');
+  });
+});
+
+describe('every-pass feed (feed_extra_fpm_to_regression, the guide-era replay adapter _feed_extra_fpm_to_regression)', () => {
+  // Worker 0: a decode stretch of three passes (2 requests, KV 100, 102, 104) from 9.0 s; worker 1:
+  // one mixed pass at 9.5 s. The observation reports each engine's latest pass.
+  const log = (start0: number) => ({
+    startMs: Float64Array.of(start0, 9500),
+    workerId: Int32Array.of(0, 1),
+    dpRank: Int32Array.of(0, 0),
+    count: Int32Array.of(3, 1),
+    work: Float64Array.of(0, 0, 0, 2, 100, 1, 500, 0, 2, 300),
+    wallSecs: Float64Array.of(0.01, 0.011, 0.012, 0.05),
+  });
+  const latest = (start0: number): EnginePass[] => [
+    { workerId: 0, dpRank: 0, startMs: start0 + 21, pass: makePass({ numDecodeRequests: 2, sumDecodeKvTokens: 104, wallTimeSecs: 0.012 }) },
+    { workerId: 1, dpRank: 0, startMs: 9500, pass: makePass({ numPrefillRequests: 1, sumPrefillTokens: 500, numDecodeRequests: 2, sumDecodeKvTokens: 300, wallTimeSecs: 0.05 }) },
+  ];
+  const tick = (feed: boolean, start0: number) => {
+    const cfg = config({ mode: 'agg', optimization_target: 'sla', enable_load_scaling: true, load_adjustment_interval_seconds: 10, throughput_adjustment_interval_seconds: 60, pre_deployment_sweeping_mode: 'none', feed_extra_fpm_to_regression: feed });
+    const planner = new ReplayPlanner(cfg, { mode: 'agg', decode: caps() }, null);
+    expect(planner.wantsPassLog).toBe(feed);
+    planner.onTick({ ...obs({ nowMs: 10_000, decode: { ready: 2, passes: latest(start0) } }), decodePassLog: log(start0) });
+    return planner.state.aggModel!.engine!.regression as ForwardPassRegression;
+  };
+
+  it('feeds every pass once: the extras, then each engine latest from the cache', () => {
+    const r = tick(true, 9000);
+    expect(r.retainedObservations).toBe(4);
+    const off = tick(false, 9000);
+    expect(off.retainedObservations).toBe(2); // the latest pass of each engine only
+  });
+
+  it("an engine idle for a second reports an empty snapshot: its last logged pass goes with the extras", () => {
+    // Worker 0's stretch began at 8.0 s: its latest pass (8.021 s) is over a second old → idle.
+    const r = tick(true, 8000);
+    expect(r.retainedObservations).toBe(4); // 3 decode passes (all extras) + worker 1's mixed pass
+    const off = tick(false, 8000);
+    expect(off.retainedObservations).toBe(1); // worker 0 reports empty: only worker 1's pass
   });
 });
