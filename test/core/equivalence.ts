@@ -1,6 +1,7 @@
 // Harness for the decode-run tests: run one scenario pass by pass (`decodeRuns: false`) and with
-// decode runs, optionally pausing like a planner (observe, then maybe scale) at tick limits, and
-// require identical outcomes. Also small builders the scenarios share.
+// decode runs, optionally pausing like a planner (observe, drain the every-pass log, then maybe
+// scale) at tick limits, and require identical outcomes, pass logs included. Also small builders
+// the scenarios share.
 import { expect } from 'vitest';
 import { createSimulation, type NativeSimConfig, type NativeSimulation, type PassLogSegments, type PoolObservation } from '../../src/core/native.js';
 import type { LoggedPass } from '../../src/planner/pass-log.js';
