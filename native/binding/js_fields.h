@@ -69,12 +69,10 @@ struct Field {
     return v.As<Napi::String>().Utf8Value();
   }
 
-  // Optional fields: absent or null takes the default.
-  double number_or(const std::string& key, double fallback) const {
-    if (is_null(key)) return fallback;
-    Napi::Value v = get(key);
-    if (!v.IsNumber()) fail(key, "must be a number");
-    return v.As<Napi::Number>().DoubleValue();
+  // Optional fields: absent or null takes the default. Every number has a range: NaN or an
+  // infinity handed in here once crashed or hung the core.
+  double number_or(const std::string& key, double fallback, double lo, double hi) const {
+    return is_null(key) ? fallback : number(key, lo, hi);
   }
   int64_t integer_or(const std::string& key, int64_t fallback, int64_t lo, int64_t hi) const {
     return is_null(key) ? fallback : integer(key, lo, hi);

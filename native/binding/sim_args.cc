@@ -24,8 +24,8 @@ EngineConfig read_engine(const Field& e) {
   c.enable_prefix_caching = e.boolean_or("enablePrefixCaching", true);
   c.enable_chunked_prefill = e.boolean_or("enableChunkedPrefill", true);
   c.fifo_preemption = e.string_or("preemptionMode", "lifo") == "fifo";
-  c.speedup_ratio = e.number_or("speedupRatio", 1.0);
-  c.decode_speedup_ratio = e.number_or("decodeSpeedupRatio", 1.0);
+  c.speedup_ratio = e.number_or("speedupRatio", 1.0, 1e-9, 1e9);
+  c.decode_speedup_ratio = e.number_or("decodeSpeedupRatio", 1.0, 1e-9, 1e9);
   c.dp_size = static_cast<int32_t>(e.integer_or("dpSize", 1, 1, 1024));
   c.nextn = static_cast<int32_t>(e.integer_or("nextn", 0, 0, 5));
   if (!e.is_null("acceptRates")) {
@@ -42,7 +42,7 @@ EngineConfig read_engine(const Field& e) {
     c.sglang.max_prefill_tokens = s.integer_or("maxPrefillTokens", 16384, 1, 1LL << 40);
     c.sglang.chunked_prefill_size = s.integer_or("chunkedPrefillSize", 8192, 1, 1LL << 40);
     c.sglang.clip_max_new_tokens = s.integer_or("clipMaxNewTokens", 4096, 0, 1LL << 40);
-    c.sglang.schedule_conservativeness = s.number_or("scheduleConservativeness", 1.0);
+    c.sglang.schedule_conservativeness = s.number_or("scheduleConservativeness", 1.0, 0, 1e9);
   }
   c.perf = parse_perf_model(e.obj);
   return c;
@@ -54,10 +54,12 @@ RouterConfig read_router(const Field& r) {
   if (mode != "round_robin" && mode != "kv_router")
     js::fail("router_mode must be either 'round_robin' or 'kv_router', got '" + mode + "'");
   c.kv_router = mode == "kv_router";
-  c.overlap_score_weight = r.number_or("overlapScoreWeight", 1.0);
-  c.temperature = r.number_or("temperature", 0.0);
-  c.queue_threshold = r.number_or("queueThreshold", 4.0);
-  if (std::isnan(c.queue_threshold)) c.queue_threshold = -1;
+  c.overlap_score_weight = r.number_or("overlapScoreWeight", 1.0, 0, 1e9);
+  c.temperature = r.number_or("temperature", 0.0, 0, 1e9);
+  // NaN is how the caller says "no threshold" (router_queue_threshold: null).
+  const Napi::Value threshold = r.get("queueThreshold");
+  const bool no_threshold = threshold.IsNumber() && std::isnan(threshold.As<Napi::Number>().DoubleValue());
+  c.queue_threshold = no_threshold ? -1 : r.number_or("queueThreshold", 4.0, 0, 1e12);
   const std::string policy = r.string_or("queuePolicy", "fcfs");
   if (policy == "fcfs") c.queue_policy = QueuePolicy::Fcfs;
   else if (policy == "lcfs") c.queue_policy = QueuePolicy::Lcfs;
@@ -75,7 +77,7 @@ PoolConfig read_pool(const Field& p) {
   c.engine = read_engine(p.object("engine"));
   c.router = read_router(p.object("router"));
   c.initial_workers = static_cast<int32_t>(p.integer_or("numWorkers", 1, 0, 1 << 20));
-  const double startup_s = p.is_null("startupTimeS") ? 0.0 : p.number("startupTimeS", 0, 1e12);
+  const double startup_s = p.is_null("startupTimeS") ? 0.0 : p.number("startupTimeS", 0, kMaxSimMs / 1000);
   c.startup_time = ms_to_ns(startup_s * 1000.0);
   return c;
 }
@@ -103,8 +105,9 @@ SimConfig parse_sim_config(const Napi::Object& config) {
   if (timing == "full_prompt") sc.transfer_timing = TransferTiming::FullPrompt;
   else if (timing == "destination_missing") sc.transfer_timing = TransferTiming::DestinationMissing;
   else js::fail("kv_transfer_timing_mode must be full_prompt or destination_missing, got '" + timing + "'");
-  const double max_ms = f.number_or("maxSimTimeMs", INFINITY);
-  sc.max_sim_time = std::isfinite(max_ms) ? ms_to_ns(max_ms) : kNever;
+  const Napi::Value max_ms = f.get("maxSimTimeMs");
+  const bool unbounded = max_ms.IsNumber() && max_ms.As<Napi::Number>().DoubleValue() == INFINITY;
+  sc.max_sim_time = f.is_null("maxSimTimeMs") || unbounded ? kNever : ms_to_ns(f.number("maxSimTimeMs", 0, kMaxSimMs));
   sc.decode_runs = f.boolean_or("decodeRuns", true);
   sc.pass_log = f.boolean_or("passLog", false);
   return sc;
@@ -127,18 +130,27 @@ void parse_workload(const Napi::Object& workload, WorkloadArrays& a) {
   w.expect_length("turnDelayMs", a.turn_delay.size(), n);
 
   if (n == 0) w.fail("inputLength", "is empty: no requests");
+  if (n > static_cast<size_t>(INT32_MAX)) w.fail("inputLength", "holds more than 2^31 - 1 requests");
+  const int64_t trace_bs = w.integer_or("traceBlockSize", 512, 1, 1 << 24);
   if (a.hash_offsets[0] != 0 || a.hash_offsets[n] != a.hash_ids.size())
     w.fail("hashOffsets", "must start at 0 and end at hashIds.length");
   for (size_t i = 0; i < n; ++i) {
     if (a.hash_offsets[i + 1] <= a.hash_offsets[i]) w.fail("hashIds", "has no ids for request " + std::to_string(i));
     if (a.input_len[i] == 0) w.fail("inputLength", "is 0 for request " + std::to_string(i));
-    if (a.turn_delay[i] < 0) w.fail("turnDelayMs", "is negative for request " + std::to_string(i));
+    // Each hash id stands for trace_bs tokens: a longer prompt would read past its ids.
+    if (static_cast<int64_t>(a.input_len[i]) > static_cast<int64_t>(a.hash_offsets[i + 1] - a.hash_offsets[i]) * trace_bs)
+      w.fail("inputLength", "exceeds what its hash ids cover for request " + std::to_string(i));
+    if (!(a.turn_delay[i] >= 0 && a.turn_delay[i] <= kMaxSimMs))
+      w.fail("turnDelayMs", "is outside [0, 100 years] for request " + std::to_string(i));
   }
   if (sessions == 0 || a.session_start[0] != 0 || a.session_start[sessions] != n)
     w.fail("sessionStart", "must start at 0 and end at the request count");
   for (size_t s = 0; s < sessions; ++s) {
     if (a.session_start[s + 1] <= a.session_start[s]) w.fail("sessionStart", "has an empty session " + std::to_string(s));
-    if (a.first_arrival[s] < 0) w.fail("firstArrivalMs", "is negative for session " + std::to_string(s));
+    double t = a.first_arrival[s];
+    for (uint32_t r = a.session_start[s]; r < a.session_start[s + 1]; ++r) t += a.turn_delay[r];
+    if (!(a.first_arrival[s] >= 0 && t <= kMaxSimMs))
+      w.fail("firstArrivalMs", "puts session " + std::to_string(s) + " outside [0, 100 years]");
   }
 
   a.view.num_requests = static_cast<int32_t>(n);
@@ -146,7 +158,7 @@ void parse_workload(const Napi::Object& workload, WorkloadArrays& a) {
   a.view.output_length = a.output_len.data();
   a.view.hash_offsets = a.hash_offsets.data();
   a.view.hash_ids = a.hash_ids.data();
-  a.view.trace_block_size = static_cast<int32_t>(w.integer_or("traceBlockSize", 512, 1, 1 << 24));
+  a.view.trace_block_size = static_cast<int32_t>(trace_bs);
   a.sessions.num_sessions = static_cast<int32_t>(sessions);
   a.sessions.session_start = a.session_start.data();
   a.sessions.first_arrival_ms = a.first_arrival.data();

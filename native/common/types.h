@@ -1,7 +1,9 @@
 // Shared scalar types of the native core.
 #pragma once
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 
 namespace dynosim {
 
@@ -13,7 +15,26 @@ constexpr Ns kNever = -1;
 // for everything else (partial tails and generated tokens are never shared across requests).
 using BlockHash = uint64_t;
 
-inline Ns ms_to_ns(double ms) { return static_cast<Ns>(ms * 1e6 + (ms >= 0 ? 0.5 : -0.5)); }
+// The simulated-time limit, 100 years (3.2e18 ns, inside int64). Inputs are checked against it
+// where they enter; every double → ns conversion checks it again, so an extreme speedup ratio or
+// bandwidth ends in an error instead of a wrapped int64.
+constexpr double kMaxSimMs = 100 * 365.25 * 24 * 3600 * 1000.0;
+
+[[noreturn]] inline void time_limit_exceeded() {
+  throw std::range_error(
+      "a simulated duration passes the 100-year limit (check speedup_ratio, decode_speedup_ratio and kv_transfer_bandwidth)");
+}
+
+// `ns` (a double) when it is within the limit; NaN and infinities are not.
+inline double within_time_limit(double ns) {
+  if (!(ns >= -kMaxSimMs * 1e6 && ns <= kMaxSimMs * 1e6)) time_limit_exceeded();
+  return ns;
+}
+
+// A duration or time in ns, given as a double: rounded half away from zero (std::llround).
+inline Ns to_ns(double ns) { return static_cast<Ns>(std::llround(within_time_limit(ns))); }
+
+inline Ns ms_to_ns(double ms) { return static_cast<Ns>(within_time_limit(ms * 1e6 + (ms >= 0 ? 0.5 : -0.5))); }
 inline double ns_to_ms(Ns ns) { return static_cast<double>(ns) / 1e6; }
 
 }  // namespace dynosim

@@ -7,7 +7,7 @@
 
 namespace dynosim {
 
-inline Ns round_to_ns(double seconds) { return static_cast<Ns>(std::llround(seconds * 1e9)); }
+inline Ns round_to_ns(double seconds) { return to_ns(seconds * 1e9); }
 
 inline Ns scaled_duration_ns(double ms, double speedup) {
   if (ms <= 0) return 0;

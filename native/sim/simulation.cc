@@ -216,7 +216,7 @@ void Simulation::place_on_decode(int32_t r, int32_t target) {
   const double tokens = cfg_.transfer_timing == TransferTiming::FullPrompt ? requests_.input_len(r) : fresh;
   Ns delay = 0;
   if (cfg_.kv_bytes_per_token > 0 && cfg_.kv_transfer_gbps > 0)
-    delay = static_cast<Ns>(std::llround(tokens * cfg_.kv_bytes_per_token / cfg_.kv_transfer_gbps));
+    delay = to_ns(tokens * cfg_.kv_bytes_per_token / cfg_.kv_transfer_gbps);
   if (delay > 0) events_.push(now_ + delay, EventKind::TransferComplete, 1, r, now_);
   else complete_transfer(r);
 }

@@ -25,11 +25,21 @@ describe('output destinations are checked before the run', () => {
     const fifo = path.join(dir, 'report.fifo');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
     const child = startCli([TRACE, '--num-workers', '2', '--report-json', fifo]);
-    const received = await new Promise<string>((resolve, reject) => {
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const reading = new Promise<string>((resolve, reject) => {
       let text = '';
       fs.createReadStream(fifo, 'utf8').on('data', (c) => (text += c)).on('end', () => resolve(text)).on('error', reject);
     });
     const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    // A run that failed before opening the FIFO would leave the reader blocked: release it.
+    try {
+      fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+    } catch {
+      // ENXIO: no reader left, it has read the report already
+    }
+    const received = await reading;
+    expect(stderr).toBe('');
     expect(status).toBe(0);
     expect(fs.statSync(fifo).isFIFO()).toBe(true);
     expect(JSON.parse(received).completed_requests).toBe(400);
