@@ -2,9 +2,12 @@
 // Arguments are validated in binding/; every C++ exception becomes a JS Error.
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "binding/js_fields.h"
 #include "binding/results_js.h"
@@ -53,7 +56,9 @@ class NativeSimulation : public Napi::ObjectWrap<NativeSimulation> {
   Napi::Value RunUntil(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
       double limit_ms = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : INFINITY;
-      Ns limit = std::isfinite(limit_ms) ? ms_to_ns(limit_ms) : INT64_MAX;
+      if (std::isnan(limit_ms)) js::fail("runUntil(limitMs) needs a number, got NaN");
+      // Past the simulated-time limit means "to the end"; nothing in a run can reach it.
+      Ns limit = limit_ms > kMaxSimMs ? INT64_MAX : ms_to_ns(std::max(limit_ms, 0.0));
       return Napi::Boolean::New(info.Env(), sim_->run_until(limit));
     });
   }
@@ -115,27 +120,40 @@ class NativeSimulation : public Napi::ObjectWrap<NativeSimulation> {
   std::unique_ptr<Simulation> sim_;
 };
 
+// Token and request counts handed to the perf model: a Float64Array of whole numbers in
+// [0, 2^31], in groups of `group` (products of two stay inside int64).
+std::vector<int64_t> counts_of(const Napi::Value& v, const char* what, size_t group) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    js::fail(std::string(what) + " must be a Float64Array");
+  auto arr = v.As<Napi::Float64Array>();
+  if (arr.ElementLength() % group != 0) js::fail(std::string(what) + " must come in groups of " + std::to_string(group));
+  std::vector<int64_t> out(arr.ElementLength());
+  for (size_t i = 0; i < out.size(); ++i) {
+    const double d = arr[i];
+    if (!(d >= 0 && d <= 2147483648.0) || d != std::floor(d))
+      js::fail(std::string(what) + " must hold whole numbers in [0, 2^31], got " + js::num_text(d) + " at " + std::to_string(i));
+    out[i] = static_cast<int64_t>(d);
+  }
+  return out;
+}
+
 // evaluatePerfModel(engine, prefill, decode): raw latencies (ms, before speedup scaling) of the
 // engine's perf model at prefill points (batch, isl, prefix triples) and decode points (batch,
 // context pairs; active KV = batch × context), for `dynosim perf-model`.
 Napi::Value EvaluatePerfModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsTypedArray() || !info[2].IsTypedArray())
+    if (info.Length() < 3 || !info[0].IsObject())
       js::fail("evaluatePerfModel(engine, prefillPoints, decodePoints) expects an object and two Float64Arrays");
     EngineConfig c = parse_engine(info[0].As<Napi::Object>());
-    auto pre = info[1].As<Napi::Float64Array>();
-    auto dec = info[2].As<Napi::Float64Array>();
-    if (pre.ElementLength() % 3 != 0 || dec.ElementLength() % 2 != 0)
-      js::fail("evaluatePerfModel: prefill points come in triples, decode points in pairs");
-    auto pre_out = Napi::Float64Array::New(env, pre.ElementLength() / 3);
-    for (size_t i = 0; i < pre_out.ElementLength(); ++i)
-      pre_out[i] = c.perf.prefill_ms(static_cast<int64_t>(pre[3 * i]), static_cast<int64_t>(pre[3 * i + 1]),
-                                     static_cast<int64_t>(pre[3 * i + 2]));
-    auto dec_out = Napi::Float64Array::New(env, dec.ElementLength() / 2);
+    const std::vector<int64_t> pre = counts_of(info[1], "evaluatePerfModel: prefill points (batch, isl, prefix)", 3);
+    const std::vector<int64_t> dec = counts_of(info[2], "evaluatePerfModel: decode points (batch, context)", 2);
+    auto pre_out = Napi::Float64Array::New(env, pre.size() / 3);
+    for (size_t i = 0; i < pre_out.ElementLength(); ++i) pre_out[i] = c.perf.prefill_ms(pre[3 * i], pre[3 * i + 1], pre[3 * i + 2]);
+    auto dec_out = Napi::Float64Array::New(env, dec.size() / 2);
     const int64_t total_kv = static_cast<int64_t>(c.num_gpu_blocks) * c.block_size;
     for (size_t i = 0; i < dec_out.ElementLength(); ++i) {
-      int64_t batch = static_cast<int64_t>(dec[2 * i]), context = static_cast<int64_t>(dec[2 * i + 1]);
+      const int64_t batch = dec[2 * i], context = dec[2 * i + 1];
       dec_out[i] = c.perf.decode_ms(batch, batch * context, context, total_kv);
     }
     auto out = Napi::Object::New(env);
@@ -151,25 +169,19 @@ Napi::Value EvaluatePerfModel(const Napi::CallbackInfo& info) {
 Napi::Value EvaluateForwardPasses(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsTypedArray())
+    if (info.Length() < 2 || !info[0].IsObject())
       js::fail("evaluateForwardPasses(engine, passes) expects an object and a Float64Array");
     EngineConfig c = parse_engine(info[0].As<Napi::Object>());
-    auto rows = info[1].As<Napi::Float64Array>();
-    if (rows.ElementLength() % 5 != 0) js::fail("evaluateForwardPasses: passes come in rows of five");
+    const std::vector<int64_t> rows = counts_of(info[1], "evaluateForwardPasses: passes", 5);
     if (c.perf.kind != PerfModel::Kind::Aic) return env.Null();
-    auto out = Napi::Float64Array::New(env, rows.ElementLength() / 5);
+    auto out = Napi::Float64Array::New(env, rows.size() / 5);
     for (size_t i = 0; i < out.ElementLength(); ++i) {
       PassWork w;
-      double v[5];
-      for (int f = 0; f < 5; ++f) {
-        v[f] = rows[5 * i + f];
-        if (!(v[f] >= 0 && v[f] <= 9e15) || v[f] != std::floor(v[f])) js::fail("evaluateForwardPasses: counts must be integers >= 0");
-      }
-      w.num_prefill_requests = static_cast<int64_t>(v[0]);
-      w.sum_prefill_tokens = static_cast<int64_t>(v[1]);
-      w.sum_prefill_kv_tokens = static_cast<int64_t>(v[2]);
-      w.num_decode_requests = static_cast<int64_t>(v[3]);
-      w.sum_decode_kv_tokens = static_cast<int64_t>(v[4]);
+      w.num_prefill_requests = rows[5 * i];
+      w.sum_prefill_tokens = rows[5 * i + 1];
+      w.sum_prefill_kv_tokens = rows[5 * i + 2];
+      w.num_decode_requests = rows[5 * i + 3];
+      w.sum_decode_kv_tokens = rows[5 * i + 4];
       out[i] = aic_forward_pass_ms(*c.perf.aic, w);
     }
     return out;

@@ -145,8 +145,10 @@ void parse_workload(const Napi::Object& workload, WorkloadArrays& a) {
   }
   if (sessions == 0 || a.session_start[0] != 0 || a.session_start[sessions] != n)
     w.fail("sessionStart", "must start at 0 and end at the request count");
-  for (size_t s = 0; s < sessions; ++s) {
+  for (size_t s = 0; s < sessions; ++s)
     if (a.session_start[s + 1] <= a.session_start[s]) w.fail("sessionStart", "has an empty session " + std::to_string(s));
+  // Now every session's turns lie inside [0, n).
+  for (size_t s = 0; s < sessions; ++s) {
     double t = a.first_arrival[s];
     for (uint32_t r = a.session_start[s]; r < a.session_start[s + 1]; ++r) t += a.turn_delay[r];
     if (!(a.first_arrival[s] >= 0 && t <= kMaxSimMs))

@@ -46,11 +46,16 @@ interface Parsed {
   decode: [number, number][];
 }
 
+/** The largest count a point may hold (the core prices token counts up to 2^31). */
+const MAX_POINT_VALUE = 2 ** 31;
+
 function parseInts(flag: string, text: string, min: number, max: number): number[] {
   const parts = text.split(':');
   if (parts.length < min || parts.length > max || parts.some((p) => !/^\d+$/.test(p.trim())))
     throw new UsageError(`argument ${flag}: expected ${flag === '--prefill' ? 'BATCH:ISL[:PREFIX]' : 'BATCH:CONTEXT'} with non-negative integers, got '${text}'`);
-  return parts.map((p) => Number(p.trim()));
+  const values = parts.map((p) => Number(p.trim()));
+  if (values.some((v) => v > MAX_POINT_VALUE)) throw new UsageError(`argument ${flag}: values must be at most ${MAX_POINT_VALUE}, got '${text}'`);
+  return values;
 }
 
 function parseArgv(argv: string[]): Parsed | 'help' {
