@@ -8,6 +8,7 @@ import { validateTopology, type Topology } from './config/topology.js';
 import { gpusPerWorker, nativeEngineConfig, nativeRouterConfig, trackedBlockSize, type PoolRole } from './core/engine-config.js';
 import type { NativeEngineConfig, NativePoolConfig, NativeSimConfig } from './core/native.js';
 import { RequestStatus, type SimResults } from './core/results.js';
+import { checkFitsInMemory, kvParts, workloadParts, type MemoryPart } from './core/memory.js';
 import { runSimulation } from './core/run.js';
 import { engineLatencyOracle, runWithPlanner } from './core/planner-loop.js';
 import type { PlannerConfig, PlannerSummary, ReplayPlanner, ScalingEvent } from './planner/index.js';
@@ -216,6 +217,15 @@ function checkPlannerReportDir(config: PlannerConfig, outputs: OutputSet): void 
   else checkOutputPath(PLANNER_REPORT_LABEL, path.join(dir, 'planner_report.html'));
 }
 
+/** A synthetic workload's size is known before it is made (a trace's once it is read). */
+function expectedWorkloadParts(options: ReplayOptions, blockSize: number): MemoryPart[] {
+  if (options.traceFiles || options.requestCount === undefined || options.inputTokens === undefined) return [];
+  const requests = options.requestCount * (options.turnsPerSession ?? 1);
+  const ids = requests * Math.ceil(options.inputTokens / blockSize);
+  const cause = ids * 16 > requests * 700 ? `--input-tokens ${options.inputTokens} × --request-count ${options.requestCount}` : `--request-count ${options.requestCount}`;
+  return workloadParts(requests, ids, cause);
+}
+
 /** Rejected requests are excluded from the statistics; say how many, and why, on stderr. */
 function noteRejections(results: SimResults, options: ReplayOptions): void {
   let rejected = 0;
@@ -251,7 +261,13 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
   const planned = planning ? await preparePlanner(planning, options, topology, simConfig) : null;
   if (planned && planning!.diagnosticsEnabled(planned.config)) checkPlannerReportDir(planned.config, outputs);
   const tokenEngine = topology.kind === 'aggregated' ? topology.engine : topology.decode;
-  const workload = await loadWorkload(options, trackedBlockSize(tokenEngine));
+  const blockSize = trackedBlockSize(tokenEngine);
+  checkFitsInMemory([...expectedWorkloadParts(options, blockSize), ...kvParts(simConfig)]);
+  const workload = await loadWorkload(options, blockSize);
+  if (options.traceFiles) {
+    const cause = `the trace's ${workload.inputLength.length.toLocaleString('en-US')} requests`;
+    checkFitsInMemory([...workloadParts(workload.inputLength.length, workload.hashIds.length, cause), ...kvParts(simConfig)]);
+  }
 
   let results: SimResults;
   let plannerOutcome: PlannerOutcome | null = null;

@@ -10,3 +10,19 @@ describe('perf-model points', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('runs that cannot fit in memory are refused up front, naming the input and the estimate', () => {
+  it('--request-count 100000000 (it aborted Node with a heap dump) and 1e9', () => {
+    for (const n of ['100000000', '1000000000']) {
+      const r = runCli(['--input-tokens', '512', '--output-tokens', '16', '--request-count', n, '--request-rate', '100', '--report-json', '/dev/null']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^dynosim: error: this run needs about [0-9.]+ GiB of memory \\(--request-count ${n}: [0-9.]+ GiB\\), more than this machine's [0-9.]+ GiB allows\\n$`));
+    }
+  });
+
+  it('num_gpu_blocks 1e9 (it ended in std::bad_alloc after 7.7 GB)', () => {
+    const r = runCli(['examples/trace.jsonl', '--extra-engine-args', '{"num_gpu_blocks": 1000000000}', '--report-json', '/dev/null']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('(--num-workers 1 × num_gpu_blocks 1000000000: 59.6 GiB)');
+  });
+});
