@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { parseEngineArgs, type EngineArgs } from './config/engine-args.js';
 import { checkReplayOptions } from './config/replay-options.js';
-import { parseRouterConfig } from './config/router-config.js';
+import { parseRouterConfig, type RouterConfig } from './config/router-config.js';
 import { validateTopology, type Topology } from './config/topology.js';
 import { gpusPerWorker, nativeEngineConfig, nativeRouterConfig, trackedBlockSize, type PoolRole } from './core/engine-config.js';
 import type { NativeEngineConfig, NativePoolConfig, NativeSimConfig } from './core/native.js';
@@ -16,7 +16,7 @@ import { PLANNER_INT_KEYS } from './planner/report-json.js';
 import type { Workload } from './core/workload.js';
 import { ReplayError } from './errors.js';
 import type { ReplayOptions } from './options.js';
-import { resolvePerfModel, type ResolvedPerfModel } from './perf/resolve.js';
+import { resolvePerfModel, type NativePerfConfig, type ResolvedPerfModel } from './perf/resolve.js';
 import { checkOutputPath, type OutputSet } from './report/output-set.js';
 import { perRequestJsonlLines } from './report/per-request.js';
 import { PLANNER_REPORT_LABEL, planRunOutputs, REPORT_JSON_LABEL, REPORT_JSONL_LABEL, writeRunOutputs } from './report/run-outputs.js';
@@ -54,9 +54,6 @@ export interface ReplayResult {
   planner: PlannerOutcome | null;
 }
 
-/** KV transfer bandwidth when the engine args leave it unset (the reference CLI's default), GB/s. */
-const DEFAULT_KV_TRANSFER_GBPS = 64;
-
 function parseOptionalEngineArgs(
   knob: ReplayOptions['extraEngineArgs'],
   flag: string,
@@ -78,6 +75,7 @@ export function resolveTopology(options: ReplayOptions): Topology {
     replayMode: options.replayMode,
     routerMode: options.routerMode,
     routerConfig: options.routerConfig === undefined ? null : parseRouterConfig(options.routerConfig),
+    hasAicPerfConfig: options.aicPerfConfig !== undefined,
     arrivalSpeedupRatio: options.arrivalSpeedupRatio,
     slaTtftMs: options.slaTtftMs ?? null,
     slaItlMs: options.slaItlMs ?? null,
@@ -107,6 +105,38 @@ interface ResolvedPool {
   perf: ResolvedPerfModel;
 }
 
+/**
+ * The router-side prefill-time estimator of `router_prefill_load_model: "aic"`: AIC's perf model
+ * for the `--aic-*` selection (not the engines'), predicting one request's prefill
+ * (lib/mocker/src/replay/offline/extensions/kv_router/mod.rs, prefill_load_hint_for).
+ */
+async function prefillLoadModel(router: RouterConfig, options: ReplayOptions): Promise<NativePerfConfig | null> {
+  const aic = options.aicPerfConfig;
+  if (router.router_prefill_load_model !== 'aic' || aic === undefined) return null;
+  const selection = parseEngineArgs(
+    {
+      aic_backend: aic.backend,
+      aic_system: aic.system,
+      aic_model_path: aic.modelPath,
+      aic_tp_size: aic.tpSize,
+      aic_systems_path: aic.systemsPath ?? options.aicSystemsPath ?? null,
+      aic_backend_version: aic.backendVersion ?? null,
+      aic_moe_tp_size: aic.moeTpSize ?? null,
+      aic_moe_ep_size: aic.moeEpSize ?? null,
+      aic_attention_dp_size: aic.attentionDpSize ?? null,
+      aic_gemm_dtype: aic.gemmDtype ?? null,
+      aic_moe_dtype: aic.moeDtype ?? null,
+      aic_fmha_dtype: aic.fmhaDtype ?? null,
+      aic_kv_cache_dtype: aic.kvCacheDtype ?? null,
+      aic_comm_dtype: aic.commDtype ?? null,
+      aic_nextn: aic.nextn ?? null,
+      aic_nextn_accept_rates: aic.nextnAcceptRates ?? null,
+    },
+    '--aic-* flags',
+  );
+  return (await resolvePerfModel(selection, { warn: options.onNote })).native;
+}
+
 async function poolConfig(
   engine: EngineArgs,
   numWorkers: number,
@@ -116,10 +146,11 @@ async function poolConfig(
 ): Promise<ResolvedPool> {
   const perf = await resolvePerfModel(engine, { warn: options.onNote });
   const router = parseRouterConfig(options.routerConfig);
+  const estimator = role === 'decode' ? null : await prefillLoadModel(router, options);
   return {
     pool: {
       engine: nativeEngineConfig(engine, perf),
-      router: nativeRouterConfig(topology.routerMode, router, engine, role),
+      router: nativeRouterConfig(topology.routerMode, router, engine, role, estimator),
       numWorkers,
       startupTimeS: engine.startup_time ?? 0,
     },
@@ -135,15 +166,25 @@ export async function buildSimConfig(topology: Topology, options: ReplayOptions)
   }
   const prefill = await poolConfig(topology.prefill, topology.numPrefillWorkers, 'prefill', topology, options);
   const decode = await poolConfig(topology.decode, topology.numDecodeWorkers, 'decode', topology, options);
-  // The hand-off's size: explicit kv_bytes_per_token, else derived from the model the AIC args name.
-  const transfer = topology.decode;
+  // The source (prefill) worker publishes the transfer timing when its KV is held; without both
+  // its kv_bytes_per_token and a positive kv_transfer_bandwidth the hand-off takes no time
+  // (aisimulate replay handoff.rs: HandoffCoordinatorCore::advance_active, delay_ms()'s None
+  // and the adapter's fallback of 0 ms). Nothing is derived from the model or defaulted.
+  const source = topology.prefill;
+  const bytes = source.kv_bytes_per_token;
+  const gbps = source.kv_transfer_bandwidth;
+  if (bytes === null || gbps === null || !(gbps > 0)) {
+    options.onNote?.(
+      'note: no KV transfer model (kv_bytes_per_token and a positive kv_transfer_bandwidth in --prefill-engine-args): KV hand-offs take no time',
+    );
+  }
   return {
     disaggregated: true,
     prefill: prefill.pool,
     decode: decode.pool,
-    kvBytesPerToken: transfer.kv_bytes_per_token ?? decode.perf.kvBytesPerToken ?? prefill.perf.kvBytesPerToken ?? 0,
-    kvTransferGbps: transfer.kv_transfer_bandwidth ?? DEFAULT_KV_TRANSFER_GBPS,
-    kvTransferTiming: transfer.kv_transfer_timing_mode,
+    kvBytesPerToken: bytes ?? 0,
+    kvTransferGbps: gbps ?? 0,
+    kvTransferTiming: source.kv_transfer_timing_mode,
     maxSimTimeMs,
   };
 }

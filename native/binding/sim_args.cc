@@ -54,12 +54,18 @@ RouterConfig read_router(const Field& r) {
   if (mode != "round_robin" && mode != "kv_router")
     js::fail("router_mode must be either 'round_robin' or 'kv_router', got '" + mode + "'");
   c.kv_router = mode == "kv_router";
-  c.overlap_score_weight = r.number_or("overlapScoreWeight", 1.0, 0, 1e9);
+  c.prefill_load_scale = r.number_or("prefillLoadScale", 1.0, 0, 1e9);
+  c.overlap_score_credit = r.number_or("overlapScoreCredit", 1.0, 0, 1);
+  if (!r.is_null("overlapScoreWeight")) {
+    // The deprecated weight, as KvRouterConfig maps it: the prefill scale (and no credit at 0).
+    c.prefill_load_scale = r.number("overlapScoreWeight", 0, 1e9);
+    if (c.prefill_load_scale == 0) c.overlap_score_credit = 0;
+  }
   c.temperature = r.number_or("temperature", 0.0, 0, 1e9);
   // NaN is how the caller says "no threshold" (router_queue_threshold: null).
   const Napi::Value threshold = r.get("queueThreshold");
   const bool no_threshold = threshold.IsNumber() && std::isnan(threshold.As<Napi::Number>().DoubleValue());
-  c.queue_threshold = no_threshold ? -1 : r.number_or("queueThreshold", 4.0, 0, 1e12);
+  c.queue_threshold = no_threshold ? -1 : r.number_or("queueThreshold", 16.0, 0, 1e12);
   const std::string policy = r.string_or("queuePolicy", "fcfs");
   if (policy == "fcfs") c.queue_policy = QueuePolicy::Fcfs;
   else if (policy == "lcfs") c.queue_policy = QueuePolicy::Lcfs;
@@ -69,6 +75,12 @@ RouterConfig read_router(const Field& r) {
   c.assume_kv_reuse = r.boolean_or("assumeKvReuse", true);
   c.track_prefill_tokens = r.boolean_or("trackPrefillTokens", true);
   c.seed = static_cast<uint64_t>(r.integer_or("seed", 42, 0, 1LL << 52));
+  if (!r.is_null("prefillLoadModel")) {
+    // The estimator's perf model, in the engine's perf format.
+    Napi::Object holder = Napi::Object::New(r.obj.Env());
+    holder.Set("perf", r.get("prefillLoadModel"));
+    c.prefill_load_model = parse_perf_model(holder);
+  }
   return c;
 }
 

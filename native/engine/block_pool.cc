@@ -1,7 +1,5 @@
 #include "block_pool.h"
 
-#include "../router/overlap_index.h"
-
 namespace dynosim {
 
 BlockPool::BlockPool(int32_t num_blocks, bool prefix_caching)
@@ -33,22 +31,14 @@ void BlockPool::push_lru_tail(int32_t b) {
 // Acquiring a block probes this pool's index and, in kv_router mode, the router's.
 void BlockPool::prefetch(BlockHash id) const {
   index_of_.prefetch(id);
-  if (index_) index_->prefetch(id);
+  feed_.prefetch(id);
 }
 
-// The block's index entry goes stale by itself once its id changes (see ResidentIndex).
+// The block's own index entry goes stale by itself once its id changes (see ResidentIndex).
 void BlockPool::forget(int32_t b) {
+  feed_.removed(b, ids_[b]);
   ids_[b] = ResidentIndex::kNoId;
-  if (index_ && index_handle_[b] != kNone) {
-    index_->remove(index_target_, index_handle_[b]);
-    index_handle_[b] = kNone;
-  }
   --resident_;
-}
-
-// Content blocks are visible to a KV router; private (unique-id) blocks are not.
-void BlockPool::publish(int32_t b) {
-  if (index_ && !(ids_[b] & kUniqueBlockTag)) index_handle_[b] = index_->add(index_target_, ids_[b]);
 }
 
 void BlockPool::assign(int32_t b, BlockHash id) {
@@ -79,7 +69,7 @@ int32_t BlockPool::acquire(BlockHash id) {
   refs_[b] = 1;
   ++active_;
   ++resident_;
-  publish(b);
+  feed_.stored(b, id);
   return b;
 }
 
@@ -110,7 +100,7 @@ int32_t BlockPool::promote(int32_t b, BlockHash content_id) {
     return existing;
   }
   assign(b, content_id);
-  publish(b);
+  feed_.stored(b, content_id);
   return b;
 }
 

@@ -8,10 +8,9 @@
 
 #include "../common/resident_index.h"
 #include "../common/types.h"
+#include "../router/index_feed.h"
 
 namespace dynosim {
-
-class OverlapIndex;
 
 class BlockPool {
  public:
@@ -20,11 +19,9 @@ class BlockPool {
   BlockPool(int32_t num_blocks, bool prefix_caching);
 
   // Publishes stored/removed content blocks to a router index (kv_router mode only).
-  void attach_index(OverlapIndex* index, int32_t target) {
-    index_ = index;
-    index_target_ = target;
-    index_handle_.assign(num_blocks_, kNone);
-  }
+  void attach_index(OverlapIndex* index, int32_t target) { feed_.attach(index, target, num_blocks_); }
+  // KV events of a pass reach the router when it ends (see IndexFeed).
+  IndexFeed& index_feed() { return feed_; }
 
   // Takes a reference on the block with this identity, reusing a cached copy when there is one,
   // else claiming a free or evicted block. Returns kNone when every block is active.
@@ -52,7 +49,6 @@ class BlockPool {
   void push_lru_tail(int32_t b);
   void forget(int32_t b);
   void assign(int32_t b, BlockHash id);
-  void publish(int32_t b);
 
   int32_t num_blocks_;
   bool prefix_caching_;
@@ -64,9 +60,7 @@ class BlockPool {
   int32_t lru_head_ = kNone, lru_tail_ = kNone;
   int32_t active_ = 0;
   int32_t resident_ = 0;           // active + inactive
-  OverlapIndex* index_ = nullptr;
-  int32_t index_target_ = 0;
-  std::vector<int32_t> index_handle_;  // per block: its router index entry, kNone if unpublished
+  IndexFeed feed_;
 };
 
 }  // namespace dynosim

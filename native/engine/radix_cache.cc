@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "../router/overlap_index.h"
 
 namespace dynosim {
 
@@ -20,28 +19,6 @@ RadixCache::RadixCache(int32_t num_pages)
   for (int32_t p = num_pages - 1; p >= 0; --p) free_.push_back(p);
 }
 
-// Called while the page holds its identity (before it is cleared on removal).
-void RadixCache::publish(int32_t page, bool added) {
-  const BlockHash id = ids_[page];
-  if (!index_ || (id & kUniqueBlockTag)) return;
-  if (defer_) pending_.push_back(IndexUpdate{page, added, id});
-  else apply_index_update(page, id, added);
-}
-
-void RadixCache::apply_index_update(int32_t page, BlockHash id, bool added) {
-  if (added) {
-    index_handle_[page] = index_->add(index_target_, id);
-  } else if (index_handle_[page] != kNone) {
-    index_->remove(index_target_, index_handle_[page]);
-    index_handle_[page] = kNone;
-  }
-}
-
-void RadixCache::flush_index() {
-  for (const IndexUpdate& u : pending_) apply_index_update(u.page, u.id, u.added);
-  pending_.clear();
-}
-
 void RadixCache::compact_heap() {
   heap_.clear();
   for (int32_t p = 0; p < num_pages_; ++p)
@@ -57,7 +34,7 @@ void RadixCache::push_leaf(int32_t p) {
 }
 
 void RadixCache::remove_node(int32_t p) {
-  publish(p, false);
+  feed_.removed(p, ids_[p]);
   ids_[p] = ResidentIndex::kNoId;  // its index entry goes stale by itself
   if (parent_[p] != kRoot) --children_[parent_[p]];
   in_tree_[p] = 0;
@@ -121,7 +98,7 @@ int32_t RadixCache::insert_locked(int32_t page, BlockHash id, int32_t parent, ui
   if (parent != kRoot) ++children_[parent];
   map_.insert(id, page, ids_.data(), num_pages_);
   ++tree_pages_;
-  publish(page, true);
+  feed_.stored(page, id);
   return page;
 }
 

@@ -16,10 +16,9 @@
 
 #include "../common/resident_index.h"
 #include "../common/types.h"
+#include "../router/index_feed.h"
 
 namespace dynosim {
-
-class OverlapIndex;
 
 class RadixCache {
  public:
@@ -29,15 +28,9 @@ class RadixCache {
   explicit RadixCache(int32_t num_pages);
 
   // Publishes inserted/evicted content pages (ids without kUniqueBlockTag) to a router index.
-  void attach_index(OverlapIndex* index, int32_t target) {
-    index_ = index;
-    index_target_ = target;
-    index_handle_.assign(num_pages_, kNone);
-  }
-  // While deferred, index updates queue up (in order) until flush_index(): SGLang's KV events
-  // become router-visible at the end of the pass that caused them.
-  void defer_index(bool on) { defer_ = on; }
-  void flush_index();
+  void attach_index(OverlapIndex* index, int32_t target) { feed_.attach(index, target, num_pages_); }
+  // KV events of a pass reach the router when it ends (see IndexFeed).
+  IndexFeed& index_feed() { return feed_; }
 
   int32_t num_pages() const { return num_pages_; }
   int32_t free_pages() const { return static_cast<int32_t>(free_.size()); }
@@ -97,8 +90,6 @@ class RadixCache {
   }
   void push_leaf(int32_t p);
   void remove_node(int32_t p);
-  void publish(int32_t page, bool added);
-  void apply_index_update(int32_t page, BlockHash id, bool added);
   void compact_heap();
 
   int32_t num_pages_;
@@ -116,16 +107,7 @@ class RadixCache {
   int32_t tree_pages_ = 0;
   uint64_t clock_ = 0;
 
-  OverlapIndex* index_ = nullptr;
-  int32_t index_target_ = 0;
-  bool defer_ = false;
-  struct IndexUpdate {
-    int32_t page;
-    bool added;
-    BlockHash id;
-  };
-  std::vector<IndexUpdate> pending_;   // deferred index updates, in order
-  std::vector<int32_t> index_handle_;  // per page: its router index entry, kNone if unpublished
+  IndexFeed feed_;
 };
 
 }  // namespace dynosim

@@ -518,7 +518,7 @@ Ns SglangEngine::plan_pass(Ns now, bool& progress) {
   finishing_ = 0;
   reset_ratio_ = false;
   batch_stats_ = PassBatch();
-  cache_.defer_index(true);
+  cache_.index_feed().defer();
 
   // 1. Transferred prompts take running slots first; while any still wait, nothing new is
   //    prefilled.
@@ -573,8 +573,7 @@ Ns SglangEngine::plan_pass(Ns now, bool& progress) {
   const Ns duration = prefill_ns + decode_ns;
   if (!progress_) {
     // No finish_pass follows a pass that changed nothing: publish what it did (evictions) now.
-    cache_.flush_index();
-    cache_.defer_index(false);
+    cache_.index_feed().flush();
   }
   record_snapshot(duration);
   progress = progress_;
@@ -612,8 +611,7 @@ void SglangEngine::finish_pass(Ns start, Ns end, PassOutput& out) {
   }
   emissions_.clear();
   finishing_ = 0;
-  cache_.flush_index();
-  cache_.defer_index(false);
+  cache_.index_feed().flush();
   last_pass_.visible_output_tokens = visible;
   last_pass_.decode_forwards = forwards;
   last_pass_.duration = end - start;

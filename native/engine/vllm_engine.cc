@@ -302,6 +302,7 @@ Ns VllmEngine::plan_pass(Ns now, bool& progress) {
   ready_.clear();
   rejected_.clear();
   compact_running();
+  pool_.index_feed().defer();
 
   // 1. Running requests first, in order, while budget remains.
   for (size_t k = 0; k < running_.size() && budget_ > 0; ++k) {
@@ -361,6 +362,8 @@ Ns VllmEngine::plan_pass(Ns now, bool& progress) {
     if (cfg_.role != WorkerRole::Prefill) decode_ns = decode_step_ns(static_cast<int64_t>(ready_.size()), sum_len);
   }
   if (!rejected_.empty()) progress = true;
+  // No finish_pass follows a pass that changed nothing: publish what it did (evictions) now.
+  if (!progress) pool_.index_feed().flush();
   const Ns duration = prefill_ns + decode_ns;
   last_pass_ = PassRecord{batch, queued_prefill_, queued_decode_, duration, 0, 0};
   passed_since_mark_ = true;
@@ -396,6 +399,7 @@ void VllmEngine::finish_pass(Ns start, Ns end, PassOutput& out) {
     else if (first) out.signals.emplace_back(r, Signal::FirstToken);
   }
   ready_.clear();
+  pool_.index_feed().flush();
   last_pass_.visible_output_tokens = visible;
   last_pass_.decode_forwards = forwards;
   last_pass_.duration = end - start;

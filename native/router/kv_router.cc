@@ -6,6 +6,11 @@
 
 namespace dynosim {
 
+namespace {
+// KvRouterConfig::router_queue_recheck_interval with a prefill-load model and a queue threshold.
+constexpr Ns kPrefillLoadRecheck = 100'000'000;
+}  // namespace
+
 KvRouter::KvRouter(const RouterConfig& config, int32_t num_targets, int32_t block_size,
                    int64_t max_num_batched_tokens, const RequestTable& requests, OverlapIndex& index,
                    TrafficAccumulator& traffic)
@@ -18,16 +23,17 @@ KvRouter::KvRouter(const RouterConfig& config, int32_t num_targets, int32_t bloc
       index_(index),
       traffic_(traffic),
       targets_(num_targets),
-      req_prefill_(requests.size(), 0),
+      in_prefill_(requests.size(), 0),
       target_of_(requests.size(), -1),
       rng_(config.seed) {}
 
+// The blocks a request adds to its target's decode load: its full prompt blocks only
+// (KvRouterConfig::compute_seq_hashes_for_tracking hashes tokens / block_size blocks), private
+// ones unless the router assumes KV reuse.
 void KvRouter::router_blocks(int32_t r, std::vector<BlockHash>& ids) const {
-  const int32_t total = static_cast<int32_t>((req_.input_len(r) + block_size_ - 1) / block_size_);
   const int32_t full = req_.full_prompt_blocks(r);
-  ids.resize(total);
-  for (int32_t i = 0; i < total; ++i)
-    ids[i] = (i < full && cfg_.assume_kv_reuse) ? req_.prompt_ids(r)[i] : unique_block_id(r, i);
+  ids.resize(full);
+  for (int32_t i = 0; i < full; ++i) ids[i] = cfg_.assume_kv_reuse ? req_.prompt_ids(r)[i] : unique_block_id(r, i);
 }
 
 void KvRouter::add_target() {
@@ -41,43 +47,45 @@ void KvRouter::remove_target(int32_t target) {
   index_.remove_target(target);
 }
 
-bool KvRouter::any_eligible() const {
-  for (const auto& t : targets_)
-    if (t.eligible) return true;
-  return false;
-}
-
 // Busy = every eligible target's prefill backlog is over the threshold (or none is eligible).
-bool KvRouter::all_busy() const {
-  if (!any_eligible()) return true;
-  if (cfg_.queue_threshold < 0) return false;
-  for (const auto& t : targets_)
-    if (t.eligible && static_cast<double>(t.prefill_tokens) <= busy_tokens_) return false;
+bool KvRouter::all_busy(Ns now) const {
+  for (const auto& t : targets_) {
+    if (!t.eligible) continue;
+    if (cfg_.queue_threshold < 0 || static_cast<double>(t.prefill.active_tokens(now)) <= busy_tokens_) return false;
+  }
   return true;
 }
 
-int32_t KvRouter::select(int32_t r) {
+// The prefill-load model's prediction for one request (batch of one, `cached` prompt tokens
+// already computed), or PrefillLoad::kUnmodeled.
+Ns KvRouter::predicted_prefill(int64_t isl, int64_t cached) const {
+  if (!cfg_.prefill_load_model) return PrefillLoad::kUnmodeled;
+  const double ms = cfg_.prefill_load_model->prefill_ms(1, isl, cached);
+  if (!(std::isfinite(ms) && ms >= 0)) return PrefillLoad::kUnmodeled;
+  return ms_to_ns(ms);
+}
+
+int32_t KvRouter::select(int32_t r, const std::vector<int32_t>& overlap, Ns now) {
   const int32_t n = static_cast<int32_t>(targets_.size());
-  const int64_t isl = req_.input_len(r);
+  const double isl = req_.input_len(r);
   const double B = block_size_;
-  index_.match(req_.prompt_ids(r), req_.full_prompt_blocks(r), overlap_);
-  router_blocks(r, ids_);
+  if (cfg_.track_active_blocks) router_blocks(r, ids_);
   logits_.assign(n, std::numeric_limits<double>::infinity());
   for (int32_t t = 0; t < n; ++t) {
     const Target& tg = targets_[t];
     if (!tg.eligible) continue;
-    const int64_t uncached = std::max<int64_t>(0, isl - static_cast<int64_t>(overlap_[t]) * block_size_);
-    const double prefill_blocks = static_cast<double>((cfg_.track_prefill_tokens ? tg.prefill_tokens : 0) + uncached) / B;
-    double decode_blocks;
+    // DefaultWorkerScorer::worker_logit: raw prefill blocks = (active + prompt) / B, less the
+    // credited cached blocks; untracked prefill tokens count nothing.
+    const double raw = cfg_.track_prefill_tokens ? (static_cast<double>(tg.prefill.active_tokens(now)) + isl) / B : 0.0;
+    const double prefill_blocks = std::max(0.0, raw - cfg_.overlap_score_credit * overlap_on(overlap, t));
+    double decode_blocks = 0;
     if (cfg_.track_active_blocks) {
       int64_t fresh = 0;
       for (BlockHash id : ids_)
         if (tg.block_refs.find(id) == FlatMap::kMissing) ++fresh;
       decode_blocks = static_cast<double>(tg.active_blocks + fresh);
-    } else {
-      decode_blocks = std::floor(prefill_blocks);
     }
-    logits_[t] = cfg_.overlap_score_weight * prefill_blocks + decode_blocks;
+    logits_[t] = cfg_.prefill_load_scale * prefill_blocks + decode_blocks;
   }
 
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
@@ -89,44 +97,40 @@ int32_t KvRouter::select(int32_t r) {
   if (cfg_.temperature > 0 && hi > lo) {
     // Softmax over normalised negative cost, sampled by cumulative sum.
     double total = 0;
-    std::vector<double> w(n);
+    weights_.assign(n, 0.0);
     for (int32_t t = 0; t < n; ++t)
-      total += w[t] = std::isinf(logits_[t]) ? 0.0 : std::exp(-(logits_[t] - lo) / ((hi - lo) * cfg_.temperature));
+      total += weights_[t] = std::isinf(logits_[t]) ? 0.0 : std::exp(-(logits_[t] - lo) / ((hi - lo) * cfg_.temperature));
     double x = rng_.uniform() * total;
     int32_t last = -1;
     for (int32_t t = 0; t < n; ++t) {
-      if (w[t] == 0.0) continue;
+      if (weights_[t] == 0.0) continue;
       last = t;
-      x -= w[t];
+      x -= weights_[t];
       if (x < 0) return t;
     }
     return last;
   }
-  // Argmin; ties go to the smallest cache index, then to a seeded uniform pick.
+  // Argmin; equal costs are broken uniformly at random (minimum_cost_index's reservoir pick).
   int32_t best = -1, ties = 0;
-  int64_t best_tree = 0;
   for (int32_t t = 0; t < n; ++t) {
     if (logits_[t] != lo) continue;
-    const int64_t tree = index_.tree_size(t);
-    if (best < 0 || tree < best_tree) {
-      best = t;
-      best_tree = tree;
-      ties = 1;
-    } else if (tree == best_tree && rng_.below(++ties) == 0) {
-      best = t;
-    }
+    if (rng_.below(static_cast<uint64_t>(++ties)) == 0) best = t;
   }
   return best;
 }
 
-void KvRouter::admit(int32_t r, int32_t t) {
+void KvRouter::admit(int32_t r, int32_t t, const std::vector<int32_t>& overlap, Ns now) {
   Target& tg = targets_[t];
   target_of_[r] = t;
-  const int64_t uncached =
-      std::max<int64_t>(0, static_cast<int64_t>(req_.input_len(r)) - static_cast<int64_t>(overlap_[t]) * block_size_);
-  req_prefill_[r] = uncached;
-  tg.prefill_tokens += uncached;
-  traffic_.on_admission(overlap_[t], (static_cast<int64_t>(req_.input_len(r)) + block_size_ - 1) / block_size_);
+  const int64_t isl = req_.input_len(r);
+  const int32_t hit = overlap_on(overlap, t);
+  const int64_t cached = std::min<int64_t>(isl, static_cast<int64_t>(hit) * block_size_);
+  // prefill_load_hint_for: the uncached prompt, with its predicted prefill time.
+  if (cfg_.track_prefill_tokens && isl > cached) {
+    tg.prefill.add(r, isl - cached, predicted_prefill(isl, cached), now);
+    in_prefill_[r] = 1;
+  }
+  traffic_.on_admission(hit, (isl + block_size_ - 1) / block_size_);
   if (cfg_.track_active_blocks) {
     for (BlockHash id : ids_) {
       int32_t refs = tg.block_refs.find(id);
@@ -140,26 +144,26 @@ void KvRouter::admit(int32_t r, int32_t t) {
   }
 }
 
-int32_t KvRouter::route(int32_t r, Ns) {
-  if (!queue_.empty() || all_busy()) {
-    queue_.push_back(r);
+int32_t KvRouter::route(int32_t r, Ns now) {
+  // The overlap is taken at arrival; a queued request keeps it (PendingRequest::overlaps).
+  index_.match(req_.prompt_ids(r), req_.full_prompt_blocks(r), overlap_);
+  if (!queue_.empty() || all_busy(now)) {
+    queue_.push_back(Queued{r, overlap_});
     return -1;
   }
-  int32_t t = select(r);
-  admit(r, t);
+  const int32_t t = select(r, overlap_, now);
+  admit(r, t, overlap_, now);
   return t;
 }
 
-void KvRouter::drop_prefill(int32_t r) {
-  if (req_prefill_[r] == 0) return;
-  targets_[target_of_[r]].prefill_tokens -= req_prefill_[r];
-  req_prefill_[r] = 0;
+void KvRouter::drop_prefill(int32_t r, Ns now) {
+  if (!in_prefill_[r]) return;
+  targets_[target_of_[r]].prefill.remove(r, now);
+  in_prefill_[r] = 0;
 }
 
-void KvRouter::on_first_token(int32_t r) { drop_prefill(r); }
-
-void KvRouter::on_finished(int32_t r) {
-  drop_prefill(r);
+void KvRouter::on_finished(int32_t r, Ns now) {
+  drop_prefill(r, now);
   if (!cfg_.track_active_blocks) return;
   const int32_t t = target_of_[r];
   if (t < 0) return;
@@ -177,26 +181,31 @@ void KvRouter::on_finished(int32_t r) {
   }
 }
 
-void KvRouter::release_queued(std::vector<std::pair<int32_t, int32_t>>& out) {
-  while (!queue_.empty() && !all_busy()) {
-    int32_t r;
+void KvRouter::release_queued(std::vector<std::pair<int32_t, int32_t>>& out, Ns now) {
+  while (!queue_.empty() && !all_busy(now)) {
+    std::deque<Queued>::iterator it;
     if (cfg_.queue_policy == QueuePolicy::Lcfs) {
-      r = queue_.back();
-      queue_.pop_back();
+      it = std::prev(queue_.end());
     } else if (cfg_.queue_policy == QueuePolicy::Wspt) {
       // Shortest job first (all weights equal): fewest prompt tokens, oldest among equals.
-      auto it = std::min_element(queue_.begin(), queue_.end(),
-                                 [&](int32_t a, int32_t b) { return req_.input_len(a) < req_.input_len(b); });
-      r = *it;
-      queue_.erase(it);
+      it = std::min_element(queue_.begin(), queue_.end(),
+                            [&](const Queued& a, const Queued& b) { return req_.input_len(a.r) < req_.input_len(b.r); });
     } else {
-      r = queue_.front();
-      queue_.pop_front();
+      it = queue_.begin();
     }
-    int32_t t = select(r);
-    admit(r, t);
-    out.emplace_back(r, t);
+    Queued q = std::move(*it);
+    queue_.erase(it);
+    const int32_t t = select(q.r, q.overlap, now);
+    admit(q.r, t, q.overlap, now);
+    out.emplace_back(q.r, t);
   }
+}
+
+// A decaying prefill load frees targets with time alone: the reference's scheduler looks at its
+// queue again every 100 ms (KvRouterConfig::router_queue_recheck_interval), on a fixed grid.
+Ns KvRouter::next_recheck(Ns now) const {
+  if (!cfg_.prefill_load_model || cfg_.queue_threshold < 0 || queue_.empty()) return kNever;
+  return (now / kPrefillLoadRecheck + 1) * kPrefillLoadRecheck;
 }
 
 }  // namespace dynosim

@@ -1,7 +1,9 @@
-// KV-aware placement: each target's cost is its prefill backlog plus the request's uncached
-// prompt (weighted) plus its decode load in blocks; the cheapest target wins (ties: smaller
-// cache index, then a seeded coin), or a softmax draw when a temperature is set. When every
-// target's prefill backlog exceeds the threshold, requests wait in the router's queue.
+// KV-aware placement (lib/kv-router DefaultWorkerSelector as the offline replay drives it,
+// lib/mocker/src/replay/offline/extensions/kv_router/mod.rs): each target's cost is its prefill
+// backlog plus the request's uncached prompt (scaled) plus its decode load in blocks; the
+// cheapest target wins (equal costs: a seeded uniform pick), or a softmax draw when a temperature
+// is set. When every target's prefill backlog exceeds the threshold, requests wait in the
+// router's queue, keeping the cache overlap seen at their arrival.
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -12,6 +14,7 @@
 #include "../engine/request_table.h"
 #include "../metrics/traffic.h"
 #include "overlap_index.h"
+#include "prefill_load.h"
 #include "router.h"
 
 namespace dynosim {
@@ -22,28 +25,36 @@ class KvRouter final : public Router {
            const RequestTable& requests, OverlapIndex& index, TrafficAccumulator& traffic);
 
   int32_t route(int32_t r, Ns now) override;
-  void on_first_token(int32_t r) override;
-  void on_finished(int32_t r) override;
-  void release_queued(std::vector<std::pair<int32_t, int32_t>>& out) override;
+  void on_first_token(int32_t r, Ns now) override { drop_prefill(r, now); }
+  void on_finished(int32_t r, Ns now) override;
+  void release_queued(std::vector<std::pair<int32_t, int32_t>>& out, Ns now) override;
   size_t queued() const override { return queue_.size(); }
+  Ns next_recheck(Ns now) const override;
   void add_target() override;
   void set_eligible(int32_t target, bool eligible) override { targets_[target].eligible = eligible; }
   void remove_target(int32_t target) override;
 
  private:
   struct Target {
-    int64_t prefill_tokens = 0;  // uncached prompt tokens of requests not yet past prefill
-    int64_t active_blocks = 0;   // distinct blocks of live requests
-    FlatMap block_refs{256};     // block id -> live requests holding it
+    PrefillLoad prefill;       // uncached prompt tokens of requests not yet past prefill
+    int64_t active_blocks = 0;  // distinct blocks of live requests
+    FlatMap block_refs{256};    // block id -> live requests holding it
     bool eligible = true;
   };
+  struct Queued {
+    int32_t r;
+    std::vector<int32_t> overlap;  // cached prefix per target when it arrived
+  };
 
-  bool all_busy() const;
-  int32_t select(int32_t r);
-  void admit(int32_t r, int32_t t);
+  bool all_busy(Ns now) const;
+  int32_t select(int32_t r, const std::vector<int32_t>& overlap, Ns now);
+  void admit(int32_t r, int32_t t, const std::vector<int32_t>& overlap, Ns now);
   void router_blocks(int32_t r, std::vector<BlockHash>& ids) const;
-  void drop_prefill(int32_t r);
-  bool any_eligible() const;
+  void drop_prefill(int32_t r, Ns now);
+  Ns predicted_prefill(int64_t isl, int64_t cached) const;
+  static int32_t overlap_on(const std::vector<int32_t>& overlap, int32_t t) {
+    return t < static_cast<int32_t>(overlap.size()) ? overlap[t] : 0;
+  }
 
   RouterConfig cfg_;
   int32_t block_size_;
@@ -52,12 +63,12 @@ class KvRouter final : public Router {
   OverlapIndex& index_;
   TrafficAccumulator& traffic_;
   std::vector<Target> targets_;
-  std::vector<int64_t> req_prefill_;  // per request: its contribution to its target's backlog
-  std::vector<int32_t> target_of_;    // per request: where it was placed
-  std::deque<int32_t> queue_;
+  std::vector<uint8_t> in_prefill_;  // per request: whether it counts in its target's backlog
+  std::vector<int32_t> target_of_;   // per request: where it was placed
+  std::deque<Queued> queue_;
   Rng rng_;
   std::vector<int32_t> overlap_;
-  std::vector<double> logits_;
+  std::vector<double> logits_, weights_;
   std::vector<BlockHash> ids_;
 };
 

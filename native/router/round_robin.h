@@ -23,9 +23,9 @@ class RoundRobinRouter final : public Router {
     }
     return -1;  // unreachable while a worker is eligible: the planner never scales to zero
   }
-  void on_first_token(int32_t) override {}
-  void on_finished(int32_t) override {}
-  void release_queued(std::vector<std::pair<int32_t, int32_t>>&) override {}
+  void on_first_token(int32_t, Ns) override {}
+  void on_finished(int32_t, Ns) override {}
+  void release_queued(std::vector<std::pair<int32_t, int32_t>>&, Ns) override {}
   size_t queued() const override { return 0; }
   void add_target() override { eligible_.push_back(0); }
   void set_eligible(int32_t target, bool eligible) override { eligible_[target] = eligible ? 1 : 0; }

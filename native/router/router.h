@@ -1,24 +1,33 @@
 // Placement of arriving requests onto routing targets. Calls are per request, never per token.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "../common/types.h"
+#include "../perf/perf_model.h"
 
 namespace dynosim {
 
 enum class QueuePolicy : uint8_t { Fcfs, Lcfs, Wspt };
 
+// Defaults are the current KvRouterConfig's (lib/kv-router/src/scheduling/config.rs, Default).
 struct RouterConfig {
   bool kv_router = false;
-  double overlap_score_weight = 1.0;
+  // Cost = prefill_load_scale × max(0, prefill blocks − overlap_score_credit × cached blocks)
+  //        + decode blocks (DefaultWorkerScorer::worker_logit).
+  double prefill_load_scale = 1.0;
+  double overlap_score_credit = 1.0;
   double temperature = 0.0;
-  double queue_threshold = 4.0;  // < 0: queueing disabled
+  double queue_threshold = 16.0;  // < 0: queueing disabled
   QueuePolicy queue_policy = QueuePolicy::Fcfs;
   bool track_active_blocks = true;
   bool assume_kv_reuse = true;
   bool track_prefill_tokens = true;
+  // router_prefill_load_model "aic": predicts each admitted request's prefill time, over which the
+  // target's active prefill load decays.
+  std::optional<PerfModel> prefill_load_model;
   uint64_t seed = 42;
 };
 
@@ -27,11 +36,17 @@ class Router {
   virtual ~Router() = default;
   // Target for r, or -1 when the router holds it in its queue.
   virtual int32_t route(int32_t r, Ns now) = 0;
-  virtual void on_first_token(int32_t r) = 0;
-  virtual void on_finished(int32_t r) = 0;
+  virtual void on_first_token(int32_t r, Ns now) = 0;
+  virtual void on_finished(int32_t r, Ns now) = 0;
   // Queued requests that may now be placed, as (request, target), in dispatch order.
-  virtual void release_queued(std::vector<std::pair<int32_t, int32_t>>& out) = 0;
+  virtual void release_queued(std::vector<std::pair<int32_t, int32_t>>& out, Ns now) = 0;
   virtual size_t queued() const = 0;
+  // When the queue must be looked at again although nothing happened (kNever: not before the
+  // next event): a decaying prefill load frees targets with time alone.
+  virtual Ns next_recheck(Ns now) const {
+    (void)now;
+    return kNever;
+  }
   // Topology: a new target (always the next id), and whether a target may receive new requests
   // (a worker starting up or draining may not; its in-flight requests still finish).
   virtual void add_target() = 0;

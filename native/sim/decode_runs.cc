@@ -154,12 +154,18 @@ Ns Simulation::interrupt_all_runs(Ns at) {
   return latest;
 }
 
-// Drops completion events of interrupted runs from the top of the queue, so they never move the
-// clock.
+// Drops completion events of interrupted runs (and rechecks of emptied router queues) from the
+// top of the queue, so they never move the clock.
 void Simulation::discard_stale_events() {
   while (!events_.empty()) {
     const Event& e = events_.top();
-    if (e.kind != EventKind::WorkerCompletion || pools_[e.pool]->worker(e.subject).due_seq == e.seq) return;
+    if (e.kind == EventKind::RouterRecheck) {
+      // A recheck of a queue that emptied meanwhile must not move the clock either.
+      if (pools_[e.pool]->router().has_queue()) return;
+      recheck_at_[e.pool] = kNever;
+    } else if (e.kind != EventKind::WorkerCompletion || pools_[e.pool]->worker(e.subject).due_seq == e.seq) {
+      return;
+    }
     events_.pop();
   }
 }

@@ -1,6 +1,6 @@
 // Min-heap of timed events ordered by (time, kind priority, planning time, insertion order), so
 // simultaneous events resolve the same way on every run: pass completions first, then KV
-// transfers landing, then workers becoming ready. An event is normally planned when pushed, so
+// transfers landing, then workers becoming ready, then router queue rechecks. An event is normally planned when pushed, so
 // planning time only matters for the last pass of a decode run, pushed when the run starts: it
 // ranks as if pushed when that pass began.
 #pragma once
@@ -12,7 +12,7 @@
 
 namespace dynosim {
 
-enum class EventKind : uint8_t { WorkerReady = 0, TransferComplete = 1, WorkerCompletion = 2 };
+enum class EventKind : uint8_t { RouterRecheck = 0, WorkerReady = 1, TransferComplete = 2, WorkerCompletion = 3 };
 
 struct Event {
   Ns at;
@@ -20,7 +20,7 @@ struct Event {
   uint64_t seq;
   EventKind kind;  // doubles as the priority: higher first among equal times
   uint8_t pool;
-  int32_t subject;  // worker id, or request id for transfers
+  int32_t subject;  // worker id, or request id for transfers (unused for rechecks)
 };
 
 class EventQueue {

@@ -30,6 +30,7 @@ Simulation::Simulation(const SimConfig& config, const WorkloadView& workload, co
     pools_.push_back(std::make_unique<Pool>(cfg_.agg, requests_, collector_, &traffic_));
   }
   pass_logs_.resize(pools_.size());
+  recheck_at_.assign(pools_.size(), kNever);
 }
 
 uint64_t Simulation::forward_passes() const {
@@ -132,6 +133,10 @@ bool Simulation::apply_events() {
         pools_[e.pool]->mark_candidate(e.subject);
         dispatch_queued(e.pool);
         break;
+      case EventKind::RouterRecheck:
+        recheck_at_[e.pool] = kNever;
+        dispatch_queued(e.pool);
+        break;
     }
   }
   return any;
@@ -145,7 +150,7 @@ void Simulation::apply_pass(uint8_t p, int32_t w) {
   pool.mark_candidate(w);
   bool freed = false;
   for (auto [r, signal] : worker.pending.signals) {
-    if (signal == Signal::FirstToken) pool.router().on_first_token(r);
+    if (signal == Signal::FirstToken) pool.router().on_first_token(r, now_);
     else on_finished(p, r);
     freed = true;
   }
@@ -165,7 +170,7 @@ void Simulation::count_emitted(uint8_t p, PassOutput& out) {
 
 void Simulation::on_finished(uint8_t p, int32_t r) {
   Pool& pool = *pools_[p];
-  pool.router().on_finished(r);
+  pool.router().on_finished(r, now_);
   const bool rejected = collector_.outcome[r] == Outcome::Rejected;
   if (pool.role() == WorkerRole::Prefill && !rejected) {
     collector_.source_held[r] = now_;
@@ -202,6 +207,7 @@ void Simulation::start_handoff(int32_t r) {
   }
   const int32_t t = decode.route(r, now_);
   if (t >= 0) dispatch(1, r, t);
+  else arm_recheck(1);
 }
 
 void Simulation::place_on_decode(int32_t r, int32_t target) {
@@ -259,9 +265,18 @@ void Simulation::dispatch_queued(uint8_t p) {
   Pool& pool = *pools_[p];
   if (!pool.router().has_queue()) return;
   placements_.clear();
-  pool.router().release_queued(placements_);
+  pool.router().release_queued(placements_, now_);
   std::vector<std::pair<int32_t, int32_t>> placed(placements_);
   for (auto [r, t] : placed) dispatch(p, r, t);
+  arm_recheck(p);
+}
+
+// A router whose queue may move with time alone (a decaying prefill load) asks to look again.
+void Simulation::arm_recheck(uint8_t p) {
+  const Ns at = pools_[p]->router().next_recheck(now_);
+  if (at == kNever || (recheck_at_[p] != kNever && recheck_at_[p] <= at)) return;
+  recheck_at_[p] = at;
+  events_.push(at, EventKind::RouterRecheck, p, 0, now_);
 }
 
 bool Simulation::release_arrivals() {
@@ -277,6 +292,7 @@ bool Simulation::release_arrivals() {
     ++in_flight_;
     int32_t t = entry.route(r, now_);
     if (t >= 0) dispatch(kEntry, r, t);
+    else arm_recheck(kEntry);
   }
   return !arrivals_.empty();
 }

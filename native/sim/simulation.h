@@ -76,6 +76,7 @@ class Simulation {
   void retry_reservations();
   void dispatch(uint8_t p, int32_t r, int32_t target);
   void dispatch_queued(uint8_t p);
+  void arm_recheck(uint8_t p);
   void record_completion(int32_t r);
   bool start_decode_run(uint8_t p, int32_t w);
   void advance_run(uint8_t p, int32_t w, Ns t);
@@ -98,6 +99,7 @@ class Simulation {
   std::vector<Ns> run_scratch_;  // one rank's pass durations while a DP worker's run is priced
   std::vector<std::pair<int32_t, int32_t>> placements_;
   std::vector<std::pair<int32_t, int32_t>> awaiting_reservation_;  // (request, decode target)
+  std::vector<Ns> recheck_at_;  // per pool: its router's pending queue recheck, or kNever
 
   Ns now_ = 0;
   Ns driven_at_ = -1;  // when idle workers were last driven (passes starting then have begun)

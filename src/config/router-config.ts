@@ -1,7 +1,10 @@
-// KvRouterConfig: the JSON of `--router-config` (reference: lib/kv-router scheduling config of the
-// "classic" generation — overlap_score_weight 1.0, temperature 0.0, queue threshold 4.0, fcfs).
-// Omitted keys take their defaults, unknown keys are rejected naming the key, `null` is accepted
-// only for the Option fields (e.g. `router_queue_threshold: null` disables the router queue).
+// KvRouterConfig: the JSON of `--router-config`, with the current reference defaults
+// (lib/kv-router/src/scheduling/config.rs, `impl Default for KvRouterConfig`: overlap credit 1.0,
+// prefill load scale 1.0, temperature 0.0, queue threshold 16.0, fcfs). The deprecated
+// `overlap_score_weight` maps as the reference maps it (KvRouterConfigSerde → prefill_load_scale,
+// and credit 0 when it is 0). Omitted keys take their defaults, unknown keys are rejected naming
+// the key, `null` is accepted only for the Option fields (e.g. `router_queue_threshold: null`
+// disables the router queue).
 
 import * as z from 'zod';
 import { ReplayError } from '../errors.js';
@@ -12,8 +15,17 @@ import { atLeast, between, bool, decodeJsonObject, enumString, float, formatFirs
 export type RouterPrefillLoadModel = 'none' | 'aic';
 
 export interface RouterConfig {
-  /** Weight of prefill blocks in the KV-router cost (0 ignores prefix overlap). */
-  overlap_score_weight: number;
+  /** Share of a target's cached prefix credited against the request's prefill blocks, in [0, 1]. */
+  overlap_score_credit: number;
+  /** Scale of the (credited) prefill blocks in the KV-router cost. */
+  prefill_load_scale: number;
+  /** Deprecated alias, already applied to the two above; null when not given. */
+  overlap_score_weight: number | null;
+  /** Credit weights of host- and disk-tier cache hits (no lower tiers are simulated). */
+  host_cache_hit_weight: number;
+  disk_cache_hit_weight: number;
+  /** Weight of shared-cache hits (no shared cache is simulated). */
+  shared_cache_multiplier: number;
   /** 0 = argmin; > 0 = softmax sampling over normalised costs. */
   router_temperature: number;
   use_kv_events: boolean;
@@ -44,7 +56,12 @@ export interface RouterConfig {
 }
 
 export const DEFAULT_ROUTER_CONFIG: Readonly<RouterConfig> = Object.freeze({
-  overlap_score_weight: 1.0,
+  overlap_score_credit: 1.0,
+  prefill_load_scale: 1.0,
+  overlap_score_weight: null,
+  host_cache_hit_weight: 0.75,
+  disk_cache_hit_weight: 0.25,
+  shared_cache_multiplier: 0.0,
   router_temperature: 0.0,
   use_kv_events: true,
   durable_kv_events: false,
@@ -59,7 +76,7 @@ export const DEFAULT_ROUTER_CONFIG: Readonly<RouterConfig> = Object.freeze({
   router_ttl_secs: 120.0,
   router_max_tree_size: 1_048_576,
   router_prune_target_ratio: 0.8,
-  router_queue_threshold: 4.0,
+  router_queue_threshold: 16.0,
   router_event_threads: 4,
   router_enable_cache_control: false,
   skip_initial_worker_wait: false,
@@ -73,8 +90,18 @@ export const DEFAULT_ROUTER_CONFIG: Readonly<RouterConfig> = Object.freeze({
 
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
 
+const OVERLAP_SCORE_CREDIT_MIGRATION =
+  'overlap_score_credit must be between 0.0 and 1.0; values above 1.0 are probably not what you intended. ' +
+  'If you want to weigh TTFT/prompt-side prefill load more heavily, keep overlap_score_credit <= 1.0 and use ' +
+  'that larger value for prefill_load_scale instead; prefill_load_scale is applied after overlap credits.';
+
 export const routerConfigSchema = z.strictObject({
-  overlap_score_weight: atLeast(float(), 0).optional(),
+  overlap_score_credit: float().optional(),
+  prefill_load_scale: atLeast(float(), 0).optional(),
+  overlap_score_weight: nullable(atLeast(float(), 0)),
+  host_cache_hit_weight: between(float(), 0, 1, true).optional(),
+  disk_cache_hit_weight: between(float(), 0, 1, true).optional(),
+  shared_cache_multiplier: between(float(), 0, 1, true).optional(),
   router_temperature: atLeast(float(), 0).optional(),
   use_kv_events: bool().optional(),
   durable_kv_events: bool().optional(),
@@ -129,8 +156,14 @@ export function parseRouterConfig(
   }
   const v = result.data;
   const d = DEFAULT_ROUTER_CONFIG;
+  const weight = v.overlap_score_weight ?? null;
   const config: RouterConfig = {
-    overlap_score_weight: v.overlap_score_weight ?? d.overlap_score_weight,
+    overlap_score_credit: weight === 0 ? 0 : (v.overlap_score_credit ?? d.overlap_score_credit),
+    prefill_load_scale: weight ?? v.prefill_load_scale ?? d.prefill_load_scale,
+    overlap_score_weight: weight,
+    host_cache_hit_weight: v.host_cache_hit_weight ?? d.host_cache_hit_weight,
+    disk_cache_hit_weight: v.disk_cache_hit_weight ?? d.disk_cache_hit_weight,
+    shared_cache_multiplier: v.shared_cache_multiplier ?? d.shared_cache_multiplier,
     router_temperature: v.router_temperature ?? d.router_temperature,
     use_kv_events: v.use_kv_events ?? d.use_kv_events,
     durable_kv_events: v.durable_kv_events ?? d.durable_kv_events,
@@ -160,6 +193,9 @@ export function parseRouterConfig(
   const fail = (message: string): never => {
     throw new ReplayError(`${flag}: ${message}`);
   };
+  // overlap_score_credit_error_message: above 1 the reference points at prefill_load_scale.
+  if (config.overlap_score_credit > 1) fail(OVERLAP_SCORE_CREDIT_MIGRATION);
+  if (config.overlap_score_credit < 0) fail('overlap_score_credit must be between 0.0 and 1.0');
   if (config.durable_kv_events && !config.use_kv_events) fail('durable_kv_events requires use_kv_events=true');
   if (config.router_track_output_blocks && !config.router_track_active_blocks) {
     fail('router_track_output_blocks requires router_track_active_blocks=true');
@@ -171,6 +207,6 @@ export function parseRouterConfig(
     fail("router_prefill_load_model currently requires router_queue_policy='fcfs'");
   }
   if (config.use_remote_indexer && config.serve_indexer) fail('use_remote_indexer and serve_indexer are mutually exclusive');
-  if (config.serve_indexer && config.overlap_score_weight === 0) fail('serve_indexer requires overlap_score_weight > 0');
+  if (config.serve_indexer && config.overlap_score_credit === 0) fail('serve_indexer requires overlap_score_credit > 0');
   return config;
 }

@@ -1,7 +1,7 @@
 // Maps validated reference-style arguments (snake_case JSON knobs) onto the core's config.
 import { acceptRates, type EngineArgs } from '../config/engine-args.js';
 import type { RouterConfig } from '../config/router-config.js';
-import type { ResolvedPerfModel } from '../perf/resolve.js';
+import type { NativePerfConfig, ResolvedPerfModel } from '../perf/resolve.js';
 import type { NativeEngineConfig, NativeRouterConfig } from './native.js';
 
 /** Attention-DP ranks per worker: `dp_size`, or AIC's attention DP when only that is set. */
@@ -57,25 +57,32 @@ export type PoolRole = 'agg' | 'prefill' | 'decode';
 
 /**
  * The router of one pool. The engine args' replay-only queue policy wins over --router-config.
- * Disaggregated pools use the reference's per-pool settings: the prefill router does not track
- * active blocks; the decode router ignores overlap and prefill load.
+ * Disaggregated pools use the reference's per-pool settings (derive_prefill_router_config,
+ * derive_decode_router_config): the prefill router does not track active blocks; the decode
+ * router gives no overlap credit, assumes no KV reuse, tracks no prefill tokens and has no
+ * prefill-load model — so it never counts a target busy and never queues.
+ * `prefillLoadModel`: the router-side estimator (`router_prefill_load_model: "aic"`), if any.
  */
 export function nativeRouterConfig(
   mode: 'round_robin' | 'kv_router',
   router: RouterConfig,
   engine: EngineArgs,
   role: PoolRole = 'agg',
+  prefillLoadModel: NativePerfConfig | null = null,
 ): NativeRouterConfig {
+  const decode = role === 'decode';
   return {
     mode,
-    overlapScoreWeight: role === 'decode' ? 0 : router.overlap_score_weight,
+    prefillLoadScale: router.prefill_load_scale,
+    overlapScoreCredit: decode ? 0 : router.overlap_score_credit,
     temperature: router.router_temperature,
     queueThreshold: router.router_queue_threshold ?? Number.NaN,
     queuePolicy: engine.router_queue_policy ?? router.router_queue_policy,
     trackActiveBlocks: role === 'prefill' ? false : router.router_track_active_blocks,
-    assumeKvReuse: role === 'decode' ? false : router.router_assume_kv_reuse,
-    trackPrefillTokens: role === 'decode' ? false : router.router_track_prefill_tokens,
-    seed: role === 'decode' ? 43 : 42,
+    assumeKvReuse: decode ? false : router.router_assume_kv_reuse,
+    trackPrefillTokens: decode ? false : router.router_track_prefill_tokens,
+    prefillLoadModel: decode ? null : prefillLoadModel,
+    seed: decode ? 43 : 42,
   };
 }
 

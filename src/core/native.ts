@@ -40,7 +40,11 @@ export interface NativeEngineConfig {
 
 export interface NativeRouterConfig {
   mode: 'round_robin' | 'kv_router';
-  overlapScoreWeight: number;
+  /** Cost = prefillLoadScale × max(0, prefill blocks − overlapScoreCredit × cached blocks) + decode blocks. */
+  prefillLoadScale?: number;
+  overlapScoreCredit?: number;
+  /** Deprecated alias of prefillLoadScale (a 0 also zeroes the credit), as KvRouterConfig maps it. */
+  overlapScoreWeight?: number;
   temperature: number;
   /** NaN = queueing disabled. */
   queueThreshold: number;
@@ -48,6 +52,8 @@ export interface NativeRouterConfig {
   trackActiveBlocks: boolean;
   assumeKvReuse: boolean;
   trackPrefillTokens: boolean;
+  /** router_prefill_load_model "aic": the estimator of each request's prefill time; null = none. */
+  prefillLoadModel?: NativePerfConfig | null;
   seed: number;
 }
 

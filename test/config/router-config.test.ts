@@ -14,13 +14,20 @@ function failure(input: string | Record<string, unknown>): string {
 }
 
 describe('parseRouterConfig', () => {
-  it('has the classic defaults', () => {
+  // lib/kv-router/src/scheduling/config.rs, `impl Default for KvRouterConfig`: credit 1.0, prefill
+  // load scale 1.0 (the deprecated overlap_score_weight is an Option, None), queue threshold 16.0.
+  it("has the current KvRouterConfig's defaults", () => {
     const c = parseRouterConfig('{}');
     expect(c).toEqual(DEFAULT_ROUTER_CONFIG);
     expect(c).toMatchObject({
-      overlap_score_weight: 1.0,
+      overlap_score_credit: 1.0,
+      prefill_load_scale: 1.0,
+      overlap_score_weight: null,
+      host_cache_hit_weight: 0.75,
+      disk_cache_hit_weight: 0.25,
+      shared_cache_multiplier: 0.0,
       router_temperature: 0.0,
-      router_queue_threshold: 4.0,
+      router_queue_threshold: 16.0,
       router_queue_policy: 'fcfs',
       use_kv_events: true,
       router_track_active_blocks: true,
@@ -35,9 +42,28 @@ describe('parseRouterConfig', () => {
   });
 
   it('takes partial objects, strings or objects', () => {
-    const c = parseRouterConfig('{"overlap_score_weight": 0.5, "router_temperature": 0.7, "router_queue_policy": "wspt"}');
-    expect(c).toMatchObject({ overlap_score_weight: 0.5, router_temperature: 0.7, router_queue_policy: 'wspt', router_queue_threshold: 4 });
+    const c = parseRouterConfig('{"overlap_score_credit": 0.5, "router_temperature": 0.7, "router_queue_policy": "wspt"}');
+    expect(c).toMatchObject({ overlap_score_credit: 0.5, router_temperature: 0.7, router_queue_policy: 'wspt', router_queue_threshold: 16 });
     expect(parseRouterConfig({ use_kv_events: false }).use_kv_events).toBe(false);
+  });
+
+  // config.rs: apply_deprecated_overlap_score_weight_override (KvRouterConfigSerde → KvRouterConfig)
+  // and validate_overlap_score_credit; the tests there pin the same mappings.
+  it('maps the deprecated overlap_score_weight onto prefill_load_scale (and credit 0 when it is 0)', () => {
+    expect(parseRouterConfig({ overlap_score_weight: 2.5 })).toMatchObject({ overlap_score_credit: 1, prefill_load_scale: 2.5 });
+    expect(parseRouterConfig({ overlap_score_weight: 0 })).toMatchObject({ overlap_score_credit: 0, prefill_load_scale: 0 });
+    expect(parseRouterConfig({ overlap_score_weight: 2.5, overlap_score_credit: 0.5, prefill_load_scale: 3 })).toMatchObject({
+      overlap_score_credit: 0.5,
+      prefill_load_scale: 2.5,
+    });
+    expect(parseRouterConfig({ overlap_score_weight: 0, overlap_score_credit: 0.5, prefill_load_scale: 3 })).toMatchObject({
+      overlap_score_credit: 0,
+      prefill_load_scale: 0,
+    });
+    expect(failure({ overlap_score_credit: 1.1 })).toContain('prefill_load_scale');
+    expect(failure({ overlap_score_credit: -0.1 })).toContain('overlap_score_credit must be between 0.0 and 1.0');
+    expect(failure({ prefill_load_scale: -0.1 })).toContain('prefill_load_scale: must be at least 0');
+    expect(failure({ serve_indexer: true, overlap_score_weight: 0 })).toContain('serve_indexer requires overlap_score_credit > 0');
   });
 
   it('null disables the queue threshold', () => {
@@ -56,7 +82,7 @@ describe('parseRouterConfig', () => {
   });
 
   it('rejects unknown keys naming the key', () => {
-    expect(failure({ overlap_weight: 1 })).toMatch(/^--router-config: unknown field `overlap_weight`, expected one of `overlap_score_weight`/);
+    expect(failure({ overlap_weight: 1 })).toMatch(/^--router-config: unknown field `overlap_weight`, expected one of `overlap_score_credit`/);
   });
 
   it('rejects null for non-nullable keys and bad types', () => {

@@ -76,7 +76,8 @@ export const sglangEngine = (over: Partial<NativeEngineConfig> = {}, policy: Par
 
 export const router = (over: Partial<NativeRouterConfig> = {}): NativeRouterConfig => ({
   mode: 'round_robin',
-  overlapScoreWeight: 1,
+  prefillLoadScale: 1,
+  overlapScoreCredit: 1,
   temperature: 0,
   queueThreshold: 4,
   queuePolicy: 'fcfs',

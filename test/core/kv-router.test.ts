@@ -1,0 +1,182 @@
+// The KV router against Dynamo's current code, scenario by scenario (issue 9, items 8 and 10).
+// Each expectation is derived by hand from the cited reference function.
+import { describe, expect, it } from 'vitest';
+import { createSimulation, type NativeRouterConfig, type NativeSimConfig } from '../../src/core/native.js';
+import { engine, router, simulate, workload, type Turn } from './build.js';
+
+const ids = (n: number, base: number) => Array.from({ length: n }, (_, i) => base + i);
+
+// The reference's default polynomial prefill time of one request with T uncached tokens, in ms
+// (lib/mocker/src/common/perf_model.rs; the router's estimator here, so durations are exact).
+const poly = (tokens: number) => 4.209989e-7 * tokens * tokens + 1.518344e-2 * tokens + 16.50142;
+
+describe('router_prefill_load_model: the active prefill load decays over the predicted prefill time', () => {
+  // lib/kv-router/src/sequences/prefill_tracker.rs, PrefillLoadSnapshot::active_tokens_at: the
+  // oldest prefill (the anchor) completes initial_tokens × elapsed / expected_duration tokens.
+  // One worker, budget 1000 and threshold 0.5: busy above 500 active prefill tokens
+  // (lib/mocker/.../kv_router/mod.rs, all_workers_busy_with). Request 0 (1024 tokens) is
+  // predicted to take poly(1024) = 32.4907 ms, so its load drops to 500 once
+  // floor(1024 t / 32.4907) >= 524, at t = 16.626 ms. The engine itself is 10× slower: its
+  // first token comes after 500 ms, so only the decay can free the worker.
+  const admissionsBy = (arrivalMs: number, model: NativeRouterConfig['prefillLoadModel'], probes: number[]) => {
+    const w = workload([[{ isl: 1024, osl: 2, ids: ids(16, 1), at: 0 }], [{ isl: 64, osl: 2, ids: [500], at: arrivalMs }]], 64);
+    const sim = createSimulation(
+      {
+        disaggregated: false,
+        agg: {
+          engine: engine({ maxNumBatchedTokens: 1000, speedupRatio: 0.1 }),
+          router: router({ mode: 'kv_router', queueThreshold: 0.5, prefillLoadModel: model }),
+          numWorkers: 1,
+          startupTimeS: 0,
+        },
+        maxSimTimeMs: Infinity,
+      },
+      w,
+    );
+    let admitted = 0;
+    return probes.map((t) => {
+      sim.runUntil(t);
+      admitted += sim.drainTraffic().kvHitCount;
+      return admitted;
+    });
+  };
+  const aic = { kind: 'polynomial' } as const;
+
+  it('poly(1024) is the duration the decay uses', () => {
+    expect(poly(1024)).toBeCloseTo(32.4907, 4);
+    expect((524 * poly(1024)) / 1024).toBeCloseTo(16.626, 3);
+  });
+
+  it('an arrival just before the load reaches the threshold queues; just after, it is placed at once', () => {
+    expect(admissionsBy(16.6, aic, [16.61])).toEqual([1]);
+    expect(admissionsBy(16.65, aic, [16.66])).toEqual([2]);
+  });
+
+  it('a queued request is released by the 100 ms queue recheck (KvRouterConfig::router_queue_recheck_interval), not before', () => {
+    expect(admissionsBy(16.6, aic, [50, 99.999, 100])).toEqual([1, 1, 2]);
+  });
+
+  it('without a load model nothing decays: the request waits for the first token', () => {
+    const [at100, atEnd] = admissionsBy(16.65, null, [100, 5000]);
+    expect(at100).toBe(1);
+    expect(atEnd).toBe(2);
+  });
+});
+
+describe('KV events reach the router when the pass that caused them ends', () => {
+  // aisimulate replay: process_completed_pass applies a pass's engine observations at
+  // KvIngestBoundary::PassEnd. One worker, no queue. Request 1 shares request 0's 10-block prefix
+  // and arrives 1 ms into request 0's 26 ms prefill pass: the router has not seen those blocks.
+  // Request 2 arrives after it ended and sees all 10. Traffic admissions record overlap/ISL blocks:
+  // (0/10 + 0/12 + 10/12) / 3.
+  it.each(['vllm', 'trtllm', 'sglang'] as const)('%s', (kind) => {
+    const prefix = ids(10, 1);
+    const sessions: Turn[][] = [
+      [{ isl: 640, osl: 2, ids: prefix, at: 0 }],
+      [{ isl: 768, osl: 2, ids: [...prefix, 20, 21], at: 1 }],
+      [{ isl: 768, osl: 2, ids: [...prefix, 30, 31], at: 500 }],
+    ];
+    const sim = createSimulation(
+      {
+        disaggregated: false,
+        agg: {
+          engine: engine({ kind, ...(kind === 'sglang' ? { sglang: { schedulePolicy: 'fifo', maxPrefillTokens: 16384, chunkedPrefillSize: 8192, clipMaxNewTokens: 4096, scheduleConservativeness: 1 } } : {}) }),
+          router: router({ mode: 'kv_router', queueThreshold: Number.NaN }),
+          numWorkers: 1,
+          startupTimeS: 0,
+        },
+        maxSimTimeMs: Infinity,
+      },
+      workload(sessions, 64),
+    );
+    sim.runUntil(Infinity);
+    const t = sim.drainTraffic();
+    expect(t.kvHitCount).toBe(3);
+    expect(t.avgKvHitRate).toBeCloseTo(10 / 12 / 3, 12);
+  });
+});
+
+describe('equal costs are broken uniformly at random, seeded', () => {
+  // lib/kv-router/src/scheduling/selector/default.rs, minimum_cost_index: a reservoir pick among
+  // the minimum-cost workers (no preference for the smaller cache). 400 one-block requests, each
+  // done before the next arrives, on 4 idle workers: every cost is 2 blocks, so each pick is
+  // uniform — about 100 per worker, and about a quarter of the picks repeat the previous one
+  // (a deterministic rotation would never repeat).
+  const sessions: Turn[][] = Array.from({ length: 400 }, (_, i) => [{ isl: 64, osl: 1, ids: [1000 + i], at: 100 * i }]);
+  const run = (seed: number) =>
+    Array.from(simulate(workload(sessions, 64), { numWorkers: 4, router: { mode: 'kv_router', seed } }).requests.workerIdx);
+
+  it('spreads uniformly and repeats as often as chance says', () => {
+    const picks = run(42);
+    const counts = [0, 0, 0, 0];
+    for (const w of picks) counts[w]! += 1;
+    for (const c of counts) expect(c).toBeGreaterThan(60), expect(c).toBeLessThan(140);
+    let repeats = 0;
+    for (let i = 1; i < picks.length; i++) if (picks[i] === picks[i - 1]) repeats += 1;
+    expect(repeats).toBeGreaterThan(60);
+    expect(repeats).toBeLessThan(140);
+  });
+
+  it('is reproducible for a seed and differs between seeds', () => {
+    expect(run(42)).toEqual(run(42));
+    expect(run(7)).not.toEqual(run(42));
+  });
+});
+
+describe('a queued request keeps the overlap computed at its arrival', () => {
+  // lib/mocker/.../kv_router/mod.rs: build_pending_request computes `overlaps` once; the queue
+  // holds the PendingRequest and admit_request scores it as it was. Two workers busy above 82
+  // prompt tokens (threshold 0.01 × 8192). Request 2 shares request 0's 10-block prefix but
+  // arrives (1 ms) before request 0's prefill pass ends, so it sees no overlap and queues; it is
+  // released when request 0's first token comes — by then the router knows the prefix, but
+  // request 2 keeps its arrival view. Request 3 (later, not queued) sees it.
+  // (0/10 + 0/20 + 0/12 + 10/12) / 4.
+  it('records the arrival overlap at admission', () => {
+    const prefix = ids(10, 1);
+    const sessions: Turn[][] = [
+      [{ isl: 640, osl: 2, ids: prefix, at: 0 }],
+      [{ isl: 1280, osl: 2, ids: ids(20, 100), at: 0 }],
+      [{ isl: 768, osl: 2, ids: [...prefix, 40, 41], at: 1 }],
+      [{ isl: 768, osl: 2, ids: [...prefix, 50, 51], at: 1000 }],
+    ];
+    const config: NativeSimConfig = {
+      disaggregated: false,
+      agg: { engine: engine(), router: router({ mode: 'kv_router', queueThreshold: 0.01 }), numWorkers: 2, startupTimeS: 0 },
+      maxSimTimeMs: Infinity,
+    };
+    const sim = createSimulation(config, workload(sessions, 64));
+    sim.runUntil(Infinity);
+    const r = sim.results().requests;
+    // Request 2 did wait in the router's queue: admitted when request 0 produced its first token.
+    expect(r.firstAdmitMs[2]).toBe(r.firstTokenMs[0]);
+    const t = sim.drainTraffic();
+    expect(t.kvHitCount).toBe(4);
+    expect(t.avgKvHitRate).toBeCloseTo(10 / 12 / 4, 12);
+  });
+});
+
+describe('decode blocks count full prompt blocks only', () => {
+  // KvRouterConfig::compute_seq_hashes_for_tracking (and random_seq_hashes_for_tracking) track
+  // tokens / block_size blocks: a partial last block is no decode load. With the decode router's
+  // settings (no overlap credit, no prefill tokens, private blocks) the cost is decode blocks
+  // alone. Request 0 (316 tokens: 4 full blocks + 60) and request 1 (320 tokens: 5 blocks) decode
+  // on the two workers; request 2 (1 block) then costs 4 + 1 on request 0's worker and 5 + 1 on
+  // the other, whatever the seed (counting the partial block would make it a tie: a coin flip).
+  it('places the third request with the first, under every seed', () => {
+    const sessions: Turn[][] = [
+      [{ isl: 316, osl: 1000, ids: ids(5, 1), at: 0 }],
+      [{ isl: 320, osl: 1000, ids: ids(5, 10), at: 1 }],
+      [{ isl: 64, osl: 1000, ids: [20], at: 2 }],
+    ];
+    for (let seed = 1; seed <= 12; seed++) {
+      const r = simulate(workload(sessions, 64), {
+        numWorkers: 2,
+        engine: { enablePrefixCaching: false },
+        router: { mode: 'kv_router', seed, overlapScoreCredit: 0, trackPrefillTokens: false, assumeKvReuse: false },
+      });
+      const w = r.requests.workerIdx;
+      expect(w[1]).not.toBe(w[0]);
+      expect(w[2], `seed ${seed}`).toBe(w[0]);
+    }
+  });
+});
