@@ -4,6 +4,7 @@
 // planned the updates queue up, in order, and reach the router's index at flush().
 // Updates outside a pass (KV hand-off reservations and releases) reach it at once.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -22,7 +23,8 @@ class IndexFeed {
     target_ = target;
     handle_.assign(slots, kNone);
   }
-  bool attached() const { return index_ != nullptr; }
+  // Hints that `id` will be stored soon (the index is far larger than cache): the cache probes it
+  // as it allocates, and flush() again a few updates ahead (both measured to help).
   void prefetch(BlockHash id) const {
     if (index_) index_->prefetch(id);
   }
@@ -34,7 +36,12 @@ class IndexFeed {
   // A pass is being planned: hold updates until flush() (its end).
   void defer() { defer_ = true; }
   void flush() {
-    for (const Update& u : pending_) apply(u);
+    constexpr size_t kAhead = 8;
+    const size_t n = pending_.size();
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n && pending_[i + kAhead].added) index_->prefetch(pending_[i + kAhead].id);
+      apply(pending_[i]);
+    }
     pending_.clear();
     defer_ = false;
   }

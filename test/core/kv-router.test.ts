@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSimulation, type NativeRouterConfig, type NativeSimConfig } from '../../src/core/native.js';
 import { engine, router, simulate, workload, type Turn } from './build.js';
+import { agg, expectSame, ids as eqIds, run } from './equivalence.js';
 
 const ids = (n: number, base: number) => Array.from({ length: n }, (_, i) => base + i);
 
@@ -178,5 +179,25 @@ describe('decode blocks count full prompt blocks only', () => {
       expect(w[1]).not.toBe(w[0]);
       expect(w[2], `seed ${seed}`).toBe(w[0]);
     }
+  });
+});
+
+describe('queue rechecks and decode runs', () => {
+  // Rechecks are events like any other: runs must stay exact across them (the same results pass
+  // by pass), including planner pauses on the 100 ms grid and a ns either side.
+  it('runs give the same results as stepping, with pauses on the recheck grid', () => {
+    const sessions: Turn[][] = [];
+    for (let s = 0; s < 16; s++) {
+      const isl = 256 + 64 * (s % 6);
+      sessions.push([{ isl, osl: 60 + 17 * (s % 5), ids: eqIds(isl, 64, 31000 + 50 * s, s % 4 === 0 ? [9, 10] : []), at: 7 * s }]);
+    }
+    const w = workload(sessions, 64);
+    const base = { numWorkers: 2, engine: { speedupRatio: 0.5 }, router: { mode: 'kv_router' as const, queueThreshold: 0.05 } };
+    const withModel = agg({ ...base, router: { ...base.router, prefillLoadModel: { kind: 'polynomial' } } });
+    const ticks = [100, 200, 300, 400, 500].flatMap((t) => [t - 1e-6, t, t + 1e-6]);
+    const { stepped: a } = expectSame(withModel, w, { ticks });
+    // The rechecks did release queued requests earlier than first tokens alone would.
+    const b = run(agg(base), w, false).results;
+    expect([...a.results.requests.firstAdmitMs]).not.toEqual([...b.requests.firstAdmitMs]);
   });
 });
