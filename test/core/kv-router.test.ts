@@ -57,6 +57,43 @@ describe('router_prefill_load_model: the active prefill load decays over the pre
     expect(admissionsBy(16.6, aic, [50, 99.999, 100])).toEqual([1, 1, 2]);
   });
 
+  // With every active prefill modelled, the anchor's progress comes off the whole backlog (it
+  // "spills over" into later prefills): request 1 (1024 tokens) joins at 5 ms, when request 0
+  // has decayed to 1024 − floor(1024 × 5 / 32.4907) = 867 ≤ 900 (threshold 0.9 × 1000). The
+  // worker holds 2048 − floor(1024 t / 32.4907) and frees once that is ≤ 900, at t = 1148 ×
+  // 32.4907 / 1024 = 36.425 ms, although request 0 alone was done at 32.49 ms and request 1 has
+  // barely decayed by its own clock.
+  it('the anchor decay spills over to the later prefills (all modelled)', () => {
+    const run3 = (at: number) => {
+      const w = workload(
+        [
+          [{ isl: 1024, osl: 2, ids: ids(16, 1), at: 0 }],
+          [{ isl: 1024, osl: 2, ids: ids(16, 100), at: 5 }],
+          [{ isl: 64, osl: 2, ids: [500], at }],
+        ],
+        64,
+      );
+      const sim = createSimulation(
+        {
+          disaggregated: false,
+          agg: {
+            engine: engine({ maxNumBatchedTokens: 1000, speedupRatio: 0.1 }),
+            router: router({ mode: 'kv_router', queueThreshold: 0.9, prefillLoadModel: aic }),
+            numWorkers: 1,
+            startupTimeS: 0,
+          },
+          maxSimTimeMs: Infinity,
+        },
+        w,
+      );
+      sim.runUntil(at + 0.001);
+      return sim.drainTraffic().kvHitCount;
+    };
+    expect((1148 * poly(1024)) / 1024).toBeCloseTo(36.425, 3);
+    expect(run3(36.4)).toBe(2);
+    expect(run3(36.45)).toBe(3);
+  });
+
   it('without a load model nothing decays: the request waits for the first token', () => {
     const [at100, atEnd] = admissionsBy(16.65, null, [100, 5000]);
     expect(at100).toBe(1);
