@@ -61,6 +61,8 @@ RouterConfig read_router(const Field& r) {
     c.prefill_load_scale = r.number("overlapScoreWeight", 0, 1e9);
     if (c.prefill_load_scale == 0) c.overlap_score_credit = 0;
   }
+  c.overlap_score_credit_decay = r.number_or("overlapScoreCreditDecay", 0.0, 0, 1e9);
+  c.decode_active_request_weight = r.number_or("decodeActiveRequestWeight", 0.0, 0, 1e9);
   c.temperature = r.number_or("temperature", 0.0, 0, 1e9);
   // NaN is how the caller says "no threshold" (router_queue_threshold: null).
   const Napi::Value threshold = r.get("queueThreshold");

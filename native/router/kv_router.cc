@@ -71,13 +71,24 @@ int32_t KvRouter::select(int32_t r, const std::vector<int32_t>& overlap, Ns now)
   const double B = block_size_;
   if (cfg_.track_active_blocks) router_blocks(r, ids_);
   logits_.assign(n, std::numeric_limits<double>::infinity());
+  active_.assign(n, 0);
+  int64_t min_active = std::numeric_limits<int64_t>::max();
+  for (int32_t t = 0; t < n; ++t) {
+    if (!targets_[t].eligible || !cfg_.track_prefill_tokens) continue;
+    active_[t] = targets_[t].prefill.active_tokens(now);
+    min_active = std::min(min_active, active_[t]);
+  }
+  const bool decays = cfg_.track_prefill_tokens && cfg_.overlap_score_credit_decay > 0;
+  const double request_blocks = std::ceil(isl / B);
   for (int32_t t = 0; t < n; ++t) {
     const Target& tg = targets_[t];
     if (!tg.eligible) continue;
     // DefaultWorkerScorer::worker_logit: raw prefill blocks = (active + prompt) / B, less the
     // credited cached blocks; untracked prefill tokens count nothing.
-    const double raw = cfg_.track_prefill_tokens ? (static_cast<double>(tg.prefill.active_tokens(now)) + isl) / B : 0.0;
-    const double prefill_blocks = std::max(0.0, raw - cfg_.overlap_score_credit * overlap_on(overlap, t));
+    const double raw = cfg_.track_prefill_tokens ? (static_cast<double>(active_[t]) + isl) / B : 0.0;
+    double credit = cfg_.overlap_score_credit;
+    if (decays) credit /= 1.0 + cfg_.overlap_score_credit_decay * (static_cast<double>(active_[t] - min_active) / B) / request_blocks;
+    const double prefill_blocks = std::max(0.0, raw - credit * overlap_on(overlap, t));
     double decode_blocks = 0;
     if (cfg_.track_active_blocks) {
       int64_t fresh = 0;
@@ -85,7 +96,8 @@ int32_t KvRouter::select(int32_t r, const std::vector<int32_t>& overlap, Ns now)
         if (tg.block_refs.find(id) == FlatMap::kMissing) ++fresh;
       decode_blocks = static_cast<double>(tg.active_blocks + fresh);
     }
-    logits_[t] = cfg_.prefill_load_scale * prefill_blocks + decode_blocks;
+    logits_[t] = cfg_.prefill_load_scale * prefill_blocks + decode_blocks +
+                 cfg_.decode_active_request_weight * static_cast<double>(tg.live_requests);
   }
 
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
@@ -131,6 +143,7 @@ void KvRouter::admit(int32_t r, int32_t t, const std::vector<int32_t>& overlap, 
     in_prefill_[r] = 1;
   }
   traffic_.on_admission(hit, (isl + block_size_ - 1) / block_size_);
+  ++tg.live_requests;
   if (cfg_.track_active_blocks) {
     for (BlockHash id : ids_) {
       int32_t refs = tg.block_refs.find(id);
@@ -164,10 +177,11 @@ void KvRouter::drop_prefill(int32_t r, Ns now) {
 
 void KvRouter::on_finished(int32_t r, Ns now) {
   drop_prefill(r, now);
-  if (!cfg_.track_active_blocks) return;
   const int32_t t = target_of_[r];
   if (t < 0) return;
   Target& tg = targets_[t];
+  --tg.live_requests;
+  if (!cfg_.track_active_blocks) return;
   router_blocks(r, ids_);
   for (BlockHash id : ids_) {
     int32_t refs = tg.block_refs.find(id);

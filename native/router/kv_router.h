@@ -38,6 +38,7 @@ class KvRouter final : public Router {
   struct Target {
     PrefillLoad prefill;       // uncached prompt tokens of requests not yet past prefill
     int64_t active_blocks = 0;  // distinct blocks of live requests
+    int64_t live_requests = 0;
     FlatMap block_refs{256};    // block id -> live requests holding it
     bool eligible = true;
   };
@@ -69,6 +70,7 @@ class KvRouter final : public Router {
   Rng rng_;
   std::vector<int32_t> overlap_;
   std::vector<double> logits_, weights_;
+  std::vector<int64_t> active_;  // per target: its prefill backlog now (select's scratch)
   std::vector<BlockHash> ids_;
 };
 

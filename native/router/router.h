@@ -16,9 +16,15 @@ enum class QueuePolicy : uint8_t { Fcfs, Lcfs, Wspt };
 struct RouterConfig {
   bool kv_router = false;
   // Cost = prefill_load_scale × max(0, prefill blocks − overlap_score_credit × cached blocks)
-  //        + decode blocks (DefaultWorkerScorer::worker_logit).
+  //        + decode blocks + decode_active_request_weight × live requests
+  //        (DefaultWorkerScorer::worker_logit).
   double prefill_load_scale = 1.0;
   double overlap_score_credit = 1.0;
+  // The credit shrinks on targets whose prefill backlog exceeds the least loaded one's:
+  // credit / (1 + decay × excess backlog blocks / request blocks). 0: no decay.
+  double overlap_score_credit_decay = 0.0;
+  // Cost per request live on the target.
+  double decode_active_request_weight = 0.0;
   double temperature = 0.0;
   double queue_threshold = 16.0;  // < 0: queueing disabled
   QueuePolicy queue_policy = QueuePolicy::Fcfs;

@@ -19,6 +19,10 @@ export interface RouterConfig {
   overlap_score_credit: number;
   /** Scale of the (credited) prefill blocks in the KV-router cost. */
   prefill_load_scale: number;
+  /** Shrinks the credit on workers with more prefill backlog than the least loaded (0 = off). */
+  overlap_score_credit_decay: number;
+  /** Cost per request live on a worker. */
+  decode_active_request_weight: number;
   /** Deprecated alias, already applied to the two above; null when not given. */
   overlap_score_weight: number | null;
   /** Credit weights of host- and disk-tier cache hits (no lower tiers are simulated). */
@@ -58,6 +62,8 @@ export interface RouterConfig {
 export const DEFAULT_ROUTER_CONFIG: Readonly<RouterConfig> = Object.freeze({
   overlap_score_credit: 1.0,
   prefill_load_scale: 1.0,
+  overlap_score_credit_decay: 0.0,
+  decode_active_request_weight: 0.0,
   overlap_score_weight: null,
   host_cache_hit_weight: 0.75,
   disk_cache_hit_weight: 0.25,
@@ -98,6 +104,8 @@ const OVERLAP_SCORE_CREDIT_MIGRATION =
 export const routerConfigSchema = z.strictObject({
   overlap_score_credit: float().optional(),
   prefill_load_scale: atLeast(float(), 0).optional(),
+  overlap_score_credit_decay: atLeast(float(), 0).optional(),
+  decode_active_request_weight: atLeast(float(), 0).optional(),
   overlap_score_weight: nullable(atLeast(float(), 0)),
   host_cache_hit_weight: between(float(), 0, 1, true).optional(),
   disk_cache_hit_weight: between(float(), 0, 1, true).optional(),
@@ -160,6 +168,8 @@ export function parseRouterConfig(
   const config: RouterConfig = {
     overlap_score_credit: weight === 0 ? 0 : (v.overlap_score_credit ?? d.overlap_score_credit),
     prefill_load_scale: weight ?? v.prefill_load_scale ?? d.prefill_load_scale,
+    overlap_score_credit_decay: v.overlap_score_credit_decay ?? d.overlap_score_credit_decay,
+    decode_active_request_weight: v.decode_active_request_weight ?? d.decode_active_request_weight,
     overlap_score_weight: weight,
     host_cache_hit_weight: v.host_cache_hit_weight ?? d.host_cache_hit_weight,
     disk_cache_hit_weight: v.disk_cache_hit_weight ?? d.disk_cache_hit_weight,

@@ -75,6 +75,8 @@ export function nativeRouterConfig(
     mode,
     prefillLoadScale: router.prefill_load_scale,
     overlapScoreCredit: decode ? 0 : router.overlap_score_credit,
+    overlapScoreCreditDecay: router.overlap_score_credit_decay,
+    decodeActiveRequestWeight: router.decode_active_request_weight,
     temperature: router.router_temperature,
     queueThreshold: router.router_queue_threshold ?? Number.NaN,
     queuePolicy: engine.router_queue_policy ?? router.router_queue_policy,

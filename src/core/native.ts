@@ -40,9 +40,14 @@ export interface NativeEngineConfig {
 
 export interface NativeRouterConfig {
   mode: 'round_robin' | 'kv_router';
-  /** Cost = prefillLoadScale × max(0, prefill blocks − overlapScoreCredit × cached blocks) + decode blocks. */
+  /** Cost = prefillLoadScale × max(0, prefill blocks − overlapScoreCredit × cached blocks) + decode blocks
+   * + decodeActiveRequestWeight × live requests. */
   prefillLoadScale?: number;
   overlapScoreCredit?: number;
+  /** credit / (1 + decay × excess prefill backlog blocks / request blocks); 0 = off. */
+  overlapScoreCreditDecay?: number;
+  /** Added cost per request live on the target. */
+  decodeActiveRequestWeight?: number;
   /** Deprecated alias of prefillLoadScale (a 0 also zeroes the credit), as KvRouterConfig maps it. */
   overlapScoreWeight?: number;
   temperature: number;

@@ -22,6 +22,8 @@ describe('parseRouterConfig', () => {
     expect(c).toMatchObject({
       overlap_score_credit: 1.0,
       prefill_load_scale: 1.0,
+      overlap_score_credit_decay: 0.0,
+      decode_active_request_weight: 0.0,
       overlap_score_weight: null,
       host_cache_hit_weight: 0.75,
       disk_cache_hit_weight: 0.25,
@@ -63,6 +65,8 @@ describe('parseRouterConfig', () => {
     expect(failure({ overlap_score_credit: 1.1 })).toContain('prefill_load_scale');
     expect(failure({ overlap_score_credit: -0.1 })).toContain('overlap_score_credit must be between 0.0 and 1.0');
     expect(failure({ prefill_load_scale: -0.1 })).toContain('prefill_load_scale: must be at least 0');
+    expect(failure({ overlap_score_credit_decay: -1 })).toContain('overlap_score_credit_decay: must be at least 0');
+    expect(failure({ decode_active_request_weight: -1 })).toContain('decode_active_request_weight: must be at least 0');
     expect(failure({ serve_indexer: true, overlap_score_weight: 0 })).toContain('serve_indexer requires overlap_score_credit > 0');
   });
 

@@ -238,3 +238,56 @@ describe('queue rechecks and decode runs', () => {
     expect([...a.results.requests.firstAdmitMs]).not.toEqual([...b.requests.firstAdmitMs]);
   });
 });
+
+describe('the cost terms of the current scorer beyond the classic formula', () => {
+  // lib/kv-router/src/scheduling/selector/default.rs, DefaultWorkerScorer::worker_logit:
+  // + decode_active_request_weight × active_requests, and the device credit divided by
+  // 1 + overlap_score_credit_decay × ((active_prefill − min active_prefill) / B) / request_blocks
+  // (request_blocks = ceil(isl / B)). Both default to 0, which is the classic formula.
+  it('decode_active_request_weight charges each live request', () => {
+    // Decode-router settings and private blocks: cost = blocks + w × live requests. Request 0
+    // (3 blocks) sits on T0; requests 1 and 2 (1 block each) go to T1 (1 + 1 < 3 + 1, then
+    // 2 + 1 < 4). Request 3: T0 = 4 + w, T1 = 3 + 2w — T1 at w = 0, T0 at w = 1.5.
+    const sessions: Turn[][] = [
+      [{ isl: 192, osl: 1000, ids: ids(3, 1), at: 0 }],
+      [{ isl: 64, osl: 1000, ids: [10], at: 1 }],
+      [{ isl: 64, osl: 1000, ids: [11], at: 2 }],
+      [{ isl: 64, osl: 1000, ids: [12], at: 3 }],
+    ];
+    const place = (decodeActiveRequestWeight: number) =>
+      simulate(workload(sessions, 64), {
+        numWorkers: 2,
+        engine: { enablePrefixCaching: false },
+        router: { mode: 'kv_router', overlapScoreCredit: 0, trackPrefillTokens: false, assumeKvReuse: false, decodeActiveRequestWeight },
+      }).requests.workerIdx;
+    const plain = place(0);
+    expect([plain[1], plain[2], plain[3]]).toEqual([1 - plain[0]!, 1 - plain[0]!, 1 - plain[0]!]);
+    const weighted = place(1.5);
+    expect([weighted[1], weighted[2]]).toEqual([1 - weighted[0]!, 1 - weighted[0]!]);
+    expect(weighted[3]).toBe(weighted[0]);
+  });
+
+  it('overlap_score_credit_decay shrinks the credit of a worker with more prefill backlog', () => {
+    // Prefill cost only (active blocks untracked). Request 0 caches prefix P (10 blocks) on X;
+    // request 1 (P + 4 blocks) follows it there, leaving a 256-token backlog while it prefills;
+    // request 2 (P + 2, 12 blocks) arrives then: X = (256 + 768) / 64 − 10 c = 16 − 10 c,
+    // Y = 12, with c = 1 / (1 + d × (256 / 64) / 12). d = 3: c = 0.5, X = 11 → X;
+    // d = 6: c = 1/3, X = 12.67 → Y.
+    const prefix = ids(10, 1);
+    const sessions: Turn[][] = [
+      [{ isl: 640, osl: 1, ids: prefix, at: 0 }],
+      [{ isl: 896, osl: 2, ids: [...prefix, 20, 21, 22, 23], at: 100 }],
+      [{ isl: 768, osl: 2, ids: [...prefix, 30, 31], at: 101 }],
+    ];
+    const place = (overlapScoreCreditDecay: number) =>
+      simulate(workload(sessions, 64), {
+        numWorkers: 2,
+        router: { mode: 'kv_router', queueThreshold: Number.NaN, trackActiveBlocks: false, overlapScoreCreditDecay },
+      }).requests.workerIdx;
+    for (const [d, sameAsX] of [[0, true], [3, true], [6, false]] as const) {
+      const w = place(d);
+      expect(w[1]).toBe(w[0]);
+      expect(w[2] === w[0], `decay ${d}`).toBe(sameAsX);
+    }
+  });
+});
