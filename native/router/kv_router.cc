@@ -161,12 +161,22 @@ int32_t KvRouter::route(int32_t r, Ns now) {
   // The overlap is taken at arrival; a queued request keeps it (PendingRequest::overlaps).
   index_.match(req_.prompt_ids(r), req_.full_prompt_blocks(r), overlap_);
   if (!queue_.empty() || all_busy(now)) {
-    queue_.push_back(Queued{r, overlap_});
+    queue_.push_back(Queued{r, overlap_, uncached_tokens(r, overlap_)});
     return -1;
   }
   const int32_t t = select(r, overlap_, now);
   admit(r, t, overlap_, now);
   return t;
+}
+
+// The queue's snapshot of a request (QueueSnapshot): its prompt less the longest prefix cached on
+// an eligible target, at least one token.
+int64_t KvRouter::uncached_tokens(int32_t r, const std::vector<int32_t>& overlap) const {
+  int64_t best = 0;
+  for (int32_t t = 0; t < static_cast<int32_t>(targets_.size()); ++t)
+    if (targets_[t].eligible) best = std::max<int64_t>(best, overlap_on(overlap, t));
+  const int64_t isl = req_.input_len(r);
+  return std::max<int64_t>(1, isl - std::min(isl, best * block_size_));
 }
 
 void KvRouter::drop_prefill(int32_t r, Ns now) {
@@ -201,9 +211,9 @@ void KvRouter::release_queued(std::vector<std::pair<int32_t, int32_t>>& out, Ns 
     if (cfg_.queue_policy == QueuePolicy::Lcfs) {
       it = std::prev(queue_.end());
     } else if (cfg_.queue_policy == QueuePolicy::Wspt) {
-      // Shortest job first (all weights equal): fewest prompt tokens, oldest among equals.
-      it = std::min_element(queue_.begin(), queue_.end(),
-                            [&](const Queued& a, const Queued& b) { return req_.input_len(a.r) < req_.input_len(b.r); });
+      // Smith's rule with equal weights (policy_queue.rs, queue_policy_score: 1 /
+      // scheduling_cost_tokens): fewest uncached prompt tokens at arrival, oldest among equals.
+      it = std::min_element(queue_.begin(), queue_.end(), [](const Queued& a, const Queued& b) { return a.cost < b.cost; });
     } else {
       it = queue_.begin();
     }

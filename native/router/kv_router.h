@@ -45,9 +45,11 @@ class KvRouter final : public Router {
   struct Queued {
     int32_t r;
     std::vector<int32_t> overlap;  // cached prefix per target when it arrived
+    int64_t cost;                  // wspt's processing time: its prompt less the best cached prefix
   };
 
   bool all_busy(Ns now) const;
+  int64_t uncached_tokens(int32_t r, const std::vector<int32_t>& overlap) const;
   int32_t select(int32_t r, const std::vector<int32_t>& overlap, Ns now);
   void admit(int32_t r, int32_t t, const std::vector<int32_t>& overlap, Ns now);
   void router_blocks(int32_t r, std::vector<BlockHash>& ids) const;

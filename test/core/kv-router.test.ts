@@ -291,3 +291,24 @@ describe('the cost terms of the current scorer beyond the classic formula', () =
     }
   });
 });
+
+describe('wspt orders the router queue by uncached prompt tokens', () => {
+  // lib/kv-router/src/scheduling/policy_queue.rs, queue_policy_score: wspt scores
+  // (1 + priority) / scheduling_cost_tokens, the queue snapshot's prompt less the best cached
+  // prefix over eligible workers at arrival. Request 0 leaves prefix P (10 blocks) cached; the
+  // 4096-token request B makes the worker busy (threshold 82 tokens); requests 1 (P + 10 blocks:
+  // 640 uncached of 1280) and 2 (768 tokens, none cached) queue behind it. When B's first token
+  // frees the worker, request 1 goes first although its prompt is longer.
+  it('releases the request with fewer uncached tokens first', () => {
+    const prefix = ids(10, 1);
+    const sessions: Turn[][] = [
+      [{ isl: 640, osl: 2, ids: prefix, at: 0 }],
+      [{ isl: 4096, osl: 2, ids: ids(64, 1000), at: 50 }],
+      [{ isl: 1280, osl: 2, ids: [...prefix, ...ids(10, 100)], at: 60 }],
+      [{ isl: 768, osl: 2, ids: ids(12, 200), at: 61 }],
+    ];
+    const r = simulate(workload(sessions, 64), { router: { mode: 'kv_router', queueThreshold: 0.01, queuePolicy: 'wspt' } }).requests;
+    expect(r.firstAdmitMs[2]).toBe(r.firstTokenMs[1]);
+    expect(r.firstAdmitMs[3]!).toBeGreaterThan(r.firstAdmitMs[2]!);
+  });
+});
