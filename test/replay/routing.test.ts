@@ -23,10 +23,12 @@ const aicPerfConfig: AicPerfConfig = {
 };
 
 describe('router_prefill_load_model "aic" with the --aic-* selection', () => {
-  // components/src/dynamo/replay + lib/mocker/src/replay: the --aic-* flags build the router's
-  // prefill-load estimator (the AIC model's prefill time of one request, prefill_load_hint_for),
-  // and the check is the reference's: 'aic' needs a complete selection and the selection needs
-  // 'aic' under kv_router.
+  // The --aic-* flags build the router's prefill-load estimator: lib/mocker/src/replay/offline/
+  // extensions/kv_router/mod.rs, OfflineReplayRouter::prefill_load_hint_for asks it for one
+  // request's prefill time (PrefillLoadEstimator::predict_prefill_duration(1, uncached, prefix),
+  // AIC's prefill_latency_ms of the full prompt with the prefix cached). The pre-run check is the
+  // reference binding's (replay_cli.md §1.1 item 14): 'aic' needs the selection, the selection
+  // needs 'aic' under kv_router.
   it('is refused without the --aic-* selection, and the selection without it, with the reference messages', async () => {
     const base = { inputTokens: 64, outputTokens: 2, requestCount: 2, numWorkers: 2, routerMode: 'kv_router' as const };
     await expect(replay({ ...base, routerConfig: { router_prefill_load_model: 'aic' } })).rejects.toThrow(
@@ -70,9 +72,10 @@ describe('router_prefill_load_model "aic" with the --aic-* selection', () => {
 });
 
 describe('the decode router never queues', () => {
-  // derive_decode_router_config (lib/mocker/src/replay/offline/...): the decode router tracks no
-  // prefill tokens, so prefill_load_hint_for gives no load and all_workers_busy_with never finds
-  // a busy decode worker, whatever the threshold. With threshold 0 the prefill router does queue
+  // lib/mocker/src/replay/offline/extensions/kv_router/composition.rs, derive_decode_router_config
+  // (offline/disagg.rs in older snapshots): the decode router tracks no prefill tokens, so
+  // OfflineReplayRouter::prefill_load_hint_for gives no load and all_workers_busy_with never
+  // finds a busy decode worker, whatever the threshold. With threshold 0 the prefill router does queue
   // (every admitted prompt makes its worker busy until its first token); hand-offs never wait for
   // the decode router (the decode pools' KV is ample here, so no reservation waits either).
   // Four prefill workers finishing prompts at the same instants hand off more requests at once
