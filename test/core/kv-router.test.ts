@@ -53,7 +53,10 @@ describe('router_prefill_load_model: the active prefill load decays over the pre
     expect(admissionsBy(16.65, aic, [16.66])).toEqual([2]);
   });
 
-  it('a queued request is released by the 100 ms queue recheck (KvRouterConfig::router_queue_recheck_interval), not before', () => {
+  // config.rs, KvRouterConfig::router_queue_recheck_interval: 100 ms with a prefill-load model and
+  // a queue threshold (the scheduler's queue looks again on that interval; time alone frees
+  // workers). Simulated time, on a fixed grid from 0.
+  it('a queued request is released by the 100 ms queue recheck, not before', () => {
     expect(admissionsBy(16.6, aic, [50, 99.999, 100])).toEqual([1, 1, 2]);
   });
 
@@ -102,8 +105,9 @@ describe('router_prefill_load_model: the active prefill load decays over the pre
 });
 
 describe('KV events reach the router when the pass that caused them ends', () => {
-  // aisimulate replay: process_completed_pass applies a pass's engine observations at
-  // KvIngestBoundary::PassEnd. One worker, no queue. Request 1 shares request 0's 10-block prefix
+  // aisimulate/crates/replay/src/agg.rs, process_completed_pass (and disagg.rs,
+  // process_prefill_pass / process_decode_pass) applies a pass's engine observations at
+  // KvIngestBoundary::PassEnd, before its output signals. One worker, no queue. Request 1 shares request 0's 10-block prefix
   // and arrives 1 ms into request 0's 26 ms prefill pass: the router has not seen those blocks.
   // Request 2 arrives after it ended and sees all 10. Traffic admissions record overlap/ISL blocks:
   // (0/10 + 0/12 + 10/12) / 3.
