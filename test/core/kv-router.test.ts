@@ -1,8 +1,8 @@
 // The KV router against Dynamo's current code, scenario by scenario (issue 9, items 8 and 10).
 // Each expectation is derived by hand from the cited reference function.
 import { describe, expect, it } from 'vitest';
-import { createSimulation, type NativeRouterConfig, type NativeSimConfig } from '../../src/core/native.js';
-import { engine, router, simulate, workload, type Turn } from './build.js';
+import type { NativeRouterConfig } from '../../src/core/native.js';
+import { sglangEngine, simulate, start, workload, type Turn } from './build.js';
 import { agg, expectSame, ids as eqIds, run } from './equivalence.js';
 
 const ids = (n: number, base: number) => Array.from({ length: n }, (_, i) => base + i);
@@ -21,19 +21,10 @@ describe('router_prefill_load_model: the active prefill load decays over the pre
   // first token comes after 500 ms, so only the decay can free the worker.
   const admissionsBy = (arrivalMs: number, model: NativeRouterConfig['prefillLoadModel'], probes: number[]) => {
     const w = workload([[{ isl: 1024, osl: 2, ids: ids(16, 1), at: 0 }], [{ isl: 64, osl: 2, ids: [500], at: arrivalMs }]], 64);
-    const sim = createSimulation(
-      {
-        disaggregated: false,
-        agg: {
-          engine: engine({ maxNumBatchedTokens: 1000, speedupRatio: 0.1 }),
-          router: router({ mode: 'kv_router', queueThreshold: 0.5, prefillLoadModel: model }),
-          numWorkers: 1,
-          startupTimeS: 0,
-        },
-        maxSimTimeMs: Infinity,
-      },
-      w,
-    );
+    const sim = start(w, {
+      engine: { maxNumBatchedTokens: 1000, speedupRatio: 0.1 },
+      router: { mode: 'kv_router', queueThreshold: 0.5, prefillLoadModel: model },
+    });
     let admitted = 0;
     return probes.map((t) => {
       sim.runUntil(t);
@@ -76,19 +67,10 @@ describe('router_prefill_load_model: the active prefill load decays over the pre
         ],
         64,
       );
-      const sim = createSimulation(
-        {
-          disaggregated: false,
-          agg: {
-            engine: engine({ maxNumBatchedTokens: 1000, speedupRatio: 0.1 }),
-            router: router({ mode: 'kv_router', queueThreshold: 0.9, prefillLoadModel: aic }),
-            numWorkers: 1,
-            startupTimeS: 0,
-          },
-          maxSimTimeMs: Infinity,
-        },
-        w,
-      );
+      const sim = start(w, {
+        engine: { maxNumBatchedTokens: 1000, speedupRatio: 0.1 },
+        router: { mode: 'kv_router', queueThreshold: 0.9, prefillLoadModel: aic },
+      });
       sim.runUntil(at + 0.001);
       return sim.drainTraffic().kvHitCount;
     };
@@ -118,19 +100,10 @@ describe('KV events reach the router when the pass that caused them ends', () =>
       [{ isl: 768, osl: 2, ids: [...prefix, 20, 21], at: 1 }],
       [{ isl: 768, osl: 2, ids: [...prefix, 30, 31], at: 500 }],
     ];
-    const sim = createSimulation(
-      {
-        disaggregated: false,
-        agg: {
-          engine: engine({ kind, ...(kind === 'sglang' ? { sglang: { schedulePolicy: 'fifo', maxPrefillTokens: 16384, chunkedPrefillSize: 8192, clipMaxNewTokens: 4096, scheduleConservativeness: 1 } } : {}) }),
-          router: router({ mode: 'kv_router', queueThreshold: Number.NaN }),
-          numWorkers: 1,
-          startupTimeS: 0,
-        },
-        maxSimTimeMs: Infinity,
-      },
-      workload(sessions, 64),
-    );
+    const sim = start(workload(sessions, 64), {
+      engine: kind === 'sglang' ? sglangEngine() : { kind },
+      router: { mode: 'kv_router', queueThreshold: Number.NaN },
+    });
     sim.runUntil(Infinity);
     const t = sim.drainTraffic();
     expect(t.kvHitCount).toBe(3);
@@ -181,12 +154,7 @@ describe('a queued request keeps the overlap computed at its arrival', () => {
       [{ isl: 768, osl: 2, ids: [...prefix, 40, 41], at: 1 }],
       [{ isl: 768, osl: 2, ids: [...prefix, 50, 51], at: 1000 }],
     ];
-    const config: NativeSimConfig = {
-      disaggregated: false,
-      agg: { engine: engine(), router: router({ mode: 'kv_router', queueThreshold: 0.01 }), numWorkers: 2, startupTimeS: 0 },
-      maxSimTimeMs: Infinity,
-    };
-    const sim = createSimulation(config, workload(sessions, 64));
+    const sim = start(workload(sessions, 64), { numWorkers: 2, router: { mode: 'kv_router', queueThreshold: 0.01 } });
     sim.runUntil(Infinity);
     const r = sim.results().requests;
     // Request 2 did wait in the router's queue: admitted when request 0 produced its first token.

@@ -46,7 +46,7 @@ describe('disaggregated KV hand-off', () => {
   it('needs both keys: bytes alone or a zero bandwidth add no delay', async () => {
     for (const prefill of [{ kv_bytes_per_token: 4096 }, { kv_transfer_bandwidth: 25 }, { kv_bytes_per_token: 4096, kv_transfer_bandwidth: 0 }]) {
       const t = await transfer(prefill, {});
-      expect(t.bytes * t.gbps).toBe(0);
+      expect((t.bytes ?? 0) * (t.gbps ?? 0)).toBe(0);
       expect(t.notes.some((l) => NOTE.test(l))).toBe(true);
     }
   });
