@@ -62,7 +62,7 @@ Ns KvRouter::predicted_prefill(int64_t isl, int64_t cached) const {
   if (!cfg_.prefill_load_model) return PrefillLoad::kUnmodeled;
   const double ms = cfg_.prefill_load_model->prefill_ms(1, isl, cached);
   if (!(std::isfinite(ms) && ms >= 0)) return PrefillLoad::kUnmodeled;
-  return ms_to_ns(ms);
+  return ms_to_ns(std::min(ms, 1e12));  // past 30 years it decays nothing anyway
 }
 
 int32_t KvRouter::select(int32_t r, const std::vector<int32_t>& overlap, Ns now) {
