@@ -113,27 +113,11 @@ interface ResolvedPool {
 async function prefillLoadModel(router: RouterConfig, options: ReplayOptions): Promise<NativePerfConfig | null> {
   const aic = options.aicPerfConfig;
   if (router.router_prefill_load_model !== 'aic' || aic === undefined) return null;
-  const selection = parseEngineArgs(
-    {
-      aic_backend: aic.backend,
-      aic_system: aic.system,
-      aic_model_path: aic.modelPath,
-      aic_tp_size: aic.tpSize,
-      aic_systems_path: aic.systemsPath ?? options.aicSystemsPath ?? null,
-      aic_backend_version: aic.backendVersion ?? null,
-      aic_moe_tp_size: aic.moeTpSize ?? null,
-      aic_moe_ep_size: aic.moeEpSize ?? null,
-      aic_attention_dp_size: aic.attentionDpSize ?? null,
-      aic_gemm_dtype: aic.gemmDtype ?? null,
-      aic_moe_dtype: aic.moeDtype ?? null,
-      aic_fmha_dtype: aic.fmhaDtype ?? null,
-      aic_kv_cache_dtype: aic.kvCacheDtype ?? null,
-      aic_comm_dtype: aic.commDtype ?? null,
-      aic_nextn: aic.nextn ?? null,
-      aic_nextn_accept_rates: aic.nextnAcceptRates ?? null,
-    },
-    '--aic-* flags',
-  );
+  // Each --aic-* option is the engine key of the same name: modelPath → aic_model_path.
+  const keys: Record<string, unknown> = { aic_systems_path: options.aicSystemsPath ?? null };
+  for (const [name, value] of Object.entries(aic))
+    if (value !== undefined) keys[`aic_${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`] = value;
+  const selection = parseEngineArgs(keys, '--aic-* flags');
   return (await resolvePerfModel(selection, { warn: options.onNote })).native;
 }
 
