@@ -6,18 +6,25 @@ namespace dynosim {
 
 namespace {
 
-// LSD radix sort of keys with their payload, 16 bits per pass, only as many passes as the
-// largest key needs.
-void radix_sort_by_key(std::vector<uint64_t>& keys, std::vector<uint32_t>& payload) {
+// LSD radix sort of keys with their payload: as few passes of at most 16 bits as the largest key
+// needs, the bits shared evenly among them (fewer buckets to clear and scan per pass).
+// `keys_tmp`, `payload_tmp`: scratch, reused from call to call.
+void radix_sort_by_key(std::vector<uint64_t>& keys, std::vector<uint32_t>& payload, std::vector<uint64_t>& keys_tmp,
+                       std::vector<uint32_t>& payload_tmp) {
   const size_t n = keys.size();
   uint64_t max_key = 0;
   for (uint64_t k : keys) max_key = std::max(max_key, k);
-  std::vector<uint64_t> keys_tmp(n);
-  std::vector<uint32_t> payload_tmp(n);
-  std::vector<size_t> offsets(1 << 16);
-  for (int shift = 0; shift < 64 && (max_key >> shift) != 0; shift += 16) {
+  int bits = 0;
+  while (bits < 64 && (max_key >> bits) != 0) ++bits;
+  if (bits == 0) return;
+  const int passes = (bits + 15) / 16, width = (bits + passes - 1) / passes;
+  const uint64_t mask = (uint64_t{1} << width) - 1;
+  keys_tmp.resize(n);
+  payload_tmp.resize(n);
+  std::vector<size_t> offsets(size_t{1} << width);
+  for (int shift = 0; shift < bits; shift += width) {
     std::fill(offsets.begin(), offsets.end(), 0);
-    for (uint64_t k : keys) ++offsets[(k >> shift) & 0xffff];
+    for (uint64_t k : keys) ++offsets[(k >> shift) & mask];
     size_t sum = 0;
     for (auto& o : offsets) {
       size_t c = o;
@@ -25,7 +32,7 @@ void radix_sort_by_key(std::vector<uint64_t>& keys, std::vector<uint32_t>& paylo
       sum += c;
     }
     for (size_t i = 0; i < n; ++i) {
-      size_t dst = offsets[(keys[i] >> shift) & 0xffff]++;
+      size_t dst = offsets[(keys[i] >> shift) & mask]++;
       keys_tmp[dst] = keys[i];
       payload_tmp[dst] = payload[i];
     }
@@ -35,6 +42,28 @@ void radix_sort_by_key(std::vector<uint64_t>& keys, std::vector<uint32_t>& paylo
 }
 
 }  // namespace
+
+// Sorts the recent runs and merges them into the distinct gaps.
+void Collector::fold_gaps() const {
+  if (gap_values_.empty()) return;
+  radix_sort_by_key(gap_values_, gap_counts_, sort_values_, sort_counts_);
+  fold_gaps_.clear();
+  fold_counts_.clear();
+  const size_t n = gap_values_.size(), d = distinct_gaps_.size();
+  for (size_t i = 0, j = 0; i < n || j < d;) {
+    const uint64_t gap = j == d || (i < n && gap_values_[i] < distinct_gaps_[j]) ? gap_values_[i] : distinct_gaps_[j];
+    uint64_t count = 0;
+    for (; j < d && distinct_gaps_[j] == gap; ++j) count += distinct_counts_[j];
+    for (; i < n && gap_values_[i] == gap; ++i) count += gap_counts_[i];
+    fold_gaps_.push_back(gap);
+    fold_counts_.push_back(count);
+  }
+  distinct_gaps_.swap(fold_gaps_);
+  distinct_counts_.swap(fold_counts_);
+  gap_values_.clear();
+  gap_counts_.clear();
+  fold_at_ = std::max(fold_at_, distinct_gaps_.size());
+}
 
 Collector::Collector(int32_t n, bool defer_gaps)
     : arrival(n, kNever),
@@ -66,29 +95,21 @@ Collector::Summaries Collector::summarize_all() const {
   out.tpot = summarize(tpot);
   out.e2e = summarize(e2e);
 
-  // Sort the runs by gap (radix: there are millions), then summarise them where they lie, equal
-  // gaps merged. In place: the runs are only read from here on, and sorted runs are still runs.
-  std::vector<uint64_t>& values = gap_values_;
-  std::vector<uint32_t>& counts = gap_counts_;
-  radix_sort_by_key(values, counts);
+  // Fold the last runs in, then summarise the distinct gaps where they lie. (Folding only moves
+  // runs: summaries may be taken again as more gaps come.)
+  fold_gaps();
+  const std::vector<uint64_t>& values = distinct_gaps_;
+  const std::vector<uint64_t>& counts = distinct_counts_;
   // Distinct gaps, ascending, with their total counts: f(ms, count).
   auto each_gap = [&](const auto& f) {
-    for (size_t i = 0; i < values.size();) {
-      const uint64_t gap = values[i];
-      uint64_t count = 0;
-      for (; i < values.size() && values[i] == gap; ++i) count += counts[i];
-      f(ns_to_ms(static_cast<Ns>(gap)), count);
-    }
+    for (size_t i = 0; i < values.size(); ++i) f(ns_to_ms(static_cast<Ns>(values[i])), counts[i]);
   };
   out.itl = summarize_ascending(each_gap);
   // Per-user output throughput (1000 / gap in ms) ascends as the gaps descend.
   out.otpu = summarize_ascending([&](const auto& f) {
-    for (size_t end = values.size(); end > 0;) {
-      const uint64_t gap = values[end - 1];
-      uint64_t count = 0;
-      for (; end > 0 && values[end - 1] == gap; --end) count += counts[end - 1];
-      const double ms = ns_to_ms(static_cast<Ns>(gap));
-      if (ms > 0) f(1000.0 / ms, count);
+    for (size_t i = values.size(); i > 0; --i) {
+      const double ms = ns_to_ms(static_cast<Ns>(values[i - 1]));
+      if (ms > 0) f(1000.0 / ms, counts[i - 1]);
     }
   });
   return out;
