@@ -73,6 +73,15 @@ int32_t BlockPool::acquire(BlockHash id) {
   return b;
 }
 
+void BlockPool::evict_until_free(int32_t n) {
+  while (static_cast<int32_t>(free_.size()) < n && lru_head_ != kNone) {
+    const int32_t b = lru_head_;
+    unlink(b);
+    forget(b);
+    free_.push_back(b);
+  }
+}
+
 void BlockPool::release(int32_t b) {
   if (--refs_[b] > 0) return;
   --active_;

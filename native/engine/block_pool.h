@@ -28,6 +28,9 @@ class BlockPool {
   int32_t acquire(BlockHash id);
   // Drops one reference; at zero the block becomes the most recent inactive (evictable) block.
   void release(int32_t block);
+  // Frees cached blocks, least recently released first, until `n` blocks are free (or none is
+  // cached): a reservation that must not find them later.
+  void evict_until_free(int32_t n);
   // A partial block became full: give it its content identity (merging with a cached copy).
   int32_t promote(int32_t block, BlockHash content_id);
 

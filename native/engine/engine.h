@@ -34,6 +34,9 @@ class Engine {
   virtual Ns plan_pass(Ns now, bool& progress) = 0;
   // Completes the planned pass: emits its tokens stamped `end` (the worker's end) into `out`.
   virtual void finish_pass(Ns start, Ns end, PassOutput& out) = 0;
+  // The planned pass changed nothing on any rank and is not run: it leaves no snapshot (the
+  // reference drops such a pass, its forward-pass metrics with it).
+  virtual void drop_pass() = 0;
 
   // Publishes stored/removed KV blocks to a KV router's index (kv_router mode only).
   virtual void attach_index(OverlapIndex* index, int32_t target) = 0;

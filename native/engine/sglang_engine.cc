@@ -620,13 +620,16 @@ void SglangEngine::finish_pass(Ns start, Ns end, PassOutput& out) {
 }
 
 void SglangEngine::record_snapshot(Ns duration) {
+  dropped_ = {last_pass_, passed_since_mark_};
   last_pass_ = PassRecord{batch_stats_, queued_prefill_, queued_decode_, duration, 0, 0};
   passed_since_mark_ = true;
 }
 
-// One decode step over `batch` sequences of `context` tokens in all (logical KV, capped at the pool).
+// One decode step over `batch` sequences of `context` tokens in all. The model reads that logical
+// sum as is (a profile extrapolates past the pool; the polynomial caps its utilisation at 1), as
+// aisimulate's scheduler/sglang/decode.rs, simulate_decode_step_with_sampler, hands it over.
 Ns SglangEngine::decode_step_ns(int64_t batch, int64_t context) const {
-  const double ms = cfg_.perf.decode_ms(batch, std::min(context, total_tokens_), context / batch, total_tokens_);
+  const double ms = cfg_.perf.decode_ms(batch, context, context / batch, total_tokens_);
   return scaled_duration_ns(ms, cfg_.speedup_ratio * cfg_.decode_speedup_ratio);
 }
 
@@ -694,8 +697,10 @@ PassWork SglangEngine::decode_run_work() const {
 void SglangEngine::complete_decode_run(const Ns* ends, int32_t count, PassOutput& out) {
   if (count <= 0) return;
   const int64_t n = static_cast<int64_t>(running_.size());
+  // Pass by pass: a pass's requests share its gap (the collector's gaps are run-length encoded).
+  for (int32_t m = 0; m < count; ++m)
+    for (int32_t r : running_) collector_.on_token(r, ends[m]);
   for (int32_t r : running_) {
-    for (int32_t m = 0; m < count; ++m) collector_.on_token(r, ends[m]);
     st_.generated[r] += count;
     st_.num_computed[r] = seq_len(r);
   }

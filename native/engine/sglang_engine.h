@@ -5,7 +5,7 @@
 // the requests whose prompt it finished (their first token), and every other running request
 // waits. Otherwise the pass is one decode step over all running requests, retracting the
 // request with the fewest output tokens while the pool cannot hold the step's page growth.
-// Decode timing uses logical KV sums (Σ context, capped at the pool), not physical pages.
+// Decode timing uses logical KV sums (Σ context), not physical pages.
 //
 // Pages are `block_size` tokens (SGLang's page_size); all per-request work is O(pages).
 #pragma once
@@ -46,6 +46,10 @@ class SglangEngine final : public Engine {
   ForwardPassSnapshot last_pass() const override { return last_pass_.snapshot(); }
   PassWork last_pass_work() const override { return last_pass_.work(); }
   PassWork decode_run_work() const override;
+  void drop_pass() override {
+    last_pass_ = dropped_.pass;
+    passed_since_mark_ = dropped_.mark;
+  }
   bool passed_since_mark() const override { return passed_since_mark_; }
   void clear_pass_mark() override { passed_since_mark_ = false; }
   int64_t load() const override {
@@ -158,6 +162,10 @@ class SglangEngine final : public Engine {
 
   PassRecord last_pass_;
   bool passed_since_mark_ = false;
+  struct {
+    PassRecord pass;
+    bool mark = false;
+  } dropped_;  // what a dropped pass restores
 };
 
 }  // namespace dynosim

@@ -68,10 +68,23 @@ void VllmEngine::release_held(int32_t r) {
   st_.status[r] = ReqStatus::Done;
 }
 
+// A waiting request counts as queued decode work (preempted, or its prompt transferred) or as a
+// queued prompt.
+bool VllmEngine::queued_as_decode(int32_t r) const {
+  return st_.status[r] == ReqStatus::Preempted || st_.num_computed[r] > 0;
+}
+
 void VllmEngine::pop_waiting_front() {
   const int32_t r = waiting_.front();
-  waiting_.pop_front();
-  if (st_.status[r] == ReqStatus::Preempted || st_.num_computed[r] > 0) queued_decode_.remove(seq_len(r));
+  remove_waiting(r, queued_as_decode(r));
+}
+
+// Takes r out of the waiting queue: usually its head, but a request admitted in a pass that then
+// preempted others has them queued in front of it.
+void VllmEngine::remove_waiting(int32_t r, bool as_decode) {
+  if (waiting_.front() == r) waiting_.pop_front();
+  else waiting_.erase(std::find(waiting_.begin(), waiting_.end(), r));
+  if (as_decode) queued_decode_.remove(seq_len(r));
   else queued_prefill_.remove(req_.input_len(r));
 }
 
@@ -144,6 +157,7 @@ void VllmEngine::release_blocks(int32_t r) {
 }
 
 void VllmEngine::preempt(int32_t v) {
+  running_len_ -= seq_len(v);
   release_blocks(v);
   st_.num_computed[v] = 0;
   st_.status[v] = ReqStatus::Preempted;
@@ -190,13 +204,11 @@ VllmEngine::Scheduled VllmEngine::schedule(int32_t r, uint32_t cached) {
   const uint32_t desired = static_cast<uint32_t>(std::min<int64_t>(remaining, budget_));
   if (desired == 0 && remaining > 0) return Scheduled::Blocked;
   const uint32_t after = before + desired;
-  // A request that will emit this pass reserves room for a whole MTP burst up front.
-  const uint32_t burst_room = (cfg_.nextn > 0 && after == len && cfg_.role != WorkerRole::Prefill) ? cfg_.nextn : 0;
 
   auto& blocks = st_.blocks[r];
   // A decode step usually fits the blocks it holds: test with a multiply before dividing.
   const int64_t covered = static_cast<int64_t>(blocks.size()) * B;
-  const size_t needed = covered >= after + burst_room ? blocks.size() : static_cast<size_t>(ceil_div(after + burst_room, B));
+  const size_t needed = covered >= after ? blocks.size() : static_cast<size_t>(ceil_div(after, B));
   // Each new block probes an index far larger than cache: keep a few probes in flight.
   constexpr size_t kAhead = 8;
   for (size_t j = blocks.size(); j < needed && j < blocks.size() + kAhead; ++j)
@@ -251,26 +263,41 @@ void VllmEngine::compact_running() {
   running_stale_ = false;
 }
 
-void VllmEngine::reject_front(PassOutput* out) {
+void VllmEngine::reject_front() {
   const int32_t r = waiting_.front();
   pop_waiting_front();
   st_.status[r] = ReqStatus::Rejected;
   collector_.on_reject(r);
   rejected_.push_back(r);
-  (void)out;
 }
 
-// A prefill worker keeps the finished request's KV (held for the transfer); others free it.
-void VllmEngine::complete(int32_t r, PassOutput& out) {
+void VllmEngine::admit(int32_t r, Ns now, uint32_t cached, bool queued_decode) {
+  remove_waiting(r, queued_decode);
+  st_.status[r] = ReqStatus::Running;
+  running_.push_back(r);
+  ++running_count_;
+  running_len_ += seq_len(r);
+  if (cfg_.role == WorkerRole::Decode) collector_.on_decode_admit(r, now);
+  else collector_.on_admit(r, now, cached);
+}
+
+// A finished request leaves the running set: a prefill worker keeps its KV (held for the
+// transfer); others free it.
+void VllmEngine::retire(int32_t r) {
   if (cfg_.role == WorkerRole::Prefill) {
     st_.status[r] = ReqStatus::Held;
   } else {
     release_blocks(r);
     st_.status[r] = ReqStatus::Done;
-    collector_.on_complete(r);
   }
   --running_count_;
+  running_len_ -= seq_len(r);
   running_stale_ = true;
+}
+
+// Signals a retired request's end.
+void VllmEngine::complete(int32_t r, PassOutput& out) {
+  if (cfg_.role != WorkerRole::Prefill) collector_.on_complete(r);
   out.signals.emplace_back(r, Signal::Finished);
 }
 
@@ -285,12 +312,88 @@ uint32_t VllmEngine::burst_length() {
   return k;
 }
 
-// One decode step over `batch` sequences of total length `sum_len`, over the KV now held.
+// One decode step over `batch` sequences of total length `sum_len`. The KV it reads is that
+// logical sum, not the blocks held: shared prefix blocks count once per sequence and MTP's
+// reserved blocks not at all (aisimulate engine, scheduler/vllm/core.rs, emit_ready_tokens).
 Ns VllmEngine::decode_step_ns(int64_t batch, int64_t sum_len) const {
-  const int64_t B = cfg_.block_size;
-  const double ms = cfg_.perf.decode_ms(batch, static_cast<int64_t>(pool_.active_blocks()) * B, sum_len / batch,
-                                        static_cast<int64_t>(cfg_.num_gpu_blocks) * B);
+  const double ms = cfg_.perf.decode_ms(batch, sum_len, sum_len / batch,
+                                        static_cast<int64_t>(cfg_.num_gpu_blocks) * cfg_.block_size);
   return scaled_duration_ns(ms, cfg_.speedup_ratio * cfg_.decode_speedup_ratio);
+}
+
+// Tokens r may still emit: up to its output limit and, with max_model_len, the model's length.
+uint32_t VllmEngine::tokens_left(int32_t r) const {
+  int64_t left = static_cast<int64_t>(st_.output_limit[r]) - st_.generated[r];
+  if (cfg_.max_model_len > 0) left = std::min<int64_t>(left, cfg_.max_model_len - static_cast<int64_t>(seq_len(r)));
+  return static_cast<uint32_t>(std::max<int64_t>(0, left));
+}
+
+// The requests whose sequence is fully computed emit this pass; those already at their output
+// limit end now without a token and leave the decode batch (emit_ready_tokens). Also records
+// the batch for the pass snapshot, which leaves terminal requests out of the decodes.
+void VllmEngine::find_ready(PassBatch* batch) {
+  for (int32_t r : running_) {
+    if (st_.status[r] != ReqStatus::Running) continue;
+    const uint32_t len = seq_len(r);
+    const bool terminal = at_limit(r);
+    if (batch && st_.pass_epoch[r] == epoch_) {
+      if (st_.pass_prompt_tokens[r] > 0) batch->add_prefill(req_.input_len(r), st_.pass_prompt_tokens[r], st_.pass_prompt_before[r]);
+      else if (!terminal) batch->add_decode(len);
+    }
+    if (st_.num_computed[r] != len) continue;
+    if (terminal) {
+      if (batch) {
+        retire(r);
+        finished_.push_back(r);
+      }
+      continue;
+    }
+    ready_.push_back(r);
+  }
+}
+
+// MTP: before the step, the pool must hold every ready request's largest burst (blocks for
+// min(nextn + 1, tokens left) more tokens); short of that, requests are preempted as for any
+// allocation and the ready set is found again (emit_speculative_ready_tokens). Cached blocks are
+// evicted for the whole reservation at once; what the bursts leave unused returns free.
+void VllmEngine::reserve_bursts() {
+  const int64_t B = cfg_.block_size;
+  const uint32_t max_burst = cfg_.role == WorkerRole::Prefill ? 1 : static_cast<uint32_t>(cfg_.nextn) + 1;
+  for (;;) {
+    int64_t required = 0;
+    for (int32_t r : ready_) {
+      const int64_t len = seq_len(r);
+      required += ceil_div(len + std::min(max_burst, tokens_left(r)), B) - ceil_div(len, B);
+    }
+    if (required <= cfg_.num_gpu_blocks - pool_.active_blocks()) {
+      pool_.evict_until_free(static_cast<int32_t>(required));
+      return;
+    }
+    bool unused;
+    ready_.clear();
+    if (!preempt_one(-1, &unused)) return;  // TRT-LLM never preempts: no step this pass
+    find_ready(nullptr);
+    if (ready_.empty()) return;
+  }
+}
+
+// Draws each ready request's burst (MTP) in ready order; a request that goes on decoding takes
+// the blocks its new tokens fill at once, out of the reservation.
+void VllmEngine::sample_bursts() {
+  bursts_.clear();
+  const bool mtp = cfg_.nextn > 0 && cfg_.role != WorkerRole::Prefill;
+  for (int32_t r : ready_) {
+    const uint32_t k = std::min(mtp ? burst_length() : 1u, tokens_left(r));
+    bursts_.push_back(k);
+    if (cfg_.nextn == 0 || k == tokens_left(r)) continue;  // no burst, or the request ends
+    auto& blocks = st_.blocks[r];
+    const size_t needed = static_cast<size_t>(ceil_div(seq_len(r) + k, cfg_.block_size));
+    while (blocks.size() < needed) {
+      const int32_t b = pool_.acquire(unique_block_id(r, static_cast<int32_t>(blocks.size())));
+      if (b == BlockPool::kNone) break;  // cannot happen: reserved above
+      blocks.push_back(b);
+    }
+  }
 }
 
 Ns VllmEngine::plan_pass(Ns now, bool& progress) {
@@ -300,6 +403,7 @@ Ns VllmEngine::plan_pass(Ns now, bool& progress) {
   batch_count_ = sum_isl_ = sum_prefix_ = 0;
   preempted_any_ = false;
   ready_.clear();
+  finished_.clear();
   rejected_.clear();
   compact_running();
   pool_.index_feed().defer();
@@ -313,25 +417,25 @@ Ns VllmEngine::plan_pass(Ns now, bool& progress) {
     if (schedule(r, cached) == Scheduled::Blocked) break;
   }
 
-  // 2. Admit waiting requests, never in a pass that preempted.
+  // 2. Admit waiting requests, never in a pass that preempted. An exhausted budget does not end
+  //    the loop by itself: the head may still be turned away, or need no tokens (a transferred
+  //    prompt; TRT-LLM's fully cached prompt), and a request is admitted only if it schedules
+  //    (aisimulate engine, scheduler/vllm/core.rs, execute_pass_internal).
   const int64_t max_seqs = cfg_.max_num_seqs > 0 ? cfg_.max_num_seqs : kUnbounded;
-  while (!preempted_any_ && !waiting_.empty() && running_count_ < max_seqs && budget_ > 0) {
+  while (!preempted_any_ && !waiting_.empty() && running_count_ < max_seqs) {
     const int32_t r = waiting_.front();
     if (turned_away(r)) {
-      reject_front(nullptr);
+      reject_front();
       progress = true;
       continue;
     }
     uint32_t cached = 0;
     if (!fits_now(r, &cached)) break;  // head-of-line blocking: waiting work never preempts
-    pop_waiting_front();
-    st_.status[r] = ReqStatus::Running;
-    running_.push_back(r);
-    ++running_count_;
-    if (cfg_.role == WorkerRole::Decode) collector_.on_decode_admit(r, now);
-    else collector_.on_admit(r, now, cached);
-    progress = true;
+    const bool queued_decode = queued_as_decode(r);
     if (schedule(r, cached) != Scheduled::Ok) break;
+    admit(r, now, cached, queued_decode);
+    progress = true;
+    if (st_.pass_tokens[r] == 0 && budget_ == 0) break;
   }
 
   // 3. Price the pass: one prefill over the scheduled prompt chunks, one decode step over every
@@ -342,50 +446,40 @@ Ns VllmEngine::plan_pass(Ns now, bool& progress) {
         cfg_.perf.prefill_ms(batch_count_, sum_isl_ / batch_count_, sum_prefix_ / batch_count_), cfg_.speedup_ratio);
     progress = true;
   }
-  // One sweep finds the requests that emit this pass and the batch statistics of the snapshot.
-  int64_t sum_len = 0;
   PassBatch batch;
-  for (int32_t r : running_) {
-    if (st_.status[r] != ReqStatus::Running) continue;
-    const uint32_t len = seq_len(r);
-    if (st_.pass_epoch[r] == epoch_) {
-      if (st_.pass_prompt_tokens[r] > 0) batch.add_prefill(req_.input_len(r), st_.pass_prompt_tokens[r], st_.pass_prompt_before[r]);
-      else batch.add_decode(len);
-    }
-    if (st_.num_computed[r] != len) continue;
-    ready_.push_back(r);
-    sum_len += len;
-  }
+  find_ready(&batch);
+  if (cfg_.nextn > 0 && !ready_.empty()) reserve_bursts();
   Ns decode_ns = 0;
   if (!ready_.empty()) {
     progress = true;
+    int64_t sum_len = 0;
+    for (int32_t r : ready_) sum_len += seq_len(r);
     if (cfg_.role != WorkerRole::Prefill) decode_ns = decode_step_ns(static_cast<int64_t>(ready_.size()), sum_len);
+    sample_bursts();
   }
-  if (!rejected_.empty()) progress = true;
+  if (!rejected_.empty() || !finished_.empty()) progress = true;
   // No finish_pass follows a pass that changed nothing: publish what it did (evictions) now.
   if (!progress) pool_.index_feed().flush();
   const Ns duration = prefill_ns + decode_ns;
+  dropped_ = {last_pass_, passed_since_mark_};
   last_pass_ = PassRecord{batch, queued_prefill_, queued_decode_, duration, 0, 0};
   passed_since_mark_ = true;
   return duration;
 }
 
+// Signals in the reference's order: requests that ended at their limit, the tokens of the step,
+// then the rejections.
 void VllmEngine::finish_pass(Ns start, Ns end, PassOutput& out) {
-  for (int32_t r : rejected_) out.signals.emplace_back(r, Signal::Finished);
-  rejected_.clear();
+  for (int32_t r : finished_) complete(r, out);
+  finished_.clear();
   const bool visible_tokens = cfg_.role != WorkerRole::Prefill;
   int64_t visible = 0, forwards = 0;
-  for (int32_t r : ready_) {
-    const uint32_t limit = st_.output_limit[r];
-    if (st_.generated[r] >= limit) {
-      complete(r, out);
-      continue;
-    }
-    uint32_t k = visible_tokens && cfg_.nextn > 0 ? burst_length() : 1;
-    k = std::min(k, limit - st_.generated[r]);
-    if (cfg_.max_model_len > 0) k = std::max<int64_t>(1, std::min<int64_t>(k, cfg_.max_model_len - seq_len(r)));
+  for (size_t i = 0; i < ready_.size(); ++i) {
+    const int32_t r = ready_[i];
+    const uint32_t k = bursts_[i];
     const bool first = st_.generated[r] == 0;
     st_.generated[r] += k;
+    running_len_ += k;
     if (visible_tokens) {
       for (uint32_t j = 0; j < k; ++j) collector_.on_token(r, end);
       visible += k;
@@ -393,12 +487,16 @@ void VllmEngine::finish_pass(Ns start, Ns end, PassOutput& out) {
     }
     // Exactly one sampled token is left to compute (the "dangling" token).
     st_.num_computed[r] = seq_len(r) - 1;
-    const bool at_limit =
-        st_.generated[r] >= limit || (cfg_.max_model_len > 0 && seq_len(r) >= cfg_.max_model_len);
-    if (at_limit) complete(r, out);
-    else if (first) out.signals.emplace_back(r, Signal::FirstToken);
+    if (at_limit(r)) {
+      retire(r);
+      complete(r, out);
+    } else if (first) {
+      out.signals.emplace_back(r, Signal::FirstToken);
+    }
   }
   ready_.clear();
+  for (int32_t r : rejected_) out.signals.emplace_back(r, Signal::Finished);
+  rejected_.clear();
   pool_.index_feed().flush();
   last_pass_.visible_output_tokens = visible;
   last_pass_.decode_forwards = forwards;
@@ -431,42 +529,46 @@ int32_t VllmEngine::decode_run_room() const {
 }
 
 // With requests waiting, every pass of a run must leave the queue as it is: the head neither turned
-// away nor admitted (blocked by the KV gate, the sequence cap or the token budget). A run moves no
-// KV and changes no count the gate reads, so what holds for its first pass holds for all.
+// away nor admitted (held by the sequence cap or the KV gate, or needing tokens the budget no
+// longer has). A run moves no KV and changes no count the gate reads, so what holds for its first
+// pass holds for all.
 bool VllmEngine::head_stays_waiting() const {
   const int32_t r = waiting_.front();
-  if (turned_away(r)) return false;
   const int64_t max_seqs = cfg_.max_num_seqs > 0 ? cfg_.max_num_seqs : kUnbounded;
-  const bool budget_left = cfg_.max_num_batched_tokens <= 0 || cfg_.max_num_batched_tokens > running_count_;
-  if (running_count_ >= max_seqs || !budget_left) return true;
+  if (running_count_ >= max_seqs) return true;
+  if (turned_away(r)) return false;
   uint32_t cached = 0;
-  return !fits_now(r, &cached);
+  if (!fits_now(r, &cached)) return true;
+  const bool budget_left = cfg_.max_num_batched_tokens <= 0 || cfg_.max_num_batched_tokens > running_count_;
+  return !budget_left && st_.num_computed[r] + cached < seq_len(r);
 }
 
+// Every pass of the run prices the whole running set, whose length sum is kept as requests
+// join, grow and leave.
 int32_t VllmEngine::price_decode_run(int32_t passes, Ns* durations) const {
-  int64_t sum_len = 0;
-  for (int32_t r : running_)
-    if (st_.status[r] == ReqStatus::Running) sum_len += seq_len(r);
-  return price_growing_batch(passes, running_count_, sum_len, durations,
+  return price_growing_batch(passes, running_count_, running_len_, durations,
                              [this](int64_t batch, int64_t len) { return decode_step_ns(batch, len); });
 }
 
 PassWork VllmEngine::decode_run_work() const {
   PassWork w;
-  for (int32_t r : running_)
-    if (st_.status[r] == ReqStatus::Running) w.sum_decode_kv_tokens += seq_len(r);
+  w.sum_decode_kv_tokens = running_len_;
   w.num_decode_requests = running_count_;
   return w;
 }
 
+// Tokens are recorded pass by pass: every request of a pass shares its gap, which keeps the
+// collector's run-length encoded gaps short (passes of a run differ in length).
 void VllmEngine::complete_decode_run(const Ns* ends, int32_t count, PassOutput& out) {
   if (count <= 0) return;
+  compact_running();
+  for (int32_t m = 0; m < count; ++m)
+    for (int32_t r : running_) collector_.on_token(r, ends[m]);
   for (int32_t r : running_) {
-    if (st_.status[r] != ReqStatus::Running) continue;
-    for (int32_t m = 0; m < count; ++m) collector_.on_token(r, ends[m]);
     st_.generated[r] += count;
     st_.num_computed[r] = seq_len(r) - 1;
   }
+  running_len_ += static_cast<int64_t>(count) * running_count_;
   epoch_ += count;
   passed_since_mark_ = true;
   out.visible_tokens += count * running_count_;

@@ -40,6 +40,10 @@ class VllmEngine final : public Engine {
   ForwardPassSnapshot last_pass() const override { return last_pass_.snapshot(); }
   PassWork last_pass_work() const override { return last_pass_.work(); }
   PassWork decode_run_work() const override;
+  void drop_pass() override {
+    last_pass_ = dropped_.pass;
+    passed_since_mark_ = dropped_.mark;
+  }
   bool passed_since_mark() const override { return passed_since_mark_; }
   void clear_pass_mark() override { passed_since_mark_ = false; }
   int64_t load() const override { return running_count_ + static_cast<int64_t>(waiting_.size()); }
@@ -51,6 +55,10 @@ class VllmEngine final : public Engine {
 
   bool trtllm() const { return cfg_.kind == EngineKind::Trtllm; }
   uint32_t seq_len(int32_t r) const { return req_.input_len(r) + st_.generated[r]; }
+  bool at_limit(int32_t r) const {
+    return st_.generated[r] >= st_.output_limit[r] || (cfg_.max_model_len > 0 && seq_len(r) >= cfg_.max_model_len);
+  }
+  uint32_t tokens_left(int32_t r) const;
   Scheduled schedule(int32_t r, uint32_t cached);
   uint32_t cached_prefix(int32_t r, int32_t* active_cached_blocks) const;
   bool admission_gate(int32_t r, int32_t active_cached_blocks) const;
@@ -62,9 +70,16 @@ class VllmEngine final : public Engine {
   void preempt(int32_t victim);
   void release_blocks(int32_t r);
   void compact_running();
+  void admit(int32_t r, Ns now, uint32_t cached, bool queued_decode);
+  void retire(int32_t r);
   void complete(int32_t r, PassOutput& out);
+  void find_ready(PassBatch* batch);
+  void reserve_bursts();
+  void sample_bursts();
   void pop_waiting_front();
-  void reject_front(PassOutput* out);
+  bool queued_as_decode(int32_t r) const;
+  void remove_waiting(int32_t r, bool as_decode);
+  void reject_front();
   uint32_t burst_length();
   Ns decode_step_ns(int64_t batch, int64_t sum_len) const;
 
@@ -77,13 +92,20 @@ class VllmEngine final : public Engine {
   std::deque<int32_t> waiting_;
   std::vector<int32_t> running_;   // may hold stale (no longer running) entries until compacted
   std::vector<int32_t> ready_;     // requests emitting in the planned pass
+  std::vector<uint32_t> bursts_;   // tokens each of them emits (MTP; else 1)
+  std::vector<int32_t> finished_;  // at their output limit when the pass began: end without a token
   std::vector<int32_t> rejected_;  // rejected while planning; signalled when the pass finishes
   int64_t running_count_ = 0;
+  int64_t running_len_ = 0;        // Σ sequence length over running requests (decode-run pricing)
   bool running_stale_ = false;
   RunningMoments queued_prefill_;  // prompt lengths of fresh waiting requests
   RunningMoments queued_decode_;   // sequence lengths of preempted or transferred waiting requests
   PassRecord last_pass_;
   bool passed_since_mark_ = false;
+  struct {
+    PassRecord pass;
+    bool mark = false;
+  } dropped_;  // what a dropped pass restores
 
   // State of the pass being built.
   uint64_t epoch_ = 0;

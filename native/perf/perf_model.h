@@ -45,7 +45,9 @@ struct PerfModel {
       case Kind::Profile: ms = profile->decode_ms(active_kv_tokens, context_length); break;
       case Kind::Analytical: ms = analytical->decode_ms(batch, context_length); break;
       default: {
-        double p = total_kv_tokens > 0 ? static_cast<double>(active_kv_tokens) / static_cast<double>(total_kv_tokens) : 1.0;
+        // Engines pass logical KV (Σ context), which may exceed the pool: utilisation is capped
+        // at 1 (aisimulate engine, common/perf_model.rs, polynomial_decode_time).
+        double p = total_kv_tokens > 0 ? std::min(1.0, static_cast<double>(active_kv_tokens) / static_cast<double>(total_kv_tokens)) : 1.0;
         ms = -25.74 * p * p + 54.01 * p + 5.74;
       }
     }

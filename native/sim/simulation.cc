@@ -332,6 +332,8 @@ bool Simulation::drive_pool(uint8_t p) {
       apply_pass(p, w);
       immediate = true;
     } else {
+      for (size_t k = 0; k < worker.ranks.size(); ++k)
+        if (worker.planned[k]) worker.ranks[k]->drop_pass();
       std::fill(worker.planned.begin(), worker.planned.end(), 0);
     }
   }

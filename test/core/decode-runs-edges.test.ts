@@ -7,15 +7,16 @@
 // pauses, every tick's status, traffic window and observation must be identical, and the bulk run
 // must really have completed passes in bulk.
 //
-// Pass boundaries are found from a first, pass-by-pass run: token timestamps come back in ms with
-// ns precision, and while a worker's batch and KV footprint are unchanged its decode passes
-// (polynomial perf model) all take the same time, so firstToken + k × (secondToken − firstToken)
-// are pass ends. Where that matters, `settledAt` confirms it: a pass-by-pass run stopped by
+// Pass boundaries are found from pass-by-pass runs: token timestamps come back in ms with ns
+// precision, and `tokenAt` gives the instant of a request's n-th token (a run with its output cut
+// there), a pass end of its worker. Decode passes lengthen as the batch's context grows, so
+// firstToken + k × (secondToken − firstToken) only approximates pass ends (used where any instant
+// will do). Where it matters, `settledAt` confirms an instant: a pass-by-pass run stopped by
 // max_sim_time reports the last instant it settled, i.e. the last event (pass end) before the stop.
 import { describe, expect, it } from 'vitest';
 import type { NativeSimConfig, NativeSimulation } from '../../src/core/native.js';
 import { pool, workload, type PoolOpts, type Turn } from './build.js';
-import { agg, boundaryTimes, disagg, expectSame, ids, ms, ns, run, settledAt, stepped } from './equivalence.js';
+import { agg, boundaryTimes, disagg, expectSame, ids, ms, ns, run, settledAt, stepped, tokenAt } from './equivalence.js';
 
 describe('decode runs: edge cases stay identical to stepping every pass', () => {
   it('identical workers fed identical requests at the same instants (ties at equal ns), paused on every token instant', () => {
@@ -100,9 +101,10 @@ describe('decode runs: edge cases stay identical to stepping every pass', () => 
     // the workers were driven; the session's next turn (delay 0) arrives in the same instant and
     // round robin sends it to worker 0, whose next pass has already begun. Also the mirror image
     // (the rejecting worker has the lower id) and the instants just before and after.
-    const probe = stepped(agg({ numWorkers: 2, engine: { maxModelLen: 1000 } }), workload([[{ isl: 641, osl: 200, ids: ids(641, 64, 5000), at: 0 }]], 64));
-    const f = ns(probe.requests.firstTokenMs[0]!), d = ns(probe.requests.secondTokenMs[0]!) - f;
-    for (const at of [f, f + d, f + 3 * d, f + 3 * d - 1, f + 3 * d + 1]) {
+    const probeConfig = agg({ numWorkers: 2, engine: { maxModelLen: 1000 } });
+    const probeW = workload([[{ isl: 641, osl: 200, ids: ids(641, 64, 5000), at: 0 }]], 64);
+    const [f, s, p3] = [1, 2, 4].map((n) => tokenAt(probeConfig, probeW, 0, n));
+    for (const at of [f!, s!, p3!, p3! - 1, p3! + 1]) {
       const rejected = (s: number): Turn[] => [
         { isl: 1000, osl: 10, ids: ids(1000, 64, 6000 + s), at: ms(at) },
         { isl: 64, osl: 50, ids: ids(64, 64, 6100 + s), delay: 0 },
@@ -111,7 +113,7 @@ describe('decode runs: edge cases stay identical to stepping every pass', () => 
       const config = agg({ numWorkers: 2, engine: { maxModelLen: 1000 } });
       // r0 -> w0 (long), r1 -> w1 (rejected), follow-up -> w0.
       const a = workload([[long], rejected(0)], 64);
-      if (at === f + 3 * d) expect(settledAt(config, workload([[long]], 64), at)).toBe(at); // w0's pass ends there
+      if (at === p3) expect(settledAt(config, workload([[long]], 64), at)).toBe(at); // w0's pass ends there
       const ra = expectSame(config, a).stepped.results;
       expect([...ra.requests.status]).toEqual([1, 2, 1]);
       expect([...ra.requests.workerIdx]).toEqual([0, 1, 0]);
@@ -231,11 +233,10 @@ describe('decode runs: edge cases stay identical to stepping every pass', () => 
     // on the seam, a ns either side, inside the second run and around its block-room end.
     const w = workload([[{ isl: 10, osl: 3000, ids: [1], at: 0 }], [{ isl: 20, osl: 2500, ids: [2], at: 0.5 }]], 2048);
     const config = agg({ numWorkers: 1, engine: { blockSize: 2048 } });
-    const r = stepped(config, w);
-    // The first run starts as request 1's first token is out; its passes all take d.
-    const f = ns(r.requests.firstTokenMs[1]!), d = ns(r.requests.secondTokenMs[1]!) - f;
-    expect(settledAt(config, w, f + 2000 * d)).toBe(f + 2000 * d); // a pass end indeed
-    const ticks = [1024, 1025, 1500, 2000, 2027, 2028, 2029].flatMap((k) => [f + k * d - 1, f + k * d, f + k * d + 1]).map(ms);
+    // The first run starts as request 1's first token is out; k passes later its token k + 1.
+    const end = (k: number) => tokenAt(config, w, 1, k + 1);
+    expect(settledAt(config, w, end(2000))).toBe(end(2000)); // a pass end indeed
+    const ticks = [1024, 1025, 1500, 2000, 2027, 2028, 2029].map(end).flatMap((t) => [t - 1, t, t + 1]).map(ms);
     const { results } = expectSame(config, w, { ticks }).stepped;
     expect(results.forwardPasses).toBeGreaterThanOrEqual(3000);
     expect(run(config, w, true).results.decodeRunPasses).toBeGreaterThan(2048);
@@ -271,11 +272,10 @@ describe('decode runs: disaggregated hand-offs at pass boundaries', () => {
   // 1 byte per token at 1 GB/s a transfer takes as many ns as it moves tokens.
   it('a KV transfer lands, or a zero-delay hand-off arrives, exactly as a decode pass ends', () => {
     const long = { isl: 641, osl: 300, ids: ids(641, 64, 20000), at: 0 };
-    const probe = stepped(disagg({ numWorkers: 2 }), workload([[long]], 64));
-    const f = ns(probe.requests.firstTokenMs[0]!), d = ns(probe.requests.secondTokenMs[0]!) - f;
     for (const k of [2, 5]) {
+      const passEnd = tokenAt(disagg({ numWorkers: 2 }), workload([[long]], 64), 0, k + 1);
       for (const dt of [-1, 0, 1]) {
-        const land = f + k * d + dt;
+        const land = passEnd + dt;
         // r0 (long) -> decode 0, r1 -> decode 1, r2 -> decode 0 landing at `land`.
         const filler = { isl: 64, osl: 3, ids: ids(64, 64, 21000), at: ms(1) };
         const withDelay = workload([[long], [filler], [{ isl: 200, osl: 20, ids: ids(200, 64, 22000), at: ms(land - 200) }]], 64);

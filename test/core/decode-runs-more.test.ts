@@ -16,7 +16,7 @@ import type { NativeSimConfig, PoolObservation } from '../../src/core/native.js'
 import type { SimResults } from '../../src/core/results.js';
 import type { Workload } from '../../src/core/workload.js';
 import { sglangEngine, workload, type Turn } from './build.js';
-import { agg, boundaryTimes, disagg, expectSame, ids, lcg, ms, ns, passesSeen, run, settledAt, stepped, type Outcome } from './equivalence.js';
+import { agg, boundaryTimes, disagg, expectSame, ids, lcg, ms, ns, passesSeen, run, settledAt, stepped, tokenAt, type Outcome } from './equivalence.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -63,9 +63,10 @@ describe('(a) attention DP: decode runs stay identical to stepping', () => {
     const probe = stepped(config, workload([[long]], 64));
     const f = ns(probe.requests.firstTokenMs[0]!), d = ns(probe.requests.secondTokenMs[0]!) - f;
     for (const k of [3, 10]) {
-      expect(settledAt(config, workload([[long]], 64), f + k * d)).toBe(f + k * d); // a pass end indeed
+      const passEnd = tokenAt(config, workload([[long]], 64), 0, k + 1);
+      expect(settledAt(config, workload([[long]], 64), passEnd)).toBe(passEnd); // a pass end indeed
       for (const dt of [-1, 0, 1]) {
-        const at = f + k * d + dt;
+        const at = passEnd + dt;
         const w = workload([[long], [{ isl: 200, osl: 40, ids: ids(200, 64, 2000), at: ms(at) }]], 64);
         const { stepped: s } = expectSame(config, w, { ticks: [ms(at - 1), ms(at), ms(at + 1), ms(at + d), ms(at + 5 * d)] });
         const admit = ns(s.results.requests.firstAdmitMs[1]!);
@@ -123,18 +124,21 @@ describe('(a) attention DP: decode runs stay identical to stepping', () => {
     const long: Turn = { isl: 500, osl: 260, ids: ids(500, 64, 5000), at: 0 };
     const probe = stepped(disagg({ numWorkers: 1, engine: { dpSize: 2 } }), workload([[long]], 64));
     const f = ns(probe.requests.firstTokenMs[0]!), d = ns(probe.requests.secondTokenMs[0]!) - f;
+    const fourth = tokenAt(disagg({ numWorkers: 1, engine: { dpSize: 2 } }), workload([[long]], 64), 0, 5);
     const sessions: Turn[][] = [[long]];
     for (let k = 0; k < 6; k++) {
       const isl = 100 + 37 * k;
-      // Transfer time = isl ns: land on pass ends (k even) or just after (k odd).
-      sessions.push([{ isl, osl: 15 + 9 * k, ids: ids(isl, 64, 6000 + 100 * k), at: ms(f + (4 + 9 * k) * d - isl + (k % 2)) }]);
+      // Transfer time = isl ns: land on pass ends (k even) or just after (k odd); the first lands
+      // exactly on the long request's fourth pass end after its first token.
+      const land = k === 0 ? fourth : f + (4 + 9 * k) * d + (k % 2);
+      sessions.push([{ isl, osl: 15 + 9 * k, ids: ids(isl, 64, 6000 + 100 * k), at: ms(land - isl) }]);
     }
     const w = workload(sessions, 64);
-    expect(settledAt(disagg({ numWorkers: 1, engine: { dpSize: 2 } }), workload([[long]], 64), f + 4 * d)).toBe(f + 4 * d);
+    expect(settledAt(disagg({ numWorkers: 1, engine: { dpSize: 2 } }), workload([[long]], 64), fourth)).toBe(fourth);
     for (const engine of [{ dpSize: 2 }, { dpSize: 3, kind: 'trtllm' as const }, sglangEngine({ dpSize: 2 })]) {
       const config = disagg({ numWorkers: 1, engine });
       const { stepped: s } = expectSame(config, w, { ticks: boundaryTicks(stepped(config, w), 3, 200) });
-      if (engine.dpSize === 2 && !('kind' in engine)) expect(ns(s.results.requests.handoff!.destinationActivatedMs[1]!)).toBe(f + 4 * d);
+      if (engine.dpSize === 2 && !('kind' in engine)) expect(ns(s.results.requests.handoff!.destinationActivatedMs[1]!)).toBe(fourth);
     }
   });
 });

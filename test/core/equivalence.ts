@@ -171,8 +171,20 @@ export function settledAt(config: NativeSimConfig, w: Workload, atNs: number): n
   return ns(stepped({ ...config, maxSimTimeMs: ms(atNs) }, w).endTimeMs);
 }
 
-/** Token and arrival instants of a pass-by-pass run (ns) ±1 ns, plus `extra` pass ends per request
- * extrapolated from its first two tokens; at most `cap` of them, evenly thinned. In ns. */
+/**
+ * When request `i` emits its `n`-th token in a pass-by-pass run (ns): a pass end of its worker. The
+ * same run with that request's output cut to `n` tokens ends it there, as nothing before its last
+ * token reads its output length. (Decode passes are priced from the batch's growing context
+ * sum, so consecutive passes differ in length: token n is not firstToken + (n - 1) × gap.)
+ */
+export function tokenAt(config: NativeSimConfig, w: Workload, i: number, n: number): number {
+  const cut = { ...w, outputLength: Uint32Array.from(w.outputLength, (o, j) => (j === i ? n : o)) };
+  return ns(stepped(config, cut).requests.lastTokenMs[i]!);
+}
+
+/** Token and arrival instants of a pass-by-pass run (ns) ±1 ns, plus `extra` instants per request
+ * extrapolated from its first two tokens (near its pass ends, as passes lengthen slowly as the
+ * context grows); at most `cap` of them, evenly thinned. In ns. */
 export function boundaryTimes(r: SimResults, extra = 0, cap = Infinity): number[] {
   const out = new Set<number>();
   const q = r.requests;

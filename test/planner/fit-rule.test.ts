@@ -196,9 +196,14 @@ class Recorder implements ForwardPassModel {
   }
 }
 
-/** Long prompts sharing prefixes in bursts: chunked prefills ride along decodes (mixed passes). */
+/**
+ * Long prompts sharing prefixes in bursts: chunked prefills ride along decodes (mixed passes).
+ * Seed 4: its latest-pass feed gives the decode regression enough decode-only passes. (Seed 17's
+ * stream did while decode steps were priced from the blocks held; priced from the logical context
+ * sum, as Dynamo's engine does, the planner scales less and it sees 10 decode-only latest passes.)
+ */
 function burstyWorkload() {
-  let s = 17;
+  let s = 4;
   const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   const sessions: Turn[][] = [];
   let id = 1;
