@@ -312,7 +312,8 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
     workload,
     wallTimeMs: performance.now() - started,
     sla: { ttftMs: options.slaTtftMs, itlMs: options.slaItlMs, e2eMs: options.slaE2eMs },
-    prefillGpusPerWorker: topology.kind === 'aggregated' ? gpusPerWorker(topology.engine) : gpusPerWorker(topology.prefill),
+    // Aggregated replay has no prefill pool: 0 GPUs per prefill worker (replay/src/agg.rs sets (0, engine's)).
+    prefillGpusPerWorker: topology.kind === 'aggregated' ? 0 : gpusPerWorker(topology.prefill),
     decodeGpusPerWorker: gpusPerWorker(tokenEngine),
   });
   if (planning && plannerOutcome) report.planner = planning.buildPlannerReportSection(plannerOutcome.summary, plannerOutcome.htmlPath);

@@ -88,7 +88,11 @@ export function nativeRouterConfig(
   };
 }
 
-/** GPUs behind one worker for GPU-hours: TP × attention DP (1 when unset). */
+/**
+ * GPUs behind one worker for GPU-hours: tensor parallelism × the DP ranks the worker runs
+ * (`aic_gpus_per_worker` = `aic_tp_size` × materialised `dp_size`, engine common/protocols.rs;
+ * replay/src/report.rs). The report and the planner both count this.
+ */
 export function gpusPerWorker(args: EngineArgs): number {
   return (args.aic_tp_size ?? 1) * attentionDp(args);
 }

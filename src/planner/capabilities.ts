@@ -3,6 +3,7 @@
 // capacity (blocks × block size × data-parallel ranks) and the MTP depth.
 
 import type { EngineArgs } from '../config/engine-args.js';
+import { gpusPerWorker } from '../core/engine-config.js';
 import type { EngineCapabilities } from './types.js';
 
 /** The mocker's defaults when the args leave a limit unset. */
@@ -13,8 +14,8 @@ export function capabilitiesFromEngineArgs(args: EngineArgs): EngineCapabilities
   const dp = Math.max(1, args.dp_size ?? 1);
   const kv = args.num_gpu_blocks * args.block_size * dp;
   return {
-    // Same count as the report's GPU-hours (TP × attention DP).
-    num_gpu: (args.aic_tp_size ?? 1) * (args.aic_attention_dp_size ?? 1),
+    // The report's count (TP × DP ranks), so planner and report GPU-hours agree.
+    num_gpu: gpusPerWorker(args),
     max_num_batched_tokens: args.max_num_batched_tokens ?? MOCK_DEFAULT_MAX_NUM_BATCHED_TOKENS,
     max_num_seqs: args.max_num_seqs ?? MOCK_DEFAULT_MAX_NUM_SEQS,
     context_length: args.max_model_len,
