@@ -139,7 +139,9 @@ std::vector<int64_t> counts_of(const Napi::Value& v, const char* what, size_t gr
 
 // evaluatePerfModel(engine, prefill, decode): raw latencies (ms, before speedup scaling) of the
 // engine's perf model at prefill points (batch, isl, prefix triples) and decode points (batch,
-// context pairs; active KV = batch × context), for `dynosim perf-model`.
+// context pairs; active KV = batch × context), for `dynosim perf-model`. With a fourth argument
+// `true` and an AIC model, also each op's share: `prefillOps` (points × context ops) and `decodeOps`
+// (points × generation ops), before the 1 ms decode floor.
 Napi::Value EvaluatePerfModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
@@ -159,6 +161,21 @@ Napi::Value EvaluatePerfModel(const Napi::CallbackInfo& info) {
     auto out = Napi::Object::New(env);
     out.Set("prefillMs", pre_out);
     out.Set("decodeMs", dec_out);
+    if (info.Length() > 3 && info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value() && c.perf.kind == PerfModel::Kind::Aic) {
+      const AicModel& m = *c.perf.aic;
+      const size_t np = pre_out.ElementLength(), nd = dec_out.ElementLength();
+      auto pre_ops = Napi::Float64Array::New(env, np * static_cast<size_t>(m.ctx.ops));
+      auto dec_ops = Napi::Float64Array::New(env, nd * static_cast<size_t>(m.gen.ops));
+      for (size_t i = 0; i < np; ++i) {
+        const int64_t batch = static_cast<int64_t>(pre[3 * i]), isl = static_cast<int64_t>(pre[3 * i + 1]);
+        const int64_t prefix = static_cast<int64_t>(pre[3 * i + 2]);
+        m.prefill_breakdown(batch, isl - prefix, prefix, pre_ops.Data() + i * m.ctx.ops);
+      }
+      for (size_t i = 0; i < nd; ++i)
+        m.decode_breakdown(static_cast<int64_t>(dec[2 * i]), static_cast<int64_t>(dec[2 * i + 1]), dec_ops.Data() + i * m.gen.ops);
+      out.Set("prefillOps", pre_ops);
+      out.Set("decodeOps", dec_ops);
+    }
     return out;
   });
 }

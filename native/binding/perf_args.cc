@@ -137,17 +137,74 @@ GemmOp parse_gemm_op(const Field& f, const std::vector<GemmTable>& tables) {
   return op;
 }
 
-AicPhase parse_aic_phase(const Field& f, const std::vector<GemmTable>& tables) {
+// Breakdown slot and overlap group of one op of a phase with `slots` ops.
+template <typename Op>
+void parse_slot(const Field& f, int32_t slots, Op& op) {
+  op.id = static_cast<int32_t>(f.integer("id", 0, slots - 1));
+  op.group = static_cast<uint8_t>(f.integer("group", 0, 2));
+}
+
+MoeOp parse_moe_op(const Field& f) {
+  MoeOp op;
+  op.grid = parse_grid(f.object("grid"), 1);
+  op.scale = f.number("scale", 0, 1e9);
+  op.token_mult = f.number("tokenMultiplier", 1, 1e6);
+  op.hidden = f.positive("hidden");
+  op.inter = f.positive("inter");
+  op.topk = f.positive("topk");
+  op.experts = f.positive("experts");
+  op.moe_tp = f.number("moeTp", 1, 1e6);
+  op.moe_ep = f.number("moeEp", 1, 1e6);
+  op.gemms = f.positive("gemms");
+  op.mem_bytes = f.positive("memBytes");
+  op.flops = f.positive("flops");
+  return op;
+}
+
+AicPhase parse_aic_phase(const Field& f, const std::vector<GemmTable>& tables, size_t comm_specs) {
   AicPhase p;
+  p.ops = static_cast<int32_t>(f.integer("opCount", 1, 1 << 16));
   std::vector<double> mem = f.f64("memOps");
-  if (mem.size() % 2 != 0) f.fail("memOps", "must hold (scale, bytesPerToken) pairs");
-  for (size_t i = 0; i < mem.size(); i += 2) p.mem.push_back(MemOp{mem[i], mem[i + 1]});
-  for (const Field& g : f.objects("gemms")) p.gemms.push_back(parse_gemm_op(g, tables));
-  p.allreduce_scales = f.f64("allReduceScales");
+  if (mem.size() % 4 != 0) f.fail("memOps", "must hold (scale, bytesPerToken, id, group) quadruples");
+  for (size_t i = 0; i < mem.size(); i += 4) {
+    if (!(mem[i + 2] >= 0 && mem[i + 2] < p.ops && mem[i + 2] == std::floor(mem[i + 2])) ||
+        !(mem[i + 3] == 0 || mem[i + 3] == 1 || mem[i + 3] == 2))
+      f.fail("memOps", "op " + std::to_string(i / 4) + " has a bad id or group");
+    p.mem.push_back(MemOp{mem[i], mem[i + 1], static_cast<int32_t>(mem[i + 2]), static_cast<uint8_t>(mem[i + 3])});
+  }
+  for (const Field& g : f.objects("gemms")) {
+    p.gemms.push_back(parse_gemm_op(g, tables));
+    parse_slot(g, p.ops, p.gemms.back());
+  }
+  for (const Field& m : f.objects("moe")) {
+    p.moe.push_back(parse_moe_op(m));
+    parse_slot(m, p.ops, p.moe.back());
+  }
+  for (const Field& c : f.objects("comm")) {
+    CommOp op;
+    op.spec = static_cast<int32_t>(c.integer("spec", 0, static_cast<int64_t>(comm_specs) - 1));
+    op.scale = c.number("scale", 0, 1e9);
+    op.elements_per_token = c.positive("elementsPerToken");
+    parse_slot(c, p.ops, op);
+    p.comm.push_back(op);
+  }
   return p;
 }
 
-AttentionSpec parse_attention(const Field& f) {
+MlaSpec parse_mla(const Field& f, int32_t slots) {
+  MlaSpec m;
+  m.grid = parse_grid(f.object("grid"), 3);
+  m.heads = f.positive("heads");
+  m.scale = f.number("scale", 0, 1e9);
+  m.kv_bytes = f.positive("kvBytes");
+  m.fmha_compute = f.positive("fmhaCompute");
+  m.gemm_bytes = f.positive("gemmBytes");
+  m.gemm_compute = f.positive("gemmCompute");
+  m.id = static_cast<int32_t>(f.integer("id", 0, slots - 1));
+  return m;
+}
+
+AttentionSpec parse_attention(const Field& f, int32_t slots) {
   AttentionSpec a;
   a.grid = parse_grid(f.object("grid"), 3);
   a.heads = f.positive("heads");
@@ -159,6 +216,7 @@ AttentionSpec parse_attention(const Field& f) {
   a.compute = f.positive("compute");
   a.scale = f.number("scale", 0, 1e9);
   a.side_ms = f.number("sideMs", 0, 1e9);
+  a.id = static_cast<int32_t>(f.integer("id", 0, slots - 1));
   return a;
 }
 
@@ -170,21 +228,24 @@ std::shared_ptr<const AicModel> parse_aic(const Field& f) {
   m->bf16_flops = f.positive("bf16Flops");
   m->nextn = static_cast<int32_t>(f.integer("nextn", 0, 5));
   for (const Field& t : f.objects("gemmTables")) m->gemm_tables.push_back(parse_gemm_table(t));
-  m->ctx = parse_aic_phase(f.object("context"), m->gemm_tables);
-  m->gen = parse_aic_phase(f.object("generation"), m->gemm_tables);
-  m->ctx_attn = parse_attention(f.object("contextAttention"));
-  m->gen_attn = parse_attention(f.object("generationAttention"));
-  if (!f.is_null("allReduce")) {
-    Field ar = f.object("allReduce");
-    m->has_allreduce = true;
-    m->allreduce.grid = parse_grid(ar.object("grid"), 1);
-    m->allreduce.tp = ar.positive("tp");
-    m->allreduce.table_tp = ar.number("tableTp", 2, 1e6);
-    m->allreduce.p2p_bw = ar.positive("p2pBandwidth");
-    m->allreduce.post_scale = ar.positive("postScale");
-    m->allreduce.hidden = ar.positive("hidden");
-  } else if (!m->ctx.allreduce_scales.empty() || !m->gen.allreduce_scales.empty()) {
-    f.fail("allReduce", "must be set when a phase has all-reduce ops");
+  for (const Field& c : f.objects("commTables")) {
+    CommSpec spec;
+    spec.grid = parse_grid(c.object("grid"), 1);
+    spec.sol_ms_per_element = c.positive("solMsPerElement");
+    spec.post_scale = c.positive("postScale");
+    m->comm_specs.push_back(std::move(spec));
+  }
+  m->ctx = parse_aic_phase(f.object("context"), m->gemm_tables, m->comm_specs.size());
+  m->gen = parse_aic_phase(f.object("generation"), m->gemm_tables, m->comm_specs.size());
+  // Attention: the GQA tables, or DeepSeek's MLA module (exactly one kind).
+  m->mla = !f.is_null("contextMla");
+  if (m->mla) {
+    m->ctx_mla = parse_mla(f.object("contextMla"), m->ctx.ops);
+    m->gen_mla = parse_mla(f.object("generationMla"), m->gen.ops);
+    if (!f.is_null("contextAttention")) f.fail("contextAttention", "must be null when contextMla is set");
+  } else {
+    m->ctx_attn = parse_attention(f.object("contextAttention"), m->ctx.ops);
+    m->gen_attn = parse_attention(f.object("generationAttention"), m->gen.ops);
   }
   bool needs_quant = false;
   for (const AicPhase* p : {&m->ctx, &m->gen})

@@ -117,6 +117,46 @@ double quant_table_ms(const GridTable& g, double m, double k, double bytes_facto
   return r.value * (sol(q) / sol(coords));
 }
 
+
+// Python's floor division of two non-negative integers held in doubles.
+double floordiv(double a, double b) {
+  double q = std::floor(a / b);
+  if (q * b > a) q -= 1.0;
+  else if ((q + 1.0) * b <= a) q += 1.0;
+  return q;
+}
+
+// AIC's MoE speed of light (MoE._query_moe_table get_sol): gated GEMMs over the routed tokens, the
+// integer divisions as AIC does them.
+double moe_sol(const MoeOp& op, double mem_bw, double tokens) {
+  const double total = tokens * op.topk;
+  const double ops = floordiv(floordiv(total * op.hidden * op.inter * op.gemms * 2.0, op.moe_ep), op.moe_tp);
+  const double per_ep = floordiv(total, op.moe_ep);
+  const double mem = op.mem_bytes * (per_ep * op.hidden * 2.0 + floordiv(per_ep * op.inter * op.gemms, op.moe_tp) +
+                                     floordiv(op.hidden * op.inter * op.gemms, op.moe_tp) *
+                                         std::min(floordiv(op.experts, op.moe_ep), per_ep));
+  return std::max(ops / op.flops * 1000.0, mem / mem_bw * 1000.0);
+}
+
+// MLAModule speed of light, context (table samples are prefix 0): coords (heads, seq, batch).
+double mla_ctx_sol(const MlaSpec& m, double mem_bw, double bf16_flops, const double* c) {
+  const double n = c[0], s = c[1], b = c[2];
+  const double ops = b * n * 2.0 / 2.0 * (192.0 + 128.0) * (s * s);
+  const double mem = b * n * (m.kv_bytes * s * (192.0 + 128.0) + 2.0 * s * (192.0 + 128.0));
+  return std::max(ops / bf16_flops * 1000.0 / m.fmha_compute, mem / mem_bw * 1000.0);
+}
+
+// MLAModule speed of light, generation (attention plus the two BMMs): coords (heads, batch, seq).
+double mla_gen_sol(const MlaSpec& m, double mem_bw, double bf16_flops, const double* c) {
+  const double n = c[0], b = c[1], s = c[2];
+  const double attn_compute = m.kv_bytes < 2 ? 2.0 : 1.0;  // FMHA fp8 with an fp8 KV cache
+  double math = 2.0 * b * n * 1088.0 * s / bf16_flops * 1000.0 / attn_compute;
+  double mem = b * (n * 1088.0 * 2.0 + (s - 1.0) * 576.0 * m.kv_bytes) / mem_bw * 1000.0;
+  math += 2.0 * 2.0 * b * n * 128.0 * 512.0 / (bf16_flops * m.gemm_compute) * 1000.0;
+  mem += 2.0 * n * (b * 640.0 + 128.0 * 512.0) * m.gemm_bytes / mem_bw * 1000.0;
+  return std::max(math, mem);
+}
+
 }  // namespace
 
 void AicModel::finalize() {
@@ -299,45 +339,63 @@ double AicModel::generation_attention_ms(double batch, double s) const {
   return sum / 5.0 * a.scale;
 }
 
-double AicModel::allreduce_ms(double tokens) const {
-  if (!has_allreduce) return 0.0;
-  const AllReduceSpec& ar = allreduce;
-  auto sol = [&](const double* c) { return 2.0 * c[0] * 2.0 / ar.table_tp * (ar.table_tp - 1.0) / ar.p2p_bw * 1000.0; };
-  const double coords[1] = {tokens * ar.hidden};
-  GridResult r = grid_query<1>(ar.grid, coords, -1, sol);
-  if (!r.ok) return kNaN;
-  return r.value * ar.post_scale;
+double AicModel::moe_ms(const MoeOp& op, double tokens) const {
+  const double coords[1] = {tokens * op.token_mult};
+  auto sol = [&](const double* c) { return moe_sol(op, mem_bw, c[0]); };
+  GridResult r = grid_query<1>(op.grid, coords, -1, sol);
+  return r.ok ? r.value * op.scale : kNaN;
 }
 
-double AicModel::phase_token_ms(const AicPhase& p, double tokens, bool skip_per_request) const {
-  double total = 0;
-  for (const MemOp& op : p.mem) total += mem_op_ms(op.bytes_per_token * tokens) * op.scale;
+double AicModel::comm_ms(const CommOp& op, double tokens) const {
+  const CommSpec& c = comm_specs[op.spec];
+  const double coords[1] = {tokens * op.elements_per_token};
+  auto sol = [&](const double* x) { return x[0] * c.sol_ms_per_element; };
+  GridResult r = grid_query<1>(c.grid, coords, -1, sol);
+  return r.ok ? r.value * c.post_scale * op.scale : kNaN;
+}
+
+double AicModel::context_mla_ms(double batch, double new_tokens, double prefix) const {
+  const double full_s = new_tokens + prefix;
+  const double correction = (full_s * full_s - prefix * prefix) / (full_s * full_s);
+  const double coords[3] = {ctx_mla.heads, full_s, batch};
+  auto sol = [&](const double* c) { return mla_ctx_sol(ctx_mla, mem_bw, bf16_flops, c); };
+  GridResult r = grid_query<3>(ctx_mla.grid, coords, 1, sol);
+  return r.ok ? r.value * correction * ctx_mla.scale : kNaN;
+}
+
+double AicModel::generation_mla_ms(double batch, double s) const {
+  const double coords[3] = {gen_mla.heads, batch, s};
+  auto sol = [&](const double* c) { return mla_gen_sol(gen_mla, mem_bw, bf16_flops, c); };
+  GridResult r = grid_query<3>(gen_mla.grid, coords, -1, sol);
+  return r.ok ? r.value * gen_mla.scale : kNaN;
+}
+
+double AicModel::phase_token_ms(const AicPhase& p, double tokens, bool skip_per_request, double* ops) const {
+  double group[3] = {0.0, 0.0, 0.0};
+  auto add = [&](uint8_t g, int32_t id, double v) {
+    group[g] += v;
+    if (ops) ops[id] += v;
+  };
+  for (const MemOp& op : p.mem) add(op.group, op.id, mem_op_ms(op.bytes_per_token * tokens) * op.scale);
   for (const GemmOp& op : p.gemms)
-    if (!(skip_per_request && op.per_request)) total += gemm_ms(op, tokens);
-  if (!p.allreduce_scales.empty()) {
-    const double ar = allreduce_ms(tokens);
-    for (double s : p.allreduce_scales) total += ar * s;
-  }
-  return total;
+    if (!(skip_per_request && op.per_request)) add(op.group, op.id, gemm_ms(op, tokens));
+  for (const MoeOp& op : p.moe) add(op.group, op.id, moe_ms(op, tokens));
+  for (const CommOp& op : p.comm) add(op.group, op.id, comm_ms(op, tokens));
+  return group[0] + std::max(group[1], group[2]);
 }
 
 double AicModel::ctx_tokens_ms(int64_t tokens) const {
   const size_t i = static_cast<size_t>(tokens);
   if (i < ctx_memo_.size()) {
     double& v = ctx_memo_[i];
-    if (std::isnan(v)) v = phase_token_ms(ctx, static_cast<double>(tokens), true);
+    if (std::isnan(v)) v = phase_token_ms(ctx, static_cast<double>(tokens), true, nullptr);
     return v;
   }
-  return phase_token_ms(ctx, static_cast<double>(tokens), true);
+  return phase_token_ms(ctx, static_cast<double>(tokens), true, nullptr);
 }
 
 double AicModel::per_request_ms(int64_t batch) const {
-  auto compute = [&] {
-    double total = 0;
-    for (const GemmOp& op : ctx.gemms)
-      if (op.per_request) total += gemm_ms(op, static_cast<double>(batch));
-    return total;
-  };
+  auto compute = [&] { return per_request_ops_ms(batch, nullptr); };
   const size_t i = static_cast<size_t>(batch);
   if (i < logits_memo_.size()) {
     double& v = logits_memo_[i];
@@ -351,18 +409,57 @@ double AicModel::gen_tokens_ms(int64_t batch) const {
   const size_t i = static_cast<size_t>(batch);
   if (i < gen_memo_.size()) {
     double& v = gen_memo_[i];
-    if (std::isnan(v)) v = phase_token_ms(gen, static_cast<double>(batch), false);
+    if (std::isnan(v)) v = phase_token_ms(gen, static_cast<double>(batch), false, nullptr);
     return v;
   }
-  return phase_token_ms(gen, static_cast<double>(batch), false);
+  return phase_token_ms(gen, static_cast<double>(batch), false, nullptr);
+}
+
+double AicModel::per_request_ops_ms(int64_t batch, double* ops) const {
+  double total = 0;
+  for (const GemmOp& op : ctx.gemms)
+    if (op.per_request) {
+      const double v = gemm_ms(op, static_cast<double>(batch));
+      total += v;
+      if (ops) ops[op.id] += v;
+    }
+  return total;
+}
+
+double AicModel::ctx_attention_part(int64_t batch, int64_t new_tokens, int64_t prefix, double* ops) const {
+  const double b = static_cast<double>(batch), s = static_cast<double>(new_tokens);
+  const double p = static_cast<double>(std::max<int64_t>(0, prefix));
+  const double v = mla ? context_mla_ms(b, s, p) : context_attention_ms(b, s, p);
+  if (ops) ops[mla ? ctx_mla.id : ctx_attn.id] += v;
+  return v;
+}
+
+double AicModel::gen_attention_part(int64_t batch, int64_t context, double* ops) const {
+  const double b = static_cast<double>(batch), s = static_cast<double>(context + 1);
+  const double v = mla ? generation_mla_ms(b, s) : generation_attention_ms(b, s);
+  if (ops) ops[mla ? gen_mla.id : gen_attn.id] += v;
+  return v;
 }
 
 double AicModel::prefill_ms(int64_t batch, int64_t new_tokens, int64_t prefix) const {
   if (batch <= 0 || new_tokens <= 0) return 0.0;
-  const double total = ctx_tokens_ms(batch * new_tokens) + per_request_ms(batch) +
-                       context_attention_ms(static_cast<double>(batch), static_cast<double>(new_tokens),
-                                            static_cast<double>(std::max<int64_t>(0, prefix)));
+  const double total = ctx_tokens_ms(batch * new_tokens) + per_request_ms(batch) + ctx_attention_part(batch, new_tokens, prefix, nullptr);
   return std::isfinite(total) ? std::max(0.0, total) : 0.0;
+}
+
+double AicModel::prefill_breakdown(int64_t batch, int64_t new_tokens, int64_t prefix, double* ops) const {
+  if (batch <= 0 || new_tokens <= 0) return 0.0;
+  const double total = phase_token_ms(ctx, static_cast<double>(batch * new_tokens), true, ops) + per_request_ops_ms(batch, ops) +
+                       ctx_attention_part(batch, new_tokens, prefix, ops);
+  return std::isfinite(total) ? std::max(0.0, total) : 0.0;
+}
+
+double AicModel::decode_breakdown(int64_t batch, int64_t context, double* ops) const {
+  if (batch <= 0) return 0.0;
+  context = std::max<int64_t>(0, context);
+  const int64_t b = batch * (nextn + 1);
+  const double total = phase_token_ms(gen, static_cast<double>(b), false, ops) + gen_attention_part(b, context, ops);
+  return std::isfinite(total) ? total : 0.0;
 }
 
 double AicModel::decode_ms(int64_t batch, int64_t context) const {
@@ -381,7 +478,7 @@ double AicModel::decode_ms(int64_t batch, int64_t context) const {
     if (slot->key == key) return slot->ms;
   }
   const int64_t b = batch * (nextn + 1);
-  const double total = gen_tokens_ms(b) + generation_attention_ms(static_cast<double>(b), static_cast<double>(context + 1));
+  const double total = gen_tokens_ms(b) + gen_attention_part(b, context, nullptr);
   const double ms = std::isfinite(total) ? total : 0.0;
   if (slot) *slot = DecodeMemo{key, ms};
   return ms;

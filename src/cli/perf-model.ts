@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { parseEngineArgs, type EngineArgs } from '../config/engine-args.js';
 import { nativeEngineConfig } from '../core/engine-config.js';
-import { evaluatePerfModel } from '../core/native.js';
+import { evaluatePerfModel, type PerfEvaluation } from '../core/native.js';
 import { ReplayError, UsageError } from '../errors.js';
 import { resolvePerfModel } from '../perf/resolve.js';
 import { safeLine } from './terminal.js';
@@ -18,7 +18,7 @@ export interface PerfModelDeps {
 const PROG = 'dynosim perf-model';
 
 export const PERF_MODEL_USAGE = `usage: ${PROG} [-h] [--extra-engine-args JSON] [--aic-systems-path PATH]
-                          [--prefill BATCH:ISL[:PREFIX]] [--decode BATCH:CONTEXT]`;
+                          [--prefill BATCH:ISL[:PREFIX]] [--decode BATCH:CONTEXT] [--breakdown]`;
 
 const HELP = `${PERF_MODEL_USAGE}
 
@@ -37,6 +37,9 @@ options:
                         tokens are cached (repeatable)
   --decode BATCH:CONTEXT
                         a decode step of BATCH requests at CONTEXT tokens each (repeatable)
+  --breakdown           add each op's milliseconds to every point (AIC database model), under
+                        AIC's op names; ops that run side by side (DeepSeek decode's routed and
+                        shared experts) count once as the larger group
 `;
 
 interface Parsed {
@@ -44,6 +47,7 @@ interface Parsed {
   systemsPath: string | undefined;
   prefill: [number, number, number][];
   decode: [number, number][];
+  breakdown: boolean;
 }
 
 /** The largest count a point may hold (the core prices token counts up to 2^31). */
@@ -59,7 +63,7 @@ function parseInts(flag: string, text: string, min: number, max: number): number
 }
 
 function parseArgv(argv: string[]): Parsed | 'help' {
-  const out: Parsed = { engineJson: null, systemsPath: undefined, prefill: [], decode: [] };
+  const out: Parsed = { engineJson: null, systemsPath: undefined, prefill: [], decode: [], breakdown: false };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i]!;
     let value: string | undefined;
@@ -90,6 +94,10 @@ function parseArgv(argv: string[]): Parsed | 'help' {
         out.prefill.push([batch, isl, prefix]);
         break;
       }
+      case '--breakdown':
+        if (value !== undefined) throw new UsageError('argument --breakdown: ignored explicit argument');
+        out.breakdown = true;
+        break;
       case '--decode': {
         const [batch, context] = parseInts(arg, take(), 2, 2) as [number, number];
         if (batch < 1) throw new UsageError('argument --decode: BATCH must be at least 1');
@@ -116,6 +124,29 @@ function engineInput(text: string | null): string | Record<string, unknown> {
   return text;
 }
 
+/**
+ * One point's per-op milliseconds under AIC's op names (ops sharing a name add up). Side-by-side
+ * groups appear once, as `<phase>_moe_overlap` = the larger group, with each group's ops under
+ * `overlap_groups` so the top-level entries add up to the point's latency (before the 1 ms decode floor).
+ */
+function opBreakdown(names: string[], groups: number[], values: Float64Array, point: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const side: Record<string, number>[] = [{}, {}];
+  names.forEach((name, j) => {
+    const v = values[point * names.length + j]!;
+    const g = groups[j] ?? 0;
+    if (g === 0) out[name] = ((out[name] as number | undefined) ?? 0) + v;
+    else side[g - 1]![name] = (side[g - 1]![name] ?? 0) + v;
+  });
+  if (Object.keys(side[0]!).length + Object.keys(side[1]!).length > 0) {
+    const total = (g: Record<string, number>) => Object.values(g).reduce((a, b) => a + b, 0);
+    const phase = names[0]!.startsWith('context') ? 'context' : 'generation';
+    out[`${phase}_moe_overlap`] = Math.max(total(side[0]!), total(side[1]!));
+    out.overlap_groups = side;
+  }
+  return out;
+}
+
 export async function perfModelMain(argv: string[], deps: PerfModelDeps): Promise<number> {
   try {
     const parsed = parseArgv(argv);
@@ -128,9 +159,9 @@ export async function perfModelMain(argv: string[], deps: PerfModelDeps): Promis
     });
     const perf = await resolvePerfModel(args, { warn: (line) => deps.stderr.write(`${line}\n`), env: deps.env });
     const engine = nativeEngineConfig(args, perf);
-    let evaluation: { prefillMs: Float64Array; decodeMs: Float64Array };
+    let evaluation: PerfEvaluation;
     try {
-      evaluation = evaluatePerfModel(engine, Float64Array.from(parsed.prefill.flat()), Float64Array.from(parsed.decode.flat()));
+      evaluation = evaluatePerfModel(engine, Float64Array.from(parsed.prefill.flat()), Float64Array.from(parsed.decode.flat()), parsed.breakdown);
     } catch (error) {
       throw new ReplayError(`perf model rejected by the core: ${(error as Error).message}`);
     }
@@ -154,7 +185,15 @@ export async function perfModelMain(argv: string[], deps: PerfModelDeps): Promis
         model_path: i.modelPath,
         model_source: i.modelSource,
         architecture: i.architecture,
+        family: i.family ?? null,
         tp_size: i.tpSize,
+        ...(i.parallelism
+          ? {
+              attention_dp_size: i.parallelism.attentionDp,
+              moe_tp_size: i.parallelism.moeTp,
+              moe_ep_size: i.parallelism.moeEp,
+            }
+          : {}),
         nextn: i.nextn ?? 0,
         quant_modes: i.quantModes
           ? {
@@ -180,8 +219,15 @@ export async function perfModelMain(argv: string[], deps: PerfModelDeps): Promis
         };
     }
     if (i.model === 'profile') report.planner_profile_data = i.profilePath;
-    report.prefill = parsed.prefill.map(([batch, isl, prefix], j) => ({ batch, isl, prefix, ms: evaluation.prefillMs[j] }));
-    report.decode = parsed.decode.map(([batch, context], j) => ({ batch, context, ms: evaluation.decodeMs[j] }));
+    const native = perf.native.kind === 'aic' ? perf.native : undefined;
+    const ops = (phase: 'context' | 'generation', values: Float64Array | undefined, j: number) =>
+      native && values ? { ops: opBreakdown(native[phase].opNames, native[phase].opGroups, values, j) } : {};
+    report.prefill = parsed.prefill.map(([batch, isl, prefix], j) => ({
+      batch, isl, prefix, ms: evaluation.prefillMs[j], ...ops('context', evaluation.prefillOps, j),
+    }));
+    report.decode = parsed.decode.map(([batch, context], j) => ({
+      batch, context, ms: evaluation.decodeMs[j], ...ops('generation', evaluation.decodeOps, j),
+    }));
     deps.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return 0;
   } catch (error) {

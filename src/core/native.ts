@@ -193,11 +193,14 @@ export interface NativeSimulation {
 export interface PerfEvaluation {
   prefillMs: Float64Array;
   decodeMs: Float64Array;
+  /** With `breakdown` and an AIC model: per point, each context (generation) op's ms, row-major. */
+  prefillOps?: Float64Array;
+  decodeOps?: Float64Array;
 }
 
 interface Addon {
   NativeSimulation: new (config: NativeSimConfig, workload: Workload) => NativeSimulation;
-  evaluatePerfModel(engine: NativeEngineConfig, prefillPoints: Float64Array, decodePoints: Float64Array): PerfEvaluation;
+  evaluatePerfModel(engine: NativeEngineConfig, prefillPoints: Float64Array, decodePoints: Float64Array, breakdown?: boolean): PerfEvaluation;
   evaluateForwardPasses(engine: NativeEngineConfig, passes: Float64Array): Float64Array | null;
 }
 
@@ -215,9 +218,14 @@ function loadAddon(): Addon {
 }
 
 /** Evaluates the engine's perf model: prefill points as (batch, isl, prefix) triples, decode
- * points as (batch, context) pairs. */
-export function evaluatePerfModel(engine: NativeEngineConfig, prefillPoints: Float64Array, decodePoints: Float64Array): PerfEvaluation {
-  return loadAddon().evaluatePerfModel(engine, prefillPoints, decodePoints);
+ * points as (batch, context) pairs; `breakdown` adds each AIC op's share. */
+export function evaluatePerfModel(
+  engine: NativeEngineConfig,
+  prefillPoints: Float64Array,
+  decodePoints: Float64Array,
+  breakdown = false,
+): PerfEvaluation {
+  return loadAddon().evaluatePerfModel(engine, prefillPoints, decodePoints, breakdown);
 }
 
 /**

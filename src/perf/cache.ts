@@ -13,7 +13,7 @@ import { makeDirsSync } from '../report/write-file.js';
 
 const MAGIC = 'DYNOSIM1';
 /** Bump when the cached structures or the way they are built change. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 export function cacheDir(env: Record<string, string | undefined>): string | undefined {
   const explicit = env.DYNOSIM_CACHE_DIR;
@@ -36,7 +36,7 @@ export function fileIdentity(file: string): string {
 // In the CLI bundle they are not files of their own, so the bundle's files stand in for them.
 const BUILDERS = (() => {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const modules = ['aic', 'tables', 'database', 'models'].map((m) => {
+  const modules = ['aic', 'aic-ops', 'aic-gemm', 'aic-attention', 'aic-moe', 'aic-loader', 'parallel', 'tables', 'database', 'models'].map((m) => {
     const js = path.join(here, `${m}.js`);
     return fs.existsSync(js) ? js : js.replace(/\.js$/, '.ts');
   });

@@ -4,8 +4,9 @@
 // quantize, ... (the legacy <data_dir>/<backend>/<version>/ layout is read too). A version
 // directory whose collection_meta.yaml marks a table `partial` is skipped; reuse.yaml declares
 // donor versions. Rows of one table are unioned first-wins from: the requested version, its
-// declared donors, then strictly older versions of the same backend (nearest first); comm tables
-// are never borrowed. When a table the model needs has no source at all, the newest version
+// declared donors, then strictly older versions of the same backend (nearest first), then other
+// backends' rows of the kernels AIC's op_kernel_source_manifest.yaml declares shared with this
+// backend (newest version first, only those kernel sources); comm tables are never borrowed. When a table the model needs has no source at all, the newest version
 // that has it is used instead and the caller says so once.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -39,7 +40,7 @@ export interface SystemSpec {
     int8Flops?: number;
   };
   node: { gpusPerNode: number; intraNodeBw: number; interNodeBw: number; gpusPerRack?: number; interRackBw?: number };
-  misc: { ncclMem: Map<number, number>; otherMem: number };
+  misc: { ncclMem: Map<number, number>; otherMem: number; ncclVersion?: string };
 }
 
 export interface DatabaseLocation {
@@ -166,7 +167,11 @@ export function readSystemSpec(root: string, name: string): SystemSpec {
       gpusPerRack: num(node.num_gpus_per_rack, file, 'node.num_gpus_per_rack', false),
       interRackBw: num(node.inter_rack_bw, file, 'node.inter_rack_bw', false),
     },
-    misc: { ncclMem, otherMem: num(misc.other_mem, file, 'misc.other_mem')! },
+    misc: {
+      ncclMem,
+      otherMem: num(misc.other_mem, file, 'misc.other_mem')!,
+      ...(misc.nccl_version !== undefined && misc.nccl_version !== null ? { ncclVersion: String(misc.nccl_version) } : {}),
+    },
   };
 }
 
@@ -273,6 +278,30 @@ export function declaredVersions(spec: SystemSpec, backend: string): string[] {
 export interface TableSource {
   file: string;
   version: string;
+  /** Cross-backend fill: only rows of these kernel sources. */
+  kernelSources?: string[];
+}
+
+/** Kernel sources another backend shares with `backend`, per backend, for one table file. */
+function sharedKernels(root: string, backend: string, tableFile: string): Map<string, Set<string>> {
+  const file = path.join(root, 'op_kernel_source_manifest.yaml');
+  const out = new Map<string, Set<string>>();
+  if (!fs.existsSync(file)) return out;
+  const groups = obj(readYamlFile(file)).groups;
+  for (const g of Array.isArray(groups) ? groups : []) {
+    const entry = obj(g);
+    const frameworks = (Array.isArray(entry.frameworks) ? entry.frameworks : []).map((f) => String(f).toLowerCase());
+    const ks = entry.kernel_source;
+    if (entry.op_file !== tableFile || !frameworks.includes(backend) || typeof ks !== 'string' || ks === '') continue;
+    if (entry.tier !== 'shared' && entry.tier !== 'shared_fallback') continue;
+    for (const fw of frameworks) {
+      if (fw === backend) continue;
+      let set = out.get(fw);
+      if (!set) out.set(fw, (set = new Set()));
+      set.add(ks);
+    }
+  }
+  return out;
 }
 
 /** Resolves table files for one (system, backend, version). */
@@ -330,6 +359,15 @@ export class VersionedDatabase {
     for (const v of older) {
       const f = this.fileOf(v, table);
       if (f) out.push({ file: f, version: v });
+    }
+    const shared = sharedKernels(this.spec.root, this.backend, `${table}.parquet`);
+    for (const fw of [...shared.keys()].sort()) {
+      const other = new VersionedDatabase(this.spec, fw, version);
+      const versions = [...new Set(other.dirs.map((d) => d.version))].sort((a, b) => compareVersions(b, a));
+      for (const v of versions) {
+        const f = other.fileOf(v, table);
+        if (f) out.push({ file: f, version: `${fw} ${v}`, kernelSources: [...shared.get(fw)!].sort() });
+      }
     }
     return out;
   }

@@ -1,5 +1,6 @@
-// Model architecture facts and quantisation modes for the dense Llama/Qwen family (AIC's LLAMA
-// family: one attention + gated-MLP block per layer). A model comes from a local directory with
+// Model architecture facts and quantisation modes. AIC's families covered: LLAMA (dense Llama/Qwen:
+// one attention + gated-MLP block per layer), MOE (Qwen3-MoE and the like: attention + routed
+// experts) and DEEPSEEK (MLA attention, shared + routed experts). A model comes from a local directory with
 // config.json (+ hf_quant_config.json), from AIC's model_configs/ folder, or from the built-in
 // registry below; the quant modes are inferred from its config the way AIC does, then the user's
 // aic_*_dtype overrides win.
@@ -7,11 +8,33 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ReplayError } from '../errors.js';
 
+/** AIC's model families (common.py ARCHITECTURE_TO_MODEL_FAMILY) that the op walk covers. */
+export type ModelFamily = 'LLAMA' | 'MOE' | 'DEEPSEEK';
+
+/** Routed experts (AIC's topk, num_experts, moe_inter_size). */
+export interface MoeFacts {
+  topk: number;
+  experts: number;
+  inter: number;
+  /** fp8_block checkpoints: the weight block edge (quantization_config.weight_block_size[0]). */
+  weightBlock: number;
+}
+
+/** Multi-head latent attention (DeepSeek): the compressed KV cache and vLLM's value head size. */
+export interface MlaFacts {
+  kvLoraRank: number;
+  qkRopeHeadDim: number;
+  vHeadDim: number;
+}
+
 export interface ModelFacts {
   id: string;
   /** Where the facts came from, for `dynosim perf-model`. */
   source: string;
   architecture: string;
+  family: ModelFamily;
+  moe: MoeFacts | null;
+  mla: MlaFacts | null;
   layers: number;
   heads: number;
   kvHeads: number;
@@ -30,6 +53,16 @@ export interface ModelFacts {
 
 /** Architectures AIC models with the LLAMA op list. */
 export const DENSE_ARCHITECTURES = ['LlamaForCausalLM', 'Qwen2ForCausalLM', 'Qwen3ForCausalLM', 'MiMoForCausalLM'];
+/** Architectures of AIC's MOE family this op walk covers (gpt-oss's sliding-window layers are not). */
+export const MOE_ARCHITECTURES = ['Qwen3MoeForCausalLM', 'Qwen2MoeForCausalLM', 'MixtralForCausalLM'];
+export const DEEPSEEK_ARCHITECTURES = ['DeepseekV3ForCausalLM', 'DeepSeekForCausalLM'];
+
+export function familyOf(architecture: string): ModelFamily | undefined {
+  if (DENSE_ARCHITECTURES.includes(architecture)) return 'LLAMA';
+  if (MOE_ARCHITECTURES.includes(architecture)) return 'MOE';
+  if (DEEPSEEK_ARCHITECTURES.includes(architecture)) return 'DEEPSEEK';
+  return undefined;
+}
 
 /** A built-in model: its shape, and the checkpoint's quantisation where it has one. */
 type RegistryEntry = Pick<ModelFacts, 'architecture' | 'layers' | 'heads' | 'kvHeads' | 'headDim' | 'hidden' | 'inter' | 'vocab' | 'context'> & {
@@ -158,9 +191,11 @@ function compressedTensors(q: Record<string, unknown>): { algo: string | null; i
 export function factsFromConfig(id: string, source: string, config: Record<string, unknown>, hfQuant: Record<string, unknown> | null): ModelFacts {
   const archs = config.architectures;
   const architecture = Array.isArray(archs) && typeof archs[0] === 'string' ? archs[0] : String(config.architecture ?? '');
-  if (!DENSE_ARCHITECTURES.includes(architecture))
+  const family = familyOf(architecture);
+  if (family === undefined)
     throw new ReplayError(
-      `model '${id}': architecture '${architecture || 'unknown'}' is not supported; the AIC model covers dense Llama/Qwen-family models (${DENSE_ARCHITECTURES.join(', ')})`,
+      `model '${id}': architecture '${architecture || 'unknown'}' is not supported; the AIC model covers ` +
+        `${[...DENSE_ARCHITECTURES, ...MOE_ARCHITECTURES, ...DEEPSEEK_ARCHITECTURES].join(', ')}`,
     );
   const need = (key: string): number => {
     const v = config[key];
@@ -174,6 +209,33 @@ export function factsFromConfig(id: string, source: string, config: Record<strin
   const context = typeof config.max_position_embeddings === 'number' ? config.max_position_embeddings : 0;
   const kvHeads = typeof config.num_key_value_heads === 'number' && config.num_key_value_heads > 0 ? config.num_key_value_heads : heads;
   const inter = need('intermediate_size');
+  // AIC (utils._parse_hf_config_json): topk, routed experts and the expert width, any spelling.
+  const positive = (...keys: string[]): number => {
+    for (const k of keys) {
+      const v = config[k];
+      if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v;
+    }
+    return 0;
+  };
+  let moe: MoeFacts | null = null;
+  if (family !== 'LLAMA') {
+    const topk = positive('num_experts_per_tok', 'top_k_experts');
+    const experts = positive('num_local_experts', 'n_routed_experts', 'num_experts');
+    if (topk === 0 || experts === 0)
+      throw new ReplayError(`model '${id}' (${source}): config.json needs 'num_experts_per_tok' and a routed-expert count for a mixture-of-experts model`);
+    const block = asObj(config.quantization_config).weight_block_size;
+    moe = {
+      topk,
+      experts,
+      inter: positive('moe_intermediate_size', 'intermediate_size'),
+      weightBlock: Array.isArray(block) && typeof block[0] === 'number' ? block[0] : 128,
+    };
+  }
+  // DeepSeek's latent KV: AIC falls back to V3's 512 + 64 when the config leaves them out.
+  const mla: MlaFacts | null =
+    family === 'DEEPSEEK'
+      ? { kvLoraRank: positive('kv_lora_rank') || 512, qkRopeHeadDim: positive('qk_rope_head_dim') || 64, vHeadDim: positive('v_head_dim') }
+      : null;
   const headDim =
     typeof config.head_dim === 'number' && config.head_dim > 0
       ? config.head_dim
@@ -211,6 +273,9 @@ export function factsFromConfig(id: string, source: string, config: Record<strin
     id,
     source,
     architecture,
+    family,
+    moe,
+    mla,
     layers,
     heads,
     kvHeads,
@@ -237,6 +302,9 @@ function registryFacts(id: string): ModelFacts | undefined {
     id,
     source: 'built-in registry',
     architecture: entry.architecture,
+    family: 'LLAMA',
+    moe: null,
+    mla: null,
     layers: entry.layers,
     heads: entry.heads,
     kvHeads: entry.kvHeads,

@@ -31,7 +31,7 @@ export interface NativeGemmTable {
   coverage: Float64Array;
 }
 
-export interface NativeGemmOp {
+export interface NativeGemmOp extends NativeSlot {
   scale: number;
   n: number;
   k: number;
@@ -51,12 +51,72 @@ export interface NativeGemmOp {
   lowPrecisionInput: boolean;
 }
 
+/**
+ * Where an op's latency goes: `id` is its slot in the phase's per-op breakdown (`opNames`);
+ * `group` 0 is summed, groups 1 and 2 overlap (the phase adds the larger of the two sums).
+ */
+export interface NativeSlot {
+  id: number;
+  group: number;
+}
+
+/** Routed-expert compute over a num_tokens curve (AIC's MoE op). */
+export interface NativeMoeOp extends NativeSlot {
+  grid: NativeGrid;
+  scale: number;
+  /** Attention-DP ranks: the experts see every rank's tokens. */
+  tokenMultiplier: number;
+  hidden: number;
+  inter: number;
+  topk: number;
+  experts: number;
+  moeTp: number;
+  moeEp: number;
+  gemms: number;
+  memBytes: number;
+  /** bf16 tensor-core FLOP/s × the MoE quant's compute factor. */
+  flops: number;
+}
+
+/** A collective's latency curve over message elements; speed of light = size × solMsPerElement. */
+export interface NativeCommTable {
+  grid: NativeGrid;
+  solMsPerElement: number;
+  /** Bandwidth rescale when more GPUs take part than the table holds. */
+  postScale: number;
+}
+
+export interface NativeCommOp extends NativeSlot {
+  /** Index into `commTables`. */
+  spec: number;
+  scale: number;
+  elementsPerToken: number;
+}
+
 export interface NativeAicPhase {
-  /** (scale, bytes per token) pairs of the memory-bound ops. */
+  /** Breakdown slots: AIC's op names (the core only needs the count). */
+  opCount: number;
+  opNames: string[];
+  /** Each slot's overlap group (0 summed; 1 and 2 overlap). */
+  opGroups: number[];
+  /** (scale, bytes per token, id, group) quadruples of the memory-bound ops. */
   memOps: Float64Array;
   gemms: NativeGemmOp[];
-  /** One multiplier per all-reduce op (empty at TP 1). */
-  allReduceScales: Float64Array;
+  moe: NativeMoeOp[];
+  comm: NativeCommOp[];
+}
+
+/** DeepSeek's MLA attention block as one measured module. */
+export interface NativeMla {
+  /** Context: (heads, sequence, batch); generation: (heads, batch, sequence). */
+  grid: NativeGrid;
+  heads: number;
+  scale: number;
+  kvBytes: number;
+  fmhaCompute: number;
+  gemmBytes: number;
+  gemmCompute: number;
+  id: number;
 }
 
 export interface NativeAttention {
@@ -73,15 +133,7 @@ export interface NativeAttention {
   scale: number;
   /** Per-layer constant added after the table lookup (context: RoPE and KV write, ×1.1). */
   sideMs: number;
-}
-
-export interface NativeAllReduce {
-  grid: NativeGrid;
-  tp: number;
-  tableTp: number;
-  p2pBandwidth: number;
-  postScale: number;
-  hidden: number;
+  id: number;
 }
 
 export interface NativeAicConfig {
@@ -92,11 +144,14 @@ export interface NativeAicConfig {
   bf16Flops: number;
   nextn: number;
   gemmTables: NativeGemmTable[];
+  commTables: NativeCommTable[];
   context: NativeAicPhase;
   generation: NativeAicPhase;
-  contextAttention: NativeAttention;
-  generationAttention: NativeAttention;
-  allReduce: NativeAllReduce | null;
+  /** GQA attention, or (DeepSeek) the MLA module: exactly one of the two pairs is set. */
+  contextAttention: NativeAttention | null;
+  generationAttention: NativeAttention | null;
+  contextMla: NativeMla | null;
+  generationMla: NativeMla | null;
   computeScale: NativeGrid | null;
   scaleMatrix: NativeGrid | null;
 }

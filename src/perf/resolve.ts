@@ -22,8 +22,10 @@ import {
   VersionedDatabase,
   type LocateOptions,
 } from './database.js';
-import { estimateKvCapacity, type KvCapacity } from './kv-capacity.js';
-import { KV_QUANT, loadModel, resolveQuantModes, type ModelFacts, type QuantModes } from './models.js';
+import { estimateKvCapacity, kvBytesPerGpuToken, type KvCapacity } from './kv-capacity.js';
+import { loadModel, resolveQuantModes, type ModelFacts, type QuantModes } from './models.js';
+import { modelOps } from './aic-ops.js';
+import { resolveParallelism, type Parallelism } from './parallel.js';
 import type { NativePerfConfig } from './native-types.js';
 import { loadProfile } from './profile.js';
 
@@ -48,7 +50,11 @@ export interface PerfModelInfo {
   modelPath?: string;
   modelSource?: string;
   architecture?: string;
+  /** AIC's model family (LLAMA, MOE, DEEPSEEK). */
+  family?: string;
   tpSize?: number;
+  /** Attention DP and the expert split (MoE models). */
+  parallelism?: Parallelism;
   nextn?: number;
   quantModes?: QuantModes;
   /** Per table, the versions its rows came from (first wins). */
@@ -70,9 +76,12 @@ export interface ResolvedPerfModel {
   kvBytesPerToken?: number;
 }
 
-/** The reference CLI's formula: layers × 2 (K and V) × KV heads × head dim × KV dtype bytes. */
+/**
+ * KV bytes a token moves in a disaggregated hand-off: the reference CLI's layers × 2 (K and V) ×
+ * KV heads × head dim × KV dtype bytes; for MLA models the compressed latent actually cached.
+ */
 function kvBytesPerToken(model: ModelFacts, quant: QuantModes): number {
-  return model.layers * 2 * model.kvHeads * model.headDim * (KV_QUANT[quant.kvCache] ?? 2);
+  return kvBytesPerGpuToken(model, quant, 1);
 }
 
 export interface ResolvePerfOptions extends LocateOptions {
@@ -89,6 +98,13 @@ function modelConfigDirs(roots: string[], env: Record<string, string | undefined
   if (fromEnv) dirs.push(fromEnv);
   for (const r of roots) dirs.push(path.join(r, '..', 'model_configs'));
   return dirs.filter((d) => fs.existsSync(d) && fs.statSync(d).isDirectory());
+}
+
+function parallelText(p: Parallelism): string {
+  const parts = [`TP ${p.tp}`];
+  if (p.attentionDp > 1) parts.push(`attention DP ${p.attentionDp}`);
+  if (p.moeTp * p.moeEp > 1) parts.push(`MoE TP ${p.moeTp} × EP ${p.moeEp}`);
+  return parts.join(', ');
 }
 
 function quantText(q: QuantModes): string {
@@ -135,8 +151,16 @@ async function resolveAic(args: EngineArgs, options: ResolvePerfOptions, warn: (
     const gpu = builtinGpu(system);
     model = loadModel(modelId, modelConfigDirs([], env));
     quant = resolveQuantModes(model, overrides(args), backend);
+    if (model.family !== 'LLAMA')
+      throw new ReplayError(
+        `model '${modelId}' (${model.family === 'MOE' ? 'mixture of experts' : 'MLA + mixture of experts'}) needs AIC's perf database: ` +
+          'the built-in analytical model covers dense models only; set aic_systems_path (or --aic-systems-path, or AIC_SYSTEMS_PATH)',
+      );
+    const par = resolveParallelism(args, model, quant, backend);
     const native = buildAnalyticalModel(gpu, model, quant, tp, nextn);
-    const kv = args.num_gpu_blocks_explicit ? undefined : estimateKvCapacity(args, backend, model, quant, tp, gpu.memory);
+    const kv = args.num_gpu_blocks_explicit
+      ? undefined
+      : estimateKvCapacity(args, backend, model, quant, par, modelOps(model, quant, par, backend, nextn), gpu.memory);
     Object.assign(info, {
       model: 'analytical',
       modelPath: modelId,
@@ -176,20 +200,27 @@ async function resolveAic(args: EngineArgs, options: ResolvePerfOptions, warn: (
   }
   model = loadModel(modelId, modelConfigDirs(location.roots, env));
   quant = resolveQuantModes(model, overrides(args), backend);
+  const parallelism = resolveParallelism(args, model, quant, backend);
+  if (model.family !== 'LLAMA' && backend !== 'vllm')
+    throw new ReplayError(
+      `aic_backend '${backend}': AIC's MoE/MLA op walk here follows vllm (the database has no ${backend} MoE tables for ${system}); use aic_backend vllm for '${modelId}'`,
+    );
   const db = new VersionedDatabase(spec, backend, version);
+  const nccl = spec.misc.ncclVersion !== undefined ? new VersionedDatabase(spec, 'nccl', spec.misc.ncclVersion) : undefined;
+  const ops = modelOps(model, quant, parallelism, backend, nextn);
 
-  const fingerprint = aicTables(quant, tp).map((table) => {
-    const found = db.sources(table);
+  const fingerprint = aicTables(ops, quant).map((table) => {
+    const found = (table === 'nccl_perf' ? nccl : db)?.sources(table);
     return [table, found?.fallbackVersion ?? null, (found?.sources ?? []).map((s) => fileIdentity(s.file))];
   });
-  const key = cacheKey(['aic', fileIdentity(path.join(root, `${system}.yaml`)), backend, version, model, quant, tp, nextn, fingerprint]);
+  const key = cacheKey(['aic', fileIdentity(path.join(root, `${system}.yaml`)), backend, version, model, quant, parallelism, nextn, fingerprint]);
   const dir = cacheDir(env);
   let entry = built.get(key);
   if (!entry) {
     const cached = cacheGet<AicBuildResult>(dir, key);
     entry = cached
       ? Promise.resolve(cached)
-      : buildAicModel({ spec, db, model, quant, tp, nextn }).then((r) => {
+      : buildAicModel({ spec, db, nccl, model, quant, parallelism, nextn }).then((r) => {
           cachePut(dir, key, r);
           return r;
         });
@@ -206,7 +237,11 @@ async function resolveAic(args: EngineArgs, options: ResolvePerfOptions, warn: (
   }
   const kv = args.num_gpu_blocks_explicit
     ? undefined
-    : estimateKvCapacity(args, backend, model, quant, tp, { memCapacity: spec.gpu.memCapacity, ncclMem: spec.misc.ncclMem, otherMem: spec.misc.otherMem });
+    : estimateKvCapacity(args, backend, model, quant, parallelism, ops, {
+        memCapacity: spec.gpu.memCapacity,
+        ncclMem: spec.misc.ncclMem,
+        otherMem: spec.misc.otherMem,
+      });
   Object.assign(info, {
     backendVersion: version,
     systemsPath: root,
@@ -214,6 +249,8 @@ async function resolveAic(args: EngineArgs, options: ResolvePerfOptions, warn: (
     modelPath: modelId,
     modelSource: model.source,
     architecture: model.architecture,
+    family: model.family,
+    parallelism,
     quantModes: quant,
     tableVersions: result.tableVersions,
     fallbacks: result.fallbacks,
@@ -223,7 +260,7 @@ async function resolveAic(args: EngineArgs, options: ResolvePerfOptions, warn: (
     native: result.native,
     numGpuBlocks: kv?.numGpuBlocks,
     kvBytesPerToken: kvBytesPerToken(model, quant),
-    description: `AIC database model: ${backend} ${version} on ${system} (${root}), ${modelId}, TP ${tp}, ${quantText(quant)}`,
+    description: `AIC database model: ${backend} ${version} on ${system} (${root}), ${modelId}, ${parallelText(parallelism)}, ${quantText(quant)}`,
     info,
   };
 }

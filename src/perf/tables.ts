@@ -114,7 +114,19 @@ export function toText(v: unknown): string {
 }
 
 export async function readSources(sources: TableSource[], wanted: readonly string[], optional: readonly string[] = []): Promise<TableRows[]> {
-  return Promise.all(sources.map((s) => readTable(s.file, wanted, optional)));
+  return Promise.all(
+    sources.map(async (s) => {
+      if (!s.kernelSources) return readTable(s.file, wanted, optional);
+      // Cross-backend rows: only the shared kernels (files without the column contribute none).
+      const t = await readTable(s.file, wanted, [...optional, 'kernel_source']);
+      const ks = t.columns.get('kernel_source');
+      const keep: number[] = [];
+      for (let i = 0; i < t.rows && ks; i++) if (s.kernelSources.includes(toText(ks[i]))) keep.push(i);
+      const columns: Columns = new Map();
+      for (const [name, values] of t.columns) columns.set(name, keep.map((i) => values[i]));
+      return { file: t.file, rows: keep.length, columns };
+    }),
+  );
 }
 
 // ---- nested tables --------------------------------------------------------------------------------

@@ -47,6 +47,12 @@ function scalar(text: string, no: number): YamlValue {
   if (/^(false|False|FALSE)$/.test(t)) return false;
   if (/^[-+]?(0|[1-9][0-9_]*)$/.test(t)) return Number(t.replace(/_/g, ''));
   if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return Number(t);
+  // A one-line flow sequence of plain scalars (AIC's kernel-source manifest lists systems so).
+  if (/^\[[^\[\]{}"']*\]$/.test(t))
+    return t
+      .slice(1, -1)
+      .split(',')
+      .map((item) => scalar(item, no));
   if (/^[\[{&*!|>]/.test(t)) throw new YamlError(`line ${no}: unsupported YAML construct '${t}'`);
   return t;
 }

@@ -50,6 +50,35 @@ describe('dynosim perf-model', () => {
     expect(out.decode[0].ms).toBeCloseTo(1.939, 2);
   });
 
+  it.skipIf(!hasSharedAic)("DeepSeek-V3 TP 8 / EP 8 answers in the dense models' JSON shape, with num_gpu_blocks and a per-op breakdown", async () => {
+    const engine = { aic_backend: 'vllm', aic_system: 'h200_sxm', aic_model_path: 'deepseek-ai/DeepSeek-V3', aic_tp_size: 8, aic_moe_ep_size: 8, aic_moe_tp_size: 1 };
+    const plain = await run(['--extra-engine-args', JSON.stringify(engine), '--aic-systems-path', systemsPath, '--prefill', '1:1024:0', '--decode', '32:2000']);
+    expect(plain.stderr).toBe('');
+    expect(plain.code).toBe(0);
+    const out = JSON.parse(plain.stdout);
+    const dense = JSON.parse(
+      (await run(['--extra-engine-args', JSON.stringify({ ...engine, aic_model_path: 'Qwen/Qwen3-32B' }), '--aic-systems-path', systemsPath, '--prefill', '1:1024:0', '--decode', '32:2000'])).stdout,
+    );
+    expect(Object.keys(out)).toEqual(Object.keys(dense));
+    expect(Object.keys(out.prefill[0])).toEqual(['batch', 'isl', 'prefix', 'ms']);
+    expect(out.num_gpu_blocks).toBe(17_609); // AIC's estimate: 1,127,011 tokens per GPU / 64
+    expect(out.num_gpu_blocks_source).toBe('estimated');
+    expect(out.aic).toMatchObject({ family: 'DEEPSEEK', tp_size: 8, attention_dp_size: 1, moe_tp_size: 1, moe_ep_size: 8 });
+    expect(out.kv_capacity.kv_bytes_per_token).toBe(35_136);
+    // AIC v0.11.0's Python walk on these tables: prefill 76.8832836816151 ms.
+    expect(out.prefill[0].ms).toBeCloseTo(76.8832836816151, 9);
+
+    const withOps = JSON.parse((await run(['--extra-engine-args', JSON.stringify(engine), '--aic-systems-path', systemsPath, '--prefill', '1:1024:0', '--decode', '32:2000', '--breakdown'])).stdout);
+    const sumTop = (ops: Record<string, unknown>) => Object.values(ops).reduce<number>((a, v) => a + (typeof v === 'number' ? v : 0), 0);
+    expect(sumTop(withOps.prefill[0].ops)).toBeCloseTo(out.prefill[0].ms, 9);
+    expect(sumTop(withOps.decode[0].ops)).toBeCloseTo(out.decode[0].ms, 9);
+    expect(withOps.decode[0].ops.overlap_groups).toHaveLength(2);
+    expect(Object.keys(withOps.decode[0].ops.overlap_groups[1])).toEqual([
+      'generation_shared_gate_up_gemm', 'generation_shared_act_gate', 'generation_shared_ffn2_gemm',
+    ]);
+    expect(withOps.prefill[0].ops.context_moe).toBeGreaterThan(withOps.prefill[0].ops.context_mla_block);
+  });
+
   it('is reached through `dynosim perf-model`', async () => {
     const stdout = new Sink();
     const stderr = new Sink();

@@ -31,12 +31,16 @@ export interface Evaluated {
   /** Raw model latencies (ms, before speedup) at (batch, new tokens, prefix) and (batch, context). */
   prefill: number[];
   decode: number[];
+  /** With `breakdown`: per point, AIC's op name → ms. */
+  prefillOps?: Record<string, number>[];
+  decodeOps?: Record<string, number>[];
 }
 
 export async function evaluate(
   json: Record<string, unknown>,
   prefill: [number, number, number][] = [],
   decode: [number, number][] = [],
+  breakdown = false,
 ): Promise<Evaluated> {
   const args = parseEngineArgs(json, '--extra-engine-args');
   const notes: string[] = [];
@@ -46,8 +50,21 @@ export async function evaluate(
     engine,
     Float64Array.from(prefill.flatMap(([b, n, p]) => [b, n + p, p])),
     Float64Array.from(decode.flat()),
+    breakdown,
   );
-  return { perf, args, notes, prefill: [...r.prefillMs], decode: [...r.decodeMs] };
+  const out: Evaluated = { perf, args, notes, prefill: [...r.prefillMs], decode: [...r.decodeMs] };
+  if (breakdown && perf.native.kind === 'aic') {
+    // Ops sharing a name (a dispatch's all-reduce and all-gather) add up, as in AIC's per-op dicts.
+    const rows = (names: string[], values: Float64Array, points: number) =>
+      Array.from({ length: points }, (_, i) => {
+        const row: Record<string, number> = {};
+        names.forEach((n, j) => (row[n] = (row[n] ?? 0) + values[i * names.length + j]!));
+        return row;
+      });
+    out.prefillOps = rows(perf.native.context.opNames, r.prefillOps!, prefill.length);
+    out.decodeOps = rows(perf.native.generation.opNames, r.decodeOps!, decode.length);
+  }
+  return out;
 }
 
 export function relErr(a: number, b: number): number {

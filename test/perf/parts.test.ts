@@ -170,12 +170,12 @@ describe('native validation of engine.perf', () => {
       child: Int32Array.from([1, 2, 0, 1]),
       values: Float64Array.from([0.5, 0.7]),
     };
-    const attention = { grid: grid3, heads: 4, kvHeads: 1, lookupKvHeads: 1, headDim: 128, window: 0, kvBytes: 2, compute: 1, scale: 32, sideMs: 0.01 };
-    const phase = { memOps: new Float64Array(0), gemms: [], allReduceScales: new Float64Array(0) };
+    const attention = { grid: grid3, heads: 4, kvHeads: 1, lookupKvHeads: 1, headDim: 128, window: 0, kvBytes: 2, compute: 1, scale: 32, sideMs: 0.01, id: 0 };
+    const phase = { opCount: 2, opNames: ['attention', 'all_reduce'], opGroups: [0, 0], memOps: new Float64Array(0), gemms: [], moe: [], comm: [] };
     const aic = {
       kind: 'aic', memBandwidth: 4.8e12, memBandwidthScale: 0.8, memConstantLatency: 3e-6, bf16Flops: 989e12, nextn: 0,
-      gemmTables: [], context: phase, generation: phase, contextAttention: attention, generationAttention: attention,
-      allReduce: null, computeScale: null, scaleMatrix: null,
+      gemmTables: [], commTables: [], context: phase, generation: phase, contextAttention: attention, generationAttention: attention,
+      contextMla: null, generationMla: null, computeScale: null, scaleMatrix: null,
     };
     expect(evalWith(aic)).not.toThrow();
     // A depth-3 table whose root points straight at values is not a 3-level tree.
@@ -183,9 +183,19 @@ describe('native validation of engine.perf', () => {
       'native config: engine.perf.contextAttention.grid.child node index 0 is out of range or shared',
     );
     expect(evalWith({ ...aic, contextAttention: { ...attention, grid } })).toThrow('native config: engine.perf.contextAttention.grid.depth must be 3, got 1');
-    expect(evalWith({ ...aic, context: { ...phase, memOps: Float64Array.from([1]) } })).toThrow('native config: engine.perf.context.memOps must hold (scale, bytesPerToken) pairs');
-    expect(evalWith({ ...aic, context: { ...phase, allReduceScales: Float64Array.from([1]) } })).toThrow(
-      'native config: engine.perf.allReduce must be set when a phase has all-reduce ops',
+    expect(evalWith({ ...aic, context: { ...phase, memOps: Float64Array.from([1]) } })).toThrow(
+      'native config: engine.perf.context.memOps must hold (scale, bytesPerToken, id, group) quadruples',
+    );
+    expect(evalWith({ ...aic, context: { ...phase, memOps: Float64Array.from([1, 2, 2, 0]) } })).toThrow(
+      'native config: engine.perf.context.memOps op 0 has a bad id or group',
+    );
+    const comm = { spec: 0, scale: 32, elementsPerToken: 4096, id: 1, group: 0 };
+    expect(evalWith({ ...aic, context: { ...phase, comm: [comm] } })).toThrow('native config: engine.perf.context.comm[0].spec must be a finite number in [0, -1], got 0');
+    expect(evalWith({ ...aic, commTables: [{ grid, solMsPerElement: 1e-9, postScale: 1 }], context: { ...phase, comm: [{ ...comm, group: 3 }] } })).toThrow(
+      'native config: engine.perf.context.comm[0].group must be a finite number in [0, 2], got 3',
+    );
+    expect(evalWith({ ...aic, contextMla: { grid: grid3, heads: 16, scale: 61, kvBytes: 1, fmhaCompute: 1, gemmBytes: 1, gemmCompute: 2, id: 0 } })).toThrow(
+      'native config: engine.perf.generationMla must be an object',
     );
     expect(evalWith({ ...aic, generationAttention: { ...attention, heads: -1 } })).toThrow(
       'native config: engine.perf.generationAttention.heads must be a finite number in [0, 1e+300], got -1',
