@@ -103,6 +103,12 @@ async function evaluationCost() {
   if (existsSync(systems)) {
     const aic = { aic_backend: 'vllm', aic_system: 'h200_sxm', aic_model_path: 'nvidia/Llama-3.1-8B-Instruct-FP8', aic_tp_size: 1, num_gpu_blocks: 16384 };
     configs.push(['AIC database (h200, FP8 8B)', { ...aic, aic_systems_path: systems }], ['analytical (h200, FP8 8B)', aic]);
+    const moe = { ...aic, aic_systems_path: systems, aic_moe_tp_size: 1 };
+    configs.push(
+      ['AIC database (h200, Qwen3-30B-A3B, EP 1)', { ...moe, aic_model_path: 'Qwen/Qwen3-30B-A3B', aic_moe_ep_size: 1 }],
+      ['AIC database (h200, DeepSeek-V3, TP 8 / EP 8)', { ...moe, aic_model_path: 'deepseek-ai/DeepSeek-V3', aic_tp_size: 8, aic_moe_ep_size: 8 }],
+      ['AIC database (h200, DeepSeek-V3, attention DP 8 / EP 8)', { ...moe, aic_model_path: 'deepseek-ai/DeepSeek-V3', aic_attention_dp_size: 8, aic_moe_ep_size: 8 }],
+    );
   }
   // Distinct decode points never repeat a (batch, context) pair, so no evaluation is answered
   // from the model's cache of recent results: once with contexts growing as in a run, once in a

@@ -246,6 +246,11 @@ std::shared_ptr<const AicModel> parse_aic(const Field& f) {
   } else {
     m->ctx_attn = parse_attention(f.object("contextAttention"), m->ctx.ops);
     m->gen_attn = parse_attention(f.object("generationAttention"), m->gen.ops);
+    m->has_window_attn = !f.is_null("contextWindowAttention");
+    if (m->has_window_attn) {
+      m->ctx_attn_window = parse_attention(f.object("contextWindowAttention"), m->ctx.ops);
+      m->gen_attn_window = parse_attention(f.object("generationWindowAttention"), m->gen.ops);
+    }
   }
   bool needs_quant = false;
   for (const AicPhase* p : {&m->ctx, &m->gen})

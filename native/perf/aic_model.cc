@@ -207,8 +207,7 @@ double AicModel::gemm_ms(const GemmOp& op, double m) const {
   return std::max(floor, lat) * op.scale;
 }
 
-double AicModel::context_attention_ms(double batch, double new_tokens, double prefix) const {
-  const AttentionSpec& a = ctx_attn;
+double AicModel::gqa_context_ms(const AttentionSpec& a, double batch, double new_tokens, double prefix) const {
   const double full_s = new_tokens + prefix;
   const double correction = (full_s * full_s - prefix * prefix) / (full_s * full_s);
   auto sol = [&](const double* c) {
@@ -249,8 +248,7 @@ int seq_curve(const GridTable& g, int32_t node, double s, size_t* hint, double* 
 
 }  // namespace
 
-double AicModel::generation_attention_ms(double batch, double s) const {
-  const AttentionSpec& a = gen_attn;
+double AicModel::gqa_generation_ms(const AttentionSpec& a, double batch, double s) const {
   const GridTable& g = a.grid;
   auto sol = [&](const double* c) {
     return gen_attn_sol(a, mem_bw, bf16_flops, c[1], c[2], c[0], a.lookup_kv == 0 ? c[0] : a.lookup_kv);
@@ -429,16 +427,47 @@ double AicModel::per_request_ops_ms(int64_t batch, double* ops) const {
 double AicModel::ctx_attention_part(int64_t batch, int64_t new_tokens, int64_t prefix, double* ops) const {
   const double b = static_cast<double>(batch), s = static_cast<double>(new_tokens);
   const double p = static_cast<double>(std::max<int64_t>(0, prefix));
-  const double v = mla ? context_mla_ms(b, s, p) : context_attention_ms(b, s, p);
-  if (ops) ops[mla ? ctx_mla.id : ctx_attn.id] += v;
+  if (mla) {
+    const double v = context_mla_ms(b, s, p);
+    if (ops) ops[ctx_mla.id] += v;
+    return v;
+  }
+  double v = gqa_context_ms(ctx_attn, b, s, p);
+  if (ops) ops[ctx_attn.id] += v;
+  if (has_window_attn) {
+    const double w = gqa_context_ms(ctx_attn_window, b, s, p);
+    if (ops) ops[ctx_attn_window.id] += w;
+    v += w;
+  }
   return v;
 }
 
 double AicModel::gen_attention_part(int64_t batch, int64_t context, double* ops) const {
   const double b = static_cast<double>(batch), s = static_cast<double>(context + 1);
-  const double v = mla ? generation_mla_ms(b, s) : generation_attention_ms(b, s);
-  if (ops) ops[mla ? gen_mla.id : gen_attn.id] += v;
+  if (mla) {
+    const double v = generation_mla_ms(b, s);
+    if (ops) ops[gen_mla.id] += v;
+    return v;
+  }
+  double v = gqa_generation_ms(gen_attn, b, s);
+  if (ops) ops[gen_attn.id] += v;
+  if (has_window_attn) {
+    const double w = gqa_generation_ms(gen_attn_window, b, s);
+    if (ops) ops[gen_attn_window.id] += w;
+    v += w;
+  }
   return v;
+}
+
+double AicModel::context_attention_ms(double batch, double new_tokens, double prefix) const {
+  if (mla) return context_mla_ms(batch, new_tokens, prefix);
+  return gqa_context_ms(ctx_attn, batch, new_tokens, prefix) +
+         (has_window_attn ? gqa_context_ms(ctx_attn_window, batch, new_tokens, prefix) : 0.0);
+}
+
+double AicModel::generation_attention_ms(double batch, double s) const {
+  if (mla) return generation_mla_ms(batch, s);
+  return gqa_generation_ms(gen_attn, batch, s) + (has_window_attn ? gqa_generation_ms(gen_attn_window, batch, s) : 0.0);
 }
 
 double AicModel::prefill_ms(int64_t batch, int64_t new_tokens, int64_t prefix) const {

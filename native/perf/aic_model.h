@@ -125,6 +125,9 @@ struct AicModel {
   // Attention: GQA tables (dense and MoE models) or DeepSeek's MLA module, per phase.
   bool mla = false;
   AttentionSpec ctx_attn, gen_attn;
+  // gpt-oss: half the layers attend through a sliding window (a second GQA pair).
+  bool has_window_attn = false;
+  AttentionSpec ctx_attn_window, gen_attn_window;
   MlaSpec ctx_mla, gen_mla;
   bool has_quant_tables = false;
   GridTable compute_scale, scale_matrix;  // (m, k), fp8 static activation quantisation
@@ -141,8 +144,12 @@ struct AicModel {
 
   // Building blocks, public for tests and the validation sweep.
   double gemm_ms(const GemmOp& op, double m) const;
+  // The model's attention in one phase: GQA (plus gpt-oss's windowed layers) or DeepSeek's MLA
+  // module, all layers.
   double context_attention_ms(double batch, double new_tokens, double prefix) const;
   double generation_attention_ms(double batch, double s) const;
+  double gqa_context_ms(const AttentionSpec& a, double batch, double new_tokens, double prefix) const;
+  double gqa_generation_ms(const AttentionSpec& a, double batch, double s) const;
   double moe_ms(const MoeOp& op, double tokens) const;
   double comm_ms(const CommOp& op, double tokens) const;
   double context_mla_ms(double batch, double new_tokens, double prefix) const;

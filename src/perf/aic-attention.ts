@@ -1,5 +1,5 @@
 // Attention ops of the AIC model. GQA attention (dense and MoE models): the (fmha, KV dtype, KV
-// heads, head_dim, no window) slice of the context table as [heads][seq][batch] and of the
+// heads, head_dim, window) slice of the context table as [heads][seq][batch] and of the
 // generation table as [heads][batch][isl + step] (raised to speed of light at load), plus the
 // context side terms AIC adds per layer (RoPE, KV write, Q/K norms — per-head byte counts, a
 // constant). DeepSeek's MLA module (operations/mla.py MLAModule): the (fmha, KV, GEMM quant)
@@ -93,17 +93,19 @@ export function gqaAttention(
 ): { context: NativeAttention; generation: NativeAttention } {
   const spec = loader.spec;
   const where = loader.where();
-  const { heads, kvHeads, headDim } = ctxOp;
+  const { heads, kvHeads, headDim, window } = ctxOp;
   // AIC keys an MHA table (KV heads = heads) as 0.
   const lookupKv = heads === kvHeads ? 0 : kvHeads;
-  const inSlice = (r: AttnRow) => r.kv === quant.kvCache && (r.n === r.kvn ? 0 : r.kvn) === lookupKv && r.head === headDim && r.window === 0;
+  const inSlice = (r: AttnRow) => r.kv === quant.kvCache && (r.n === r.kvn ? 0 : r.kvn) === lookupKv && r.head === headDim && r.window === window;
   const ctxTable = attentionSlice(tables.ctx, (r) => r.fmha === quant.fmha && inSlice(r), (r) => [r.n, r.isl, r.b]);
-  const sliceName = `fmha ${quant.fmha}, KV cache ${quant.kvCache}, ${lookupKv === 0 ? 'MHA' : `${lookupKv} KV heads`}, head_dim ${headDim}`;
+  const sliceName =
+    `fmha ${quant.fmha}, KV cache ${quant.kvCache}, ${lookupKv === 0 ? 'MHA' : `${lookupKv} KV heads`}, head_dim ${headDim}` +
+    (window > 0 ? `, window ${window}` : '');
   if (ctxTable.size === 0) throw new ReplayError(`AIC database has no context-attention data for ${sliceName} (${where})`);
   const genTable = attentionSlice(tables.gen, inSlice, (r) => [r.n, r.b, r.isl + r.step]);
   if (genTable.size === 0)
     throw new ReplayError(`AIC database has no generation-attention data for ${sliceName.replace(/^fmha \S+, /, '')} (${where})`);
-  mapLeaves3(genTable, (n, b, s, v) => Math.max(genAttnSol(spec, b, s, n, lookupKv === 0 ? n : lookupKv, headDim, 0, quant.kvCache), v));
+  mapLeaves3(genTable, (n, b, s, v) => Math.max(genAttnSol(spec, b, s, n, lookupKv === 0 ? n : lookupKv, headDim, window, quant.kvCache), v));
 
   const fmha = FMHA_QUANT[quant.fmha]!;
   const qNum = heads * headDim;
@@ -112,7 +114,7 @@ export function gqaAttention(
   if (ctxOp.qkNorm) extra += (2 * memOpMs(spec, qNum * 2) + 2 * memOpMs(spec, kNum * 2)) * 2;
   const rope = 2 * memOpMs(spec, qNum * 2 + kNum * 2);
   const kvWrite = memOpMs(spec, kNum * fmha.memory) + memOpMs(spec, kNum * fmha.memory);
-  const shape = { heads, kvHeads, lookupKvHeads: lookupKv, headDim, window: 0, kvBytes: KV_QUANT[quant.kvCache]! };
+  const shape = { heads, kvHeads, lookupKvHeads: lookupKv, headDim, window, kvBytes: KV_QUANT[quant.kvCache]! };
   return {
     context: { ...shape, grid: buildGrid(ctxTable, 3), compute: fmha.compute, scale: ctxOp.scale, sideMs: (extra + (rope + kvWrite)) * 1.1, id: ids.ctx },
     generation: {

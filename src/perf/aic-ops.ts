@@ -4,7 +4,8 @@
 // estimate sums their weights. Sources: `sdk/models/llama.py` (LLAMA), `sdk/models/moe.py`
 // MOEModel (MOE) and `sdk/models/deepseek.py` DeepSeekModel (DEEPSEEK, vLLM branch). Quirks kept
 // as AIC has them:
-// - MOE: no logits GEMM in prefill; no per-layer all-reduce (the dispatch ops carry it);
+// - MOE: no logits GEMM in prefill; no per-layer all-reduce (the dispatch ops carry it); gpt-oss
+//   attends through a 128-token window in half its layers (an extra attention op put first);
 // - DEEPSEEK: every layer is MoE (first_k_dense_replace is ignored); the embedding is not split
 //   by TP; vLLM pays a TP all-reduce twice per layer on top of the dispatch's; decode runs the
 //   shared expert alongside the routed path (max of the two); the MLA block is one measured module
@@ -44,6 +45,8 @@ export interface AttentionOpDesc extends OpBase {
   kvHeads: number;
   headDim: number;
   qkNorm: boolean;
+  /** Sliding-window length (0: full attention). */
+  window: number;
 }
 
 export interface MlaOpDesc extends OpBase {
@@ -146,8 +149,8 @@ export function modelOps(model: ModelFacts, quant: QuantModes, par: Parallelism,
   });
   const allReduce = (name: string, scale: number, gpus: number): CommOpDesc[] =>
     gpus > 1 ? [{ kind: 'comm', name, scale, group: 0, collective: 'all_reduce', table: 'custom', gpus, elementsPerToken: h }] : [];
-  const attention = (name: string, scale: number, heads: number, kvHeads: number, headDim: number, qkNorm: boolean): AttentionOpDesc => ({
-    kind: 'attention', name, scale, group: 0, heads, kvHeads, headDim, qkNorm,
+  const attention = (name: string, scale: number, heads: number, kvHeads: number, headDim: number, qkNorm: boolean, window = 0): AttentionOpDesc => ({
+    kind: 'attention', name, scale, group: 0, heads, kvHeads, headDim, qkNorm, window,
   });
 
   if (model.family === 'LLAMA') {
@@ -198,11 +201,15 @@ export function modelOps(model: ModelFacts, quant: QuantModes, par: Parallelism,
   ];
 
   if (model.family === 'MOE') {
+    // gpt-oss alternates sliding-window (128) and full attention layers: half the layers each.
+    const windowed = model.architecture === 'GptOssForCausalLM';
+    const attnLayers = windowed ? L / 2 : L;
     const phase = (p: 'context' | 'generation', s: number): OpDesc[] => [
+      ...(windowed ? [attention(`${p}_attention`, attnLayers * s, floor(model.heads / tp), kvGpu, d, qkNorm, 128)] : []),
       embedding(`${p}_embedding`, s, floor(model.vocab / tp)),
       mem(`${p}_add_norm_1`, L * s, 2 * h, 2 * h),
       gemm(`${p}_qkv_gemm`, L * s, floor((model.heads * d) / tp) + d * kvGpu * 2, h, quant.gemm),
-      attention(`${p}_attention`, L * s, floor(model.heads / tp), kvGpu, d, qkNorm),
+      attention(`${p}_attention`, attnLayers * s, floor(model.heads / tp), kvGpu, d, qkNorm),
       gemm(`${p}_proj_gemm`, L * s, h, floor((model.heads * d) / tp), quant.gemm, { lowPrecisionInput: true }),
       mem(`${p}_add_norm_2`, L * s, 2 * h, 2 * h),
       ...routed(p, s, 0),

@@ -171,16 +171,19 @@ export async function buildAicModel(o: AicBuildOptions): Promise<AicBuildResult>
   const context = await phase(phases.context);
   const generation = await phase(phases.generation);
 
-  let attention: { context: NativeAttention; generation: NativeAttention } | undefined;
+  // GQA attention: one (context, generation) pair per attention op, full attention last.
+  const attention: { context: NativeAttention; generation: NativeAttention }[] = [];
   if (!mla) {
-    const ctxIds = phases.context.findIndex((op) => op.kind === 'attention');
-    const genIds = phases.generation.findIndex((op) => op.kind === 'attention');
-    if (ctxIds < 0 || genIds < 0 || !attnTables) throw new ReplayError(`model '${o.model.id}': no attention op in AIC's op list`);
-    attention = gqaAttention(loader, attnTables, quant, phases.context[ctxIds] as AttentionOpDesc, phases.generation[genIds] as AttentionOpDesc, {
-      ctx: ctxIds,
-      gen: genIds,
-    });
+    const slots = (list: OpDesc[]) => list.flatMap((op, id) => (op.kind === 'attention' ? [{ op, id }] : []));
+    const ctxAttn = slots(phases.context);
+    const genAttn = slots(phases.generation);
+    if (ctxAttn.length === 0 || ctxAttn.length !== genAttn.length || !attnTables)
+      throw new ReplayError(`model '${o.model.id}': no attention op in AIC's op list`);
+    for (const [i, c] of ctxAttn.entries())
+      attention.push(gqaAttention(loader, attnTables, quant, c.op as AttentionOpDesc, genAttn[i]!.op as AttentionOpDesc, { ctx: c.id, gen: genAttn[i]!.id }));
   }
+  const full = attention.find((a) => a.context.window === 0) ?? attention[0];
+  const windowed = attention.find((a) => a !== full);
 
   const native: NativeAicConfig = {
     kind: 'aic',
@@ -193,8 +196,9 @@ export async function buildAicModel(o: AicBuildOptions): Promise<AicBuildResult>
     commTables: comm.tables,
     context,
     generation,
-    contextAttention: attention?.context ?? null,
-    generationAttention: attention?.generation ?? null,
+    contextAttention: full?.context ?? null,
+    generationAttention: full?.generation ?? null,
+    ...(windowed ? { contextWindowAttention: windowed.context, generationWindowAttention: windowed.generation } : {}),
     contextMla: mla?.context ?? null,
     generationMla: mla?.generation ?? null,
     computeScale,

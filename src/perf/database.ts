@@ -282,13 +282,26 @@ export interface TableSource {
   kernelSources?: string[];
 }
 
+// Parsed kernel-source manifests by file identity (read once per process).
+const manifests = new Map<string, YamlValue[]>();
+
+function manifestGroups(root: string): YamlValue[] {
+  const file = path.join(root, 'op_kernel_source_manifest.yaml');
+  if (!fs.existsSync(file)) return [];
+  const st = fs.statSync(file);
+  const key = `${file}\0${st.size}\0${st.mtimeMs}`;
+  let groups = manifests.get(key);
+  if (!groups) {
+    const g = obj(readYamlFile(file)).groups;
+    manifests.set(key, (groups = Array.isArray(g) ? g : []));
+  }
+  return groups;
+}
+
 /** Kernel sources another backend shares with `backend`, per backend, for one table file. */
 function sharedKernels(root: string, backend: string, tableFile: string): Map<string, Set<string>> {
-  const file = path.join(root, 'op_kernel_source_manifest.yaml');
   const out = new Map<string, Set<string>>();
-  if (!fs.existsSync(file)) return out;
-  const groups = obj(readYamlFile(file)).groups;
-  for (const g of Array.isArray(groups) ? groups : []) {
+  for (const g of manifestGroups(root)) {
     const entry = obj(g);
     const frameworks = (Array.isArray(entry.frameworks) ? entry.frameworks : []).map((f) => String(f).toLowerCase());
     const ks = entry.kernel_source;

@@ -53,8 +53,8 @@ export interface ModelFacts {
 
 /** Architectures AIC models with the LLAMA op list. */
 export const DENSE_ARCHITECTURES = ['LlamaForCausalLM', 'Qwen2ForCausalLM', 'Qwen3ForCausalLM', 'MiMoForCausalLM'];
-/** Architectures of AIC's MOE family this op walk covers (gpt-oss's sliding-window layers are not). */
-export const MOE_ARCHITECTURES = ['Qwen3MoeForCausalLM', 'Qwen2MoeForCausalLM', 'MixtralForCausalLM'];
+/** Architectures of AIC's MOE family this op walk covers. */
+export const MOE_ARCHITECTURES = ['Qwen3MoeForCausalLM', 'Qwen2MoeForCausalLM', 'MixtralForCausalLM', 'GptOssForCausalLM'];
 export const DEEPSEEK_ARCHITECTURES = ['DeepseekV3ForCausalLM', 'DeepSeekForCausalLM'];
 
 export function familyOf(architecture: string): ModelFamily | undefined {

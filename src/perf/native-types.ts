@@ -150,6 +150,9 @@ export interface NativeAicConfig {
   /** GQA attention, or (DeepSeek) the MLA module: exactly one of the two pairs is set. */
   contextAttention: NativeAttention | null;
   generationAttention: NativeAttention | null;
+  /** gpt-oss: the sliding-window layers' attention (optional; absent = none). */
+  contextWindowAttention?: NativeAttention | null;
+  generationWindowAttention?: NativeAttention | null;
   contextMla: NativeMla | null;
   generationMla: NativeMla | null;
   computeScale: NativeGrid | null;

@@ -118,6 +118,43 @@ describe(title('attention data parallelism vs AIC v0.11.0 point values (h200_sxm
   });
 });
 
+describe(title('gpt-oss: sliding-window and full attention layers, MXFP4 experts'), () => {
+  it.skipIf(!hasSharedAic)('gpt-oss-20b (TP 1) and gpt-oss-120b (TP 2 / EP 2, attention DP 4 / EP 4) on h200_sxm vs AIC v0.11.0', async () => {
+    const small = await evaluate(
+      aic({ aic_system: 'h200_sxm', aic_model_path: 'openai/gpt-oss-20b', aic_moe_ep_size: 1, num_gpu_blocks: 1024 }),
+      [[1, 1024, 0]],
+      [[1, 1024]],
+      true,
+    );
+    expect(small.perf.info.quantModes).toMatchObject({ gemm: 'bfloat16', moe: 'w4a16_mxfp4' });
+    expect(relErr(small.prefill[0]!, 20.603224454265327)).toBeLessThan(1e-9);
+    expect(relErr(small.decode[0]!, 3.3905998361858014)).toBeLessThan(1e-9);
+    // Both attention kinds report under AIC's one name; no prefill logits GEMM.
+    expect(Object.keys(small.prefillOps![0]!).filter((k) => k.includes('attention'))).toEqual(['context_attention']);
+    const big = await evaluate(
+      aic({ aic_system: 'h200_sxm', aic_model_path: 'openai/gpt-oss-120b', aic_tp_size: 2, aic_moe_ep_size: 2, num_gpu_blocks: 1024 }),
+      [[1, 1024, 0]],
+      [[1, 1024]],
+    );
+    expect(relErr(big.prefill[0]!, 53.98894523607669)).toBeLessThan(1e-9);
+    expect(relErr(big.decode[0]!, 4.7512486893781185)).toBeLessThan(1e-9);
+    const dp = await evaluate(
+      aic({ aic_system: 'h200_sxm', aic_model_path: 'openai/gpt-oss-120b', aic_attention_dp_size: 4, aic_moe_ep_size: 4, num_gpu_blocks: 1024 }),
+      [[3, 2000, 1000]],
+      [[16, 4000]],
+    );
+    expect(relErr(dp.prefill[0]!, 440.58425095648954)).toBeLessThan(1e-9);
+    expect(relErr(dp.decode[0]!, 23.269770571543855)).toBeLessThan(1e-9);
+  });
+
+  it.skipIf(!hasSharedAic)('gpt-oss-20b-b200-vllm-019-isl1024-osl2: refused for the missing windowed attention data, as AIC does', async () => {
+    // engine_step.json pins {"error": "PerfDataNotAvailableError"} for every surface of this case.
+    await expect(evaluate(b200('openai/gpt-oss-20b', 8, 8))).rejects.toThrow(
+      'AIC database has no context-attention data for fmha bfloat16, KV cache bfloat16, 1 KV heads, head_dim 64, window 128 (vllm 0.19.0 on b200_sxm)',
+    );
+  });
+});
+
 describe(title('KV capacity of MoE and MLA models (AIC memory model)'), () => {
   it.skipIf(!hasSharedAic)('Qwen/Qwen3-30B-A3B on h200_sxm, vllm, TP 1 (moe TP 1 × EP 1), block 64 → 11,218 blocks', async () => {
     // AIC's procedure (sdk/memory.py, BaseBackend._get_memory_usage with num_tokens = 8192):
@@ -150,6 +187,16 @@ describe(title('KV capacity of MoE and MLA models (AIC memory model)'), () => {
     expect(dp8.perf.info.kvCapacity!.kvTokens).toBe(630_721);
     expect(dp8.perf.numGpuBlocks).toBe(Math.floor(630_721 / 64) * 8);
     expect(dp8.perf.info.parallelism).toEqual({ tp: 1, attentionDp: 8, moeTp: 1, moeEp: 8 });
+  });
+
+  it.skipIf(!hasSharedAic)('gpt-oss KV grows linearly in AIC (no sliding-window discount)', async () => {
+    // AIC v0.11.0 estimate_kv_cache: 2,421,701 tokens (20b, TP 1) and 2,740,941 (120b, TP 2 / EP 2).
+    const small = await evaluate(aic({ aic_system: 'h200_sxm', aic_model_path: 'openai/gpt-oss-20b', aic_moe_ep_size: 1 }));
+    expect(small.perf.info.kvCapacity!.kvTokens).toBe(2_421_701);
+    expect(small.perf.info.kvCapacity!.weightsBytes).toBe(11_991_859_200);
+    const big = await evaluate(aic({ aic_system: 'h200_sxm', aic_model_path: 'openai/gpt-oss-120b', aic_tp_size: 2, aic_moe_ep_size: 2 }));
+    expect(big.perf.info.kvCapacity!.kvTokens).toBe(2_740_941);
+    expect(big.perf.numGpuBlocks).toBe(42_827);
   });
 
   it.skipIf(!hasSharedAic)("AIC's 'no KV budget' refusal is one clear line", async () => {
