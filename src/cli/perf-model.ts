@@ -172,7 +172,9 @@ export async function perfModelMain(argv: string[], deps: PerfModelDeps): Promis
       description: perf.description,
       engine_type: args.engine_type,
       block_size: args.block_size,
-      num_gpu_blocks: engine.numGpuBlocks,
+      // Dynamo's count (all attention-DP ranks of a worker when estimated); each rank holds an equal share.
+      num_gpu_blocks: engine.numGpuBlocks * (blocksSource === 'estimated' ? engine.dpSize : 1),
+      ...(engine.dpSize > 1 ? { num_gpu_blocks_per_rank: engine.numGpuBlocks } : {}),
       num_gpu_blocks_source: blocksSource,
     };
     if (i.model === 'aic_database' || i.model === 'analytical') {

@@ -24,8 +24,13 @@ export function trackedBlockSize(args: EngineArgs): number {
 export function nativeEngineConfig(args: EngineArgs, perf: ResolvedPerfModel): NativeEngineConfig {
   const sglang = args.sglang;
   const blockSize = trackedBlockSize(args);
-  // Unset num_gpu_blocks takes the perf model's capacity estimate when it has one (AIC).
-  const blocks = !args.num_gpu_blocks_explicit && perf.numGpuBlocks !== undefined ? perf.numGpuBlocks : args.num_gpu_blocks;
+  // Unset num_gpu_blocks takes the perf model's capacity estimate when it has one (AIC). That
+  // estimate counts every attention-DP rank of the worker (per-GPU blocks × ranks, as Dynamo's
+  // replay reports it); each rank engine here holds its own GPU's share.
+  const blocks =
+    !args.num_gpu_blocks_explicit && perf.numGpuBlocks !== undefined
+      ? Math.floor(perf.numGpuBlocks / attentionDp(args))
+      : args.num_gpu_blocks;
   return {
     kind: args.engine_type,
     blockSize,

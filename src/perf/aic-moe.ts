@@ -11,7 +11,8 @@ import { ReplayError } from '../errors.js';
 import { p2pBandwidth } from './database.js';
 import type { NativeCommTable, NativeMoeOp } from './native-types.js';
 import { buildGrid, insertFirst, toNumber, toText, type Nested, type TableRows } from './tables.js';
-import { MOE_QUANT_MAP, type CommOpDesc, type MoeOpDesc } from './aic-ops.js';
+import type { CommOpDesc, MoeOpDesc } from './aic-ops.js';
+import { MOE_QUANT_MODES } from './models.js';
 import type { Loader } from './aic-loader.js';
 
 const MOE_COLUMNS = ['moe_dtype', 'num_tokens', 'hidden_size', 'inter_size', 'topk', 'num_experts', 'moe_tp_size', 'moe_ep_size', 'distribution', 'latency'];
@@ -54,7 +55,7 @@ export function moeOp(loader: Loader, rows: TableRows[], op: MoeOpDesc, id: numb
       `AIC database has no MoE data for ${op.quant}, ${used}, topk ${op.topk}, ${op.experts} experts, hidden ${op.hidden}, ` +
         `expert width ${op.inter}, moe TP ${op.moeTp} × EP ${op.moeEp} (${loader.where()})`,
     );
-  const q = MOE_QUANT_MAP[op.quant]!;
+  const q = MOE_QUANT_MODES[op.quant]!;
   return {
     grid: buildGrid(curve, 1),
     scale: op.scale,

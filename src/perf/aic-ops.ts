@@ -10,7 +10,7 @@
 //   by TP; vLLM pays a TP all-reduce twice per layer on top of the dispatch's; decode runs the
 //   shared expert alongside the routed path (max of the two); the MLA block is one measured module
 //   whose weights are those of its GEMM fallback.
-import type { ModelFacts, QuantModes } from './models.js';
+import { GEMM_QUANT, MOE_QUANT_MODES, type ModelFacts, type QuantModes } from './models.js';
 import type { Parallelism } from './parallel.js';
 
 /** 0: summed; 1 and 2: two groups that overlap (the phase adds the larger). */
@@ -86,34 +86,18 @@ export interface PhaseOps {
   generation: OpDesc[];
 }
 
-/** MoE quant modes: bytes per weight element and tensor-core multiplier (common.MoEQuantMode). */
-export const MOE_QUANT_MAP: Readonly<Record<string, { memory: number; compute: number }>> = {
-  bfloat16: { memory: 2, compute: 1 },
-  fp8: { memory: 1, compute: 2 },
-  int4_wo: { memory: 0.5, compute: 1 },
-  fp8_block: { memory: 1, compute: 2 },
-  w4afp8: { memory: 0.5, compute: 2 },
-  nvfp4: { memory: 9 / 16, compute: 4 },
-  w4a16_mxfp4: { memory: 0.5, compute: 1 },
-  w4a8_mxfp4_mxfp8: { memory: 0.5, compute: 2 },
-};
-
-const GEMM_MEMORY: Record<string, number> = {
-  bfloat16: 2, int8_wo: 1, int4_wo: 0.5, fp8: 1, fp8_static: 1, sq: 1, fp8_block: 1, fp8_ootb: 1, nvfp4: 9 / 16,
-};
-
 /** AIC's per-op weight bytes (Operation.get_weights: weights × scale factor). */
 export function opWeights(op: OpDesc): number {
   switch (op.kind) {
     case 'mem':
       return op.weights * op.scale;
     case 'gemm':
-      return op.n * op.k * GEMM_MEMORY[op.quant]! * op.scale;
+      return op.n * op.k * GEMM_QUANT[op.quant]!.memory * op.scale;
     case 'mla':
       // The module's own weights are 0, so FallbackOp reports its fallback ops' sum.
       return op.fallback.reduce((sum, f) => sum + opWeights(f), 0);
     case 'moe':
-      return Math.floor((op.hidden * op.inter * op.experts * MOE_QUANT_MAP[op.quant]!.memory * 3) / op.moeEp / op.moeTp) * op.scale;
+      return Math.floor((op.hidden * op.inter * op.experts * MOE_QUANT_MODES[op.quant]!.memory * 3) / op.moeEp / op.moeTp) * op.scale;
     default:
       return 0;
   }

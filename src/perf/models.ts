@@ -361,7 +361,18 @@ export const GEMM_QUANT: Readonly<Record<string, { memory: number; compute: numb
   fp8_ootb: { memory: 1, compute: 2 },
   nvfp4: { memory: 9 / 16, compute: 4 },
 };
-export const MOE_QUANT = ['bfloat16', 'fp8', 'int4_wo', 'fp8_block', 'w4afp8', 'nvfp4', 'w4a16_mxfp4', 'w4a8_mxfp4_mxfp8'];
+/** AIC's MoE quant modes (common.MoEQuantMode): bytes per weight element and tensor-core multiplier. */
+export const MOE_QUANT_MODES: Readonly<Record<string, { memory: number; compute: number }>> = {
+  bfloat16: { memory: 2, compute: 1 },
+  fp8: { memory: 1, compute: 2 },
+  int4_wo: { memory: 0.5, compute: 1 },
+  fp8_block: { memory: 1, compute: 2 },
+  w4afp8: { memory: 0.5, compute: 2 },
+  nvfp4: { memory: 9 / 16, compute: 4 },
+  w4a16_mxfp4: { memory: 0.5, compute: 1 },
+  w4a8_mxfp4_mxfp8: { memory: 0.5, compute: 2 },
+};
+export const MOE_QUANT = Object.keys(MOE_QUANT_MODES);
 export const FMHA_QUANT: Readonly<Record<string, { memory: number; compute: number }>> = {
   bfloat16: { memory: 2, compute: 1 },
   fp8: { memory: 1, compute: 2 },

@@ -11,6 +11,7 @@
 // isl − prefix new tokens after `prefix` cached ones; static_gen sums the decode steps
 // s = isl + 1 … isl + osl − 1 (our decode point `context` is s − 1).
 import { describe, expect, it } from 'vitest';
+import { nativeEngineConfig } from '../../src/core/engine-config.js';
 import { evaluate, hasSharedAic, relErr, systemsPath } from './helpers.js';
 
 const title = (name: string) => (hasSharedAic ? name : `${name} (SKIPPED: ../shared/aic absent)`);
@@ -118,6 +119,26 @@ describe(title('attention data parallelism vs AIC v0.11.0 point values (h200_sxm
   });
 });
 
+describe(title('MTP and FP8 checkpoints vs AIC v0.11.0 point values (h200_sxm, vllm 0.19.0)'), () => {
+  it.skipIf(!hasSharedAic)('DeepSeek-V3 with nextn 2 and Qwen3-235B-A22B-FP8 (fp8_block experts) with nextn 1', async () => {
+    const ds = await evaluate(
+      aic({ aic_system: 'h200_sxm', aic_model_path: 'deepseek-ai/DeepSeek-V3', aic_tp_size: 8, aic_moe_ep_size: 8, aic_nextn: 2, num_gpu_blocks: 1024 }),
+      [[2, 3000, 0]],
+      [[4, 2000]],
+    );
+    expect(relErr(ds.prefill[0]!, 324.9236403023578)).toBeLessThan(1e-9);
+    expect(relErr(ds.decode[0]!, 18.934974185862902)).toBeLessThan(1e-9);
+    const qwen = await evaluate(
+      aic({ aic_system: 'h200_sxm', aic_model_path: 'Qwen/Qwen3-235B-A22B-FP8', aic_tp_size: 4, aic_moe_ep_size: 4, aic_nextn: 1, num_gpu_blocks: 1024 }),
+      [[2, 2900, 100]],
+      [[4, 2000]],
+    );
+    expect(qwen.perf.info.quantModes).toMatchObject({ gemm: 'fp8_block', moe: 'fp8_block', kvCache: 'fp8', fmha: 'bfloat16' });
+    expect(relErr(qwen.prefill[0]!, 261.2463317617848)).toBeLessThan(1e-9);
+    expect(relErr(qwen.decode[0]!, 16.709455446666755)).toBeLessThan(1e-9);
+  });
+});
+
 describe(title('gpt-oss: sliding-window and full attention layers, MXFP4 experts'), () => {
   it.skipIf(!hasSharedAic)('gpt-oss-20b (TP 1) and gpt-oss-120b (TP 2 / EP 2, attention DP 4 / EP 4) on h200_sxm vs AIC v0.11.0', async () => {
     const small = await evaluate(
@@ -185,8 +206,12 @@ describe(title('KV capacity of MoE and MLA models (AIC memory model)'), () => {
       aic({ aic_system: 'h200_sxm', aic_model_path: 'deepseek-ai/DeepSeek-V3', aic_attention_dp_size: 8, aic_moe_ep_size: 8 }),
     );
     expect(dp8.perf.info.kvCapacity!.kvTokens).toBe(630_721);
-    expect(dp8.perf.numGpuBlocks).toBe(Math.floor(630_721 / 64) * 8);
+    expect(dp8.perf.numGpuBlocks).toBe(Math.floor(630_721 / 64) * 8); // Dynamo's count: × attention-DP ranks
     expect(dp8.perf.info.parallelism).toEqual({ tp: 1, attentionDp: 8, moeTp: 1, moeEp: 8 });
+    // Each of the worker's 8 rank engines holds one GPU's blocks.
+    const engine = nativeEngineConfig(dp8.args, dp8.perf);
+    expect(engine.dpSize).toBe(8);
+    expect(engine.numGpuBlocks).toBe(9_855);
   });
 
   it.skipIf(!hasSharedAic)('gpt-oss KV grows linearly in AIC (no sliding-window discount)', async () => {

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { replay } from '../../src/api.js';
 import { hasSharedAic, systemsPath } from './helpers.js';
+// @ts-expect-error plain JS module shared with the benchmarks
+import { guidePlannerConfig } from '../../bench/guide.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const trace = path.resolve(here, '../../../shared/traces/mooncake_synthetic_trace.jsonl');
@@ -28,16 +30,9 @@ describe(present ? 'DeepSeek-V3 disagg with the planner' : 'DeepSeek-V3 disagg w
     'completes the trace; GPU-hours = ∫ provisioned workers × 8 GPUs',
     async () => {
       const out = mkdtempSync(path.join(tmpdir(), 'dynosim-dsv3-'));
-      const plannerConfig = JSON.stringify({
+      // The guide's disagg planner settings, with 8-GPU engines.
+      const plannerConfig = guidePlannerConfig({
         mode: 'disagg',
-        optimization_target: 'sla',
-        ttft_ms: 1500,
-        itl_ms: 50,
-        enable_throughput_scaling: true,
-        enable_load_scaling: true,
-        pre_deployment_sweeping_mode: 'rapid',
-        throughput_adjustment_interval_seconds: 300,
-        load_adjustment_interval_seconds: 10,
         prefill_engine_num_gpu: 8,
         decode_engine_num_gpu: 8,
         // The planner's default budget (8 GPUs) would not fit even one 8-GPU worker per pool.
