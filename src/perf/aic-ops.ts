@@ -11,6 +11,7 @@
 //   shared expert alongside the routed path (max of the two); the MLA block is one measured module
 //   whose weights are those of its GEMM fallback.
 import { GEMM_QUANT, MOE_QUANT_MODES, type ModelFacts, type QuantModes } from './models.js';
+import type { MoeShape } from './native-types.js';
 import type { Parallelism } from './parallel.js';
 
 /** 0: summed; 1 and 2: two groups that overlap (the phase adds the larger). */
@@ -56,14 +57,8 @@ export interface MlaOpDesc extends OpBase {
   fallback: OpDesc[];
 }
 
-export interface MoeOpDesc extends OpBase {
+export interface MoeOpDesc extends OpBase, MoeShape {
   kind: 'moe';
-  hidden: number;
-  inter: number;
-  topk: number;
-  experts: number;
-  moeTp: number;
-  moeEp: number;
   quant: string;
   /** power_law_<alpha>, AIC's default workload (falls back to uniform when not collected). */
   distribution: string;

@@ -60,18 +60,22 @@ export interface NativeSlot {
   group: number;
 }
 
-/** Routed-expert compute over a num_tokens curve (AIC's MoE op). */
-export interface NativeMoeOp extends NativeSlot {
-  grid: NativeGrid;
-  scale: number;
-  /** Attention-DP ranks: the experts see every rank's tokens. */
-  tokenMultiplier: number;
+/** The routed experts of a MoE layer as AIC keys its moe_perf table. */
+export interface MoeShape {
   hidden: number;
   inter: number;
   topk: number;
   experts: number;
   moeTp: number;
   moeEp: number;
+}
+
+/** Routed-expert compute over a num_tokens curve (AIC's MoE op). */
+export interface NativeMoeOp extends NativeSlot, MoeShape {
+  grid: NativeGrid;
+  scale: number;
+  /** Attention-DP ranks: the experts see every rank's tokens. */
+  tokenMultiplier: number;
   gemms: number;
   memBytes: number;
   /** bf16 tensor-core FLOP/s × the MoE quant's compute factor. */

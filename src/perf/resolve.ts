@@ -201,11 +201,15 @@ async function resolveAic(args: EngineArgs, options: ResolvePerfOptions, warn: (
   model = loadModel(modelId, modelConfigDirs(location.roots, env));
   quant = resolveQuantModes(model, overrides(args), backend);
   const parallelism = resolveParallelism(args, model, quant, backend);
+  const db = new VersionedDatabase(spec, backend, version);
+  // SGLang and TRT-LLM run their own MoE dispatch (DeepEP, all-to-all); only vLLM's is modelled,
+  // and the shared database has no SGLang/TRT-LLM MoE tables to price the experts with.
   if (model.family !== 'LLAMA' && backend !== 'vllm')
     throw new ReplayError(
-      `aic_backend '${backend}': AIC's MoE/MLA op walk here follows vllm (the database has no ${backend} MoE tables for ${system}); use aic_backend vllm for '${modelId}'`,
+      `aic_backend '${backend}': MoE models are modelled on vllm only ` +
+        `(${db.sources('moe_perf') ? `${backend}'s expert dispatch is not modelled` : `the AIC database has no ${backend} moe_perf table for ${system}`}); ` +
+        `use aic_backend vllm for '${modelId}'`,
     );
-  const db = new VersionedDatabase(spec, backend, version);
   const nccl = spec.misc.ncclVersion !== undefined ? new VersionedDatabase(spec, 'nccl', spec.misc.ncclVersion) : undefined;
   const ops = modelOps(model, quant, parallelism, backend, nextn);
 

@@ -281,7 +281,12 @@ describe(title('MoE parallelism: AIC rules and refusals'), () => {
   it.skipIf(!hasSharedAic)('MoE models need the vllm tables; no database means a clear refusal', async () => {
     await expect(
       evaluate(aic({ aic_backend: 'sglang', aic_system: 'h200_sxm', aic_model_path: 'Qwen/Qwen3-30B-A3B', aic_moe_ep_size: 1, num_gpu_blocks: 64 })),
-    ).rejects.toThrow("aic_backend 'sglang': AIC's MoE/MLA op walk here follows vllm");
+    ).rejects.toThrow(
+      "aic_backend 'sglang': MoE models are modelled on vllm only (the AIC database has no sglang moe_perf table for h200_sxm); use aic_backend vllm for 'Qwen/Qwen3-30B-A3B'",
+    );
+    await expect(
+      evaluate(aic({ aic_backend: 'trtllm', aic_system: 'h200_sxm', aic_model_path: 'deepseek-ai/DeepSeek-V3', aic_tp_size: 8, aic_moe_ep_size: 8, num_gpu_blocks: 64 })),
+    ).rejects.toThrow("aic_backend 'trtllm': MoE models are modelled on vllm only (the AIC database has no trtllm moe_perf table for h200_sxm)");
   });
 });
 

@@ -77,6 +77,14 @@ describe('dynosim perf-model', () => {
       'generation_shared_gate_up_gemm', 'generation_shared_act_gate', 'generation_shared_ffn2_gemm',
     ]);
     expect(withOps.prefill[0].ops.context_moe).toBeGreaterThan(withOps.prefill[0].ops.context_mla_block);
+
+    // Attention DP 8: Dynamo's count covers the worker's 8 ranks; each rank holds one GPU's share.
+    const dp = JSON.parse(
+      (await run(['--extra-engine-args', JSON.stringify({ ...engine, aic_tp_size: 1, aic_attention_dp_size: 8 }), '--aic-systems-path', systemsPath])).stdout,
+    );
+    expect(dp.num_gpu_blocks).toBe(78_840);
+    expect(dp.num_gpu_blocks_per_rank).toBe(9_855);
+    expect(dp.aic).toMatchObject({ tp_size: 1, attention_dp_size: 8, moe_ep_size: 8 });
   });
 
   it('is reached through `dynosim perf-model`', async () => {
