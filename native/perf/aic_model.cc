@@ -1,5 +1,7 @@
 #include "aic_model.h"
 
+#include "aic_sol.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -117,45 +119,6 @@ double quant_table_ms(const GridTable& g, double m, double k, double bytes_facto
   return r.value * (sol(q) / sol(coords));
 }
 
-
-// Python's floor division of two non-negative integers held in doubles.
-double floordiv(double a, double b) {
-  double q = std::floor(a / b);
-  if (q * b > a) q -= 1.0;
-  else if ((q + 1.0) * b <= a) q += 1.0;
-  return q;
-}
-
-// AIC's MoE speed of light (MoE._query_moe_table get_sol): gated GEMMs over the routed tokens, the
-// integer divisions as AIC does them.
-double moe_sol(const MoeOp& op, double mem_bw, double tokens) {
-  const double total = tokens * op.topk;
-  const double ops = floordiv(floordiv(total * op.hidden * op.inter * op.gemms * 2.0, op.moe_ep), op.moe_tp);
-  const double per_ep = floordiv(total, op.moe_ep);
-  const double mem = op.mem_bytes * (per_ep * op.hidden * 2.0 + floordiv(per_ep * op.inter * op.gemms, op.moe_tp) +
-                                     floordiv(op.hidden * op.inter * op.gemms, op.moe_tp) *
-                                         std::min(floordiv(op.experts, op.moe_ep), per_ep));
-  return std::max(ops / op.flops * 1000.0, mem / mem_bw * 1000.0);
-}
-
-// MLAModule speed of light, context (table samples are prefix 0): coords (heads, seq, batch).
-double mla_ctx_sol(const MlaSpec& m, double mem_bw, double bf16_flops, const double* c) {
-  const double n = c[0], s = c[1], b = c[2];
-  const double ops = b * n * 2.0 / 2.0 * (192.0 + 128.0) * (s * s);
-  const double mem = b * n * (m.kv_bytes * s * (192.0 + 128.0) + 2.0 * s * (192.0 + 128.0));
-  return std::max(ops / bf16_flops * 1000.0 / m.fmha_compute, mem / mem_bw * 1000.0);
-}
-
-// MLAModule speed of light, generation (attention plus the two BMMs): coords (heads, batch, seq).
-double mla_gen_sol(const MlaSpec& m, double mem_bw, double bf16_flops, const double* c) {
-  const double n = c[0], b = c[1], s = c[2];
-  const double attn_compute = m.kv_bytes < 2 ? 2.0 : 1.0;  // FMHA fp8 with an fp8 KV cache
-  double math = 2.0 * b * n * 1088.0 * s / bf16_flops * 1000.0 / attn_compute;
-  double mem = b * (n * 1088.0 * 2.0 + (s - 1.0) * 576.0 * m.kv_bytes) / mem_bw * 1000.0;
-  math += 2.0 * 2.0 * b * n * 128.0 * 512.0 / (bf16_flops * m.gemm_compute) * 1000.0;
-  mem += 2.0 * n * (b * 640.0 + 128.0 * 512.0) * m.gemm_bytes / mem_bw * 1000.0;
-  return std::max(math, mem);
-}
 
 }  // namespace
 
@@ -339,7 +302,7 @@ double AicModel::gqa_generation_ms(const AttentionSpec& a, double batch, double 
 
 double AicModel::moe_ms(const MoeOp& op, double tokens) const {
   const double coords[1] = {tokens * op.token_mult};
-  auto sol = [&](const double* c) { return moe_sol(op, mem_bw, c[0]); };
+  auto sol = [&](const double* c) { return aic_sol::moe_sol(op, mem_bw, c[0]); };
   GridResult r = grid_query<1>(op.grid, coords, -1, sol);
   return r.ok ? r.value * op.scale : kNaN;
 }
@@ -356,14 +319,14 @@ double AicModel::context_mla_ms(double batch, double new_tokens, double prefix) 
   const double full_s = new_tokens + prefix;
   const double correction = (full_s * full_s - prefix * prefix) / (full_s * full_s);
   const double coords[3] = {ctx_mla.heads, full_s, batch};
-  auto sol = [&](const double* c) { return mla_ctx_sol(ctx_mla, mem_bw, bf16_flops, c); };
+  auto sol = [&](const double* c) { return aic_sol::mla_ctx_sol(ctx_mla, mem_bw, bf16_flops, c); };
   GridResult r = grid_query<3>(ctx_mla.grid, coords, 1, sol);
   return r.ok ? r.value * correction * ctx_mla.scale : kNaN;
 }
 
 double AicModel::generation_mla_ms(double batch, double s) const {
   const double coords[3] = {gen_mla.heads, batch, s};
-  auto sol = [&](const double* c) { return mla_gen_sol(gen_mla, mem_bw, bf16_flops, c); };
+  auto sol = [&](const double* c) { return aic_sol::mla_gen_sol(gen_mla, mem_bw, bf16_flops, c); };
   GridResult r = grid_query<3>(gen_mla.grid, coords, -1, sol);
   return r.ok ? r.value * gen_mla.scale : kNaN;
 }
