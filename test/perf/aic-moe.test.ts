@@ -139,6 +139,21 @@ describe(title('MTP and FP8 checkpoints vs AIC v0.11.0 point values (h200_sxm, v
   });
 });
 
+describe(title("DeepSeek's MLA block without module data: AIC's GEMM + attention fallback"), () => {
+  it.skipIf(!hasSharedAic)('aic_gemm_dtype fp8 (no fp8 rows in the MLA module tables) vs AIC v0.11.0 (h200_sxm, vllm 0.19.0, TP 8)', async () => {
+    const r = await evaluate(
+      aic({ aic_system: 'h200_sxm', aic_model_path: 'deepseek-ai/DeepSeek-V3', aic_tp_size: 8, aic_moe_ep_size: 8, aic_gemm_dtype: 'fp8', num_gpu_blocks: 1024 }),
+      [[2, 2500, 500]],
+      [[8, 2000]],
+      true,
+    );
+    expect(relErr(r.prefill[0]!, 277.28863620231544)).toBeLessThan(1e-9);
+    expect(relErr(r.decode[0]!, 16.212557467823235)).toBeLessThan(1e-9);
+    expect(r.perf.native.kind === 'aic' && r.perf.native.contextMla).toBeNull();
+    expect(Object.keys(r.prefillOps![0]!)).toContain('context_kv_b_proj_gemm');
+  });
+});
+
 describe(title('gpt-oss: sliding-window and full attention layers, MXFP4 experts'), () => {
   it.skipIf(!hasSharedAic)('gpt-oss-20b (TP 1) and gpt-oss-120b (TP 2 / EP 2, attention DP 4 / EP 4) on h200_sxm vs AIC v0.11.0', async () => {
     const small = await evaluate(
