@@ -173,7 +173,7 @@ export async function perfModelMain(argv: string[], deps: PerfModelDeps): Promis
       engine_type: args.engine_type,
       block_size: args.block_size,
       // Dynamo's count (all attention-DP ranks of a worker when estimated); each rank holds an equal share.
-      num_gpu_blocks: engine.numGpuBlocks * (blocksSource === 'estimated' ? engine.dpSize : 1),
+      num_gpu_blocks: engine.numGpuBlocks * (blocksSource === 'estimated' ? Math.max(1, args.aic_attention_dp_size ?? 1) : 1),
       ...(engine.dpSize > 1 ? { num_gpu_blocks_per_rank: engine.numGpuBlocks } : {}),
       num_gpu_blocks_source: blocksSource,
     };

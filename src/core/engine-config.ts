@@ -25,11 +25,11 @@ export function nativeEngineConfig(args: EngineArgs, perf: ResolvedPerfModel): N
   const sglang = args.sglang;
   const blockSize = trackedBlockSize(args);
   // Unset num_gpu_blocks takes the perf model's capacity estimate when it has one (AIC). That
-  // estimate counts every attention-DP rank of the worker (per-GPU blocks × ranks, as Dynamo's
-  // replay reports it); each rank engine here holds its own GPU's share.
+  // estimate is per GPU times aic_attention_dp_size (as Dynamo's replay reports it); each rank
+  // engine here is one GPU and holds one GPU's blocks.
   const blocks =
     !args.num_gpu_blocks_explicit && perf.numGpuBlocks !== undefined
-      ? Math.floor(perf.numGpuBlocks / attentionDp(args))
+      ? Math.floor(perf.numGpuBlocks / Math.max(1, args.aic_attention_dp_size ?? 1))
       : args.num_gpu_blocks;
   return {
     kind: args.engine_type,

@@ -227,6 +227,11 @@ describe(title('KV capacity of MoE and MLA models (AIC memory model)'), () => {
     const engine = nativeEngineConfig(dp8.args, dp8.perf);
     expect(engine.dpSize).toBe(8);
     expect(engine.numGpuBlocks).toBe(9_855);
+    // Mocker data parallelism (dp_size) without AIC's attention DP: every rank is one GPU with
+    // the full per-GPU estimate.
+    const dense = await evaluate(aic({ aic_system: 'h200_sxm', aic_model_path: 'nvidia/Llama-3.1-8B-Instruct-FP8', dp_size: 2 }));
+    expect(dense.perf.numGpuBlocks).toBe(29_249);
+    expect(nativeEngineConfig(dense.args, dense.perf)).toMatchObject({ dpSize: 2, numGpuBlocks: 29_249 });
   });
 
   it.skipIf(!hasSharedAic)('gpt-oss KV grows linearly in AIC (no sliding-window discount)', async () => {
