@@ -14,9 +14,11 @@ namespace dynosim::js {
 
 [[noreturn]] inline void fail(const std::string& message) { throw std::invalid_argument(message); }
 
+// Whole numbers in full (1048576, not 1.04858e+06), others as %g.
 inline std::string num_text(double d) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", d);
+  if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15) std::snprintf(buf, sizeof buf, "%.0f", d);
+  else std::snprintf(buf, sizeof buf, "%g", d);
   return buf;
 }
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Workload } from './workload.js';
 import type { SimResults } from './results.js';
 import type { NativePerfConfig } from '../perf/resolve.js';
+import { withUserNames } from './native-errors.js';
 
 /** Engine settings as the core takes them (already validated and defaulted). */
 export interface NativeEngineConfig {
@@ -238,5 +239,5 @@ export function evaluateForwardPasses(engine: NativeEngineConfig, passes: Float6
 }
 
 export function createSimulation(config: NativeSimConfig, workload: Workload): NativeSimulation {
-  return new (loadAddon().NativeSimulation)(config, workload);
+  return withUserNames(() => new (loadAddon().NativeSimulation)(config, workload));
 }

@@ -26,3 +26,18 @@ describe('runs that cannot fit in memory are refused up front, naming the input 
     expect(r.stderr).toContain('(--num-workers 1 × num_gpu_blocks 1000000000: 59.6 GiB)');
   });
 });
+
+describe("the addon's limits reach the user under the user's names", () => {
+  it('--num-workers past the core limit names the flag (it read "native config: config.agg.numWorkers")', () => {
+    const r = runCli(['examples/trace.jsonl', '--num-workers', '2000000', '--extra-engine-args', '{"num_gpu_blocks": 1}', '--report-json', '/dev/null']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('dynosim: error: --num-workers must be a finite number in [0, 1048576], got 2000000\n');
+  });
+
+  it('engine and router keys are named with their flag', () => {
+    const dp = runCli(['examples/trace.jsonl', '--extra-engine-args', '{"dp_size": 5000}', '--report-json', '/dev/null']);
+    expect(dp.stderr).toBe('dynosim: error: --extra-engine-args: dp_size (or attention_dp_size) must be a finite number in [1, 1024], got 5000\n');
+    const t = runCli(['examples/trace.jsonl', '--router-mode', 'kv_router', '--num-workers', '3', '--router-config', '{"router_temperature": 1e12}', '--report-json', '/dev/null']);
+    expect(t.stderr).toBe('dynosim: error: --router-config: router_temperature must be a finite number in [0, 1000000000], got 1000000000000\n');
+  });
+});

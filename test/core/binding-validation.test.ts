@@ -38,13 +38,13 @@ describe('numbers in the configuration', () => {
   it('a NaN router weight is refused (it crashed with dp_size 2 and hung with 3 workers)', () => {
     const w = one();
     expect(() => agg(w, { engine: { dpSize: 2 }, router: { mode: 'kv_router', overlapScoreWeight: NaN } })).toThrow(
-      'native config: config.agg.router.overlapScoreWeight must be a finite number in [0, 1e+09], got nan',
+      '--router-config: overlap_score_weight must be a finite number in [0, 1000000000], got nan',
     );
-    expect(() => agg(w, { numWorkers: 3, router: { mode: 'kv_router', temperature: Infinity } })).toThrow('router.temperature must be a finite number');
+    expect(() => agg(w, { numWorkers: 3, router: { mode: 'kv_router', temperature: Infinity } })).toThrow('--router-config: router_temperature must be a finite number');
   });
 
   it('a speedup ratio of 1e-300 is refused (it gave TTFT 0)', () => {
-    expect(() => agg(one(), { engine: { speedupRatio: 1e-300 } })).toThrow('config.agg.engine.speedupRatio must be a finite number in [1e-09, 1e+09]');
+    expect(() => agg(one(), { engine: { speedupRatio: 1e-300 } })).toThrow('--extra-engine-args: speedup_ratio must be a finite number in [1e-09, 1000000000], got 1e-300');
   });
 
   it('a duration past 100 years ends the run with an error instead of wrapping (a 1e-9 speedup on a long pass)', () => {
