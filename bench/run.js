@@ -48,6 +48,10 @@ if (existsSync(conversation)) {
   console.log(`skipping conversation-trace cases: ${conversation} not found (../shared is absent)`);
 }
 cases.push({
+  name: 'examples/trace.jsonl, 10,000 workers (KV pools made as used; target < 1 GB)',
+  options: { traceFiles: [path.join(root, 'examples', 'trace.jsonl')], numWorkers: 10000 },
+});
+cases.push({
   name: 'synthetic 200,000 requests (ISL 1024, OSL 128, 60 req/s), 8 workers, round_robin',
   options: { inputTokens: 1024, outputTokens: 128, requestCount: 200000, requestRate: 60, numWorkers: 8, routerMode: 'round_robin' },
 });

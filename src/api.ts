@@ -243,12 +243,12 @@ function checkPlannerReportDir(config: PlannerConfig, outputs: OutputSet): void 
 }
 
 /** A synthetic workload's size is known before it is made (a trace's once it is read). */
-function expectedWorkloadParts(options: ReplayOptions, blockSize: number): MemoryPart[] {
-  if (options.traceFiles || options.requestCount === undefined || options.inputTokens === undefined) return [];
+function expectedWorkload(options: ReplayOptions, blockSize: number): { parts: MemoryPart[]; tokens: number } {
+  if (options.traceFiles || options.requestCount === undefined || options.inputTokens === undefined) return { parts: [], tokens: 0 };
   const requests = options.requestCount * (options.turnsPerSession ?? 1);
   const ids = requests * Math.ceil(options.inputTokens / blockSize);
   const cause = ids * 16 > requests * 700 ? `--input-tokens ${options.inputTokens} × --request-count ${options.requestCount}` : `--request-count ${options.requestCount}`;
-  return workloadParts(requests, ids, cause);
+  return { parts: workloadParts(requests, ids, cause), tokens: requests * (options.inputTokens + (options.outputTokens ?? 0)) };
 }
 
 /** Rejected requests are excluded from the statistics; say how many, and why, on stderr. */
@@ -287,11 +287,14 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
   if (planned && planning!.diagnosticsEnabled(planned.config)) checkPlannerReportDir(planned.config, outputs);
   const tokenEngine = topology.kind === 'aggregated' ? topology.engine : topology.decode;
   const blockSize = trackedBlockSize(tokenEngine);
-  checkFitsInMemory([...expectedWorkloadParts(options, blockSize), ...kvParts(simConfig)]);
+  const expected = expectedWorkload(options, blockSize);
+  checkFitsInMemory([...expected.parts, ...kvParts(simConfig, expected.tokens)]);
   const workload = await loadWorkload(options, blockSize);
   if (options.traceFiles) {
     const cause = `the trace's ${workload.inputLength.length.toLocaleString('en-US')} requests`;
-    checkFitsInMemory([...workloadParts(workload.inputLength.length, workload.hashIds.length, cause), ...kvParts(simConfig)]);
+    let tokens = 0;
+    for (let i = 0; i < workload.inputLength.length; i++) tokens += workload.inputLength[i]! + workload.outputLength[i]!;
+    checkFitsInMemory([...workloadParts(workload.inputLength.length, workload.hashIds.length, cause), ...kvParts(simConfig, tokens)]);
   }
 
   let results: SimResults;

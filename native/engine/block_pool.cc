@@ -3,15 +3,19 @@
 namespace dynosim {
 
 BlockPool::BlockPool(int32_t num_blocks, bool prefix_caching)
-    : num_blocks_(num_blocks),
-      prefix_caching_(prefix_caching),
-      ids_(num_blocks, ResidentIndex::kNoId),
-      index_of_(num_blocks),
-      refs_(num_blocks, 0),
-      prev_(num_blocks, kNone),
-      next_(num_blocks, kNone) {
-  free_.reserve(num_blocks);
-  for (int32_t b = num_blocks - 1; b >= 0; --b) free_.push_back(b);
+    : prefix_caching_(prefix_caching), index_of_(0), slots_(num_blocks) {}
+
+// A free block (a forgotten one first, else a new one), or kNone when every block is resident.
+int32_t BlockPool::take_free() {
+  bool fresh = false;
+  const int32_t b = slots_.take(&fresh);
+  if (fresh) {
+    ids_.push_back(ResidentIndex::kNoId);
+    refs_.push_back(0);
+    prev_.push_back(kNone);
+    next_.push_back(kNone);
+  }
+  return b;
 }
 
 void BlockPool::unlink(int32_t b) {
@@ -43,7 +47,7 @@ void BlockPool::forget(int32_t b) {
 
 void BlockPool::assign(int32_t b, BlockHash id) {
   ids_[b] = id;
-  index_of_.insert(id, b, ids_.data(), num_blocks_);
+  index_of_.insert(id, b, ids_.data(), slots_.made());
 }
 
 int32_t BlockPool::acquire(BlockHash id) {
@@ -55,15 +59,12 @@ int32_t BlockPool::acquire(BlockHash id) {
     }
     return b;
   }
-  if (!free_.empty()) {
-    b = free_.back();
-    free_.pop_back();
-  } else if (lru_head_ != kNone) {
+  b = take_free();
+  if (b == kNone) {
+    if (lru_head_ == kNone) return kNone;
     b = lru_head_;
     unlink(b);
     forget(b);
-  } else {
-    return kNone;
   }
   assign(b, id);
   refs_[b] = 1;
@@ -74,11 +75,11 @@ int32_t BlockPool::acquire(BlockHash id) {
 }
 
 void BlockPool::evict_until_free(int32_t n) {
-  while (static_cast<int32_t>(free_.size()) < n && lru_head_ != kNone) {
+  while (slots_.available() < n && lru_head_ != kNone) {
     const int32_t b = lru_head_;
     unlink(b);
     forget(b);
-    free_.push_back(b);
+    slots_.give_back(b);
   }
 }
 
@@ -89,7 +90,7 @@ void BlockPool::release(int32_t b) {
     push_lru_tail(b);
   } else {
     forget(b);
-    free_.push_back(b);
+    slots_.give_back(b);
   }
 }
 
@@ -104,7 +105,7 @@ int32_t BlockPool::promote(int32_t b, BlockHash content_id) {
     if (--refs_[b] == 0) {
       --active_;
       forget(b);
-      free_.push_back(b);
+      slots_.give_back(b);
     }
     return existing;
   }

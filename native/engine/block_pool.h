@@ -1,11 +1,13 @@
 // The KV block pool of one engine (one attention-DP rank): a fixed number of blocks, each either
-// free, active (referenced by running requests) or inactive (cached, evictable). Prefix caching is
+// free, active (referenced by running requests) or inactive (cached, evictable). Blocks are made
+// as they are first used (LazySlots), so memory follows the blocks in use. Prefix caching is
 // the hash -> block map; eviction takes the least recently released inactive block, and requests
 // release their blocks leaf first, so a prefix outlives its extensions.
 #pragma once
 #include <cstdint>
 #include <vector>
 
+#include "../common/lazy_slots.h"
 #include "../common/resident_index.h"
 #include "../common/types.h"
 #include "../router/index_feed.h"
@@ -19,7 +21,7 @@ class BlockPool {
   BlockPool(int32_t num_blocks, bool prefix_caching);
 
   // Publishes stored/removed content blocks to a router index (kv_router mode only).
-  void attach_index(OverlapIndex* index, int32_t target) { feed_.attach(index, target, num_blocks_); }
+  void attach_index(OverlapIndex* index, int32_t target) { feed_.attach(index, target); }
   // KV events of a pass reach the router when it ends (see IndexFeed).
   IndexFeed& index_feed() { return feed_; }
 
@@ -43,7 +45,7 @@ class BlockPool {
   bool is_active(int32_t block) const { return refs_[block] > 0; }
   BlockHash id_of(int32_t block) const { return ids_[block]; }
 
-  int32_t num_blocks() const { return num_blocks_; }
+  int32_t num_blocks() const { return slots_.capacity(); }
   int32_t active_blocks() const { return active_; }
   int32_t resident_blocks() const { return resident_; }
 
@@ -52,14 +54,14 @@ class BlockPool {
   void push_lru_tail(int32_t b);
   void forget(int32_t b);
   void assign(int32_t b, BlockHash id);
+  int32_t take_free();
 
-  int32_t num_blocks_;
   bool prefix_caching_;
   std::vector<BlockHash> ids_;     // identity of each block; kNoId when free
   ResidentIndex index_of_;         // identity -> block, for resident blocks
   std::vector<int32_t> refs_;      // references; 0 = inactive or free
   std::vector<int32_t> prev_, next_;  // inactive LRU list (head = least recently released)
-  std::vector<int32_t> free_;      // never-used or forgotten blocks
+  LazySlots slots_;                // free blocks: forgotten ones, then never-used ones
   int32_t lru_head_ = kNone, lru_tail_ = kNone;
   int32_t active_ = 0;
   int32_t resident_ = 0;           // active + inactive

@@ -5,23 +5,27 @@
 
 namespace dynosim {
 
-RadixCache::RadixCache(int32_t num_pages)
-    : num_pages_(num_pages),
-      ids_(num_pages, ResidentIndex::kNoId),
-      map_(num_pages),
-      parent_(num_pages, kRoot),
-      children_(num_pages, 0),
-      lock_(num_pages, 0),
-      stamp_(num_pages, 0),
-      gen_(num_pages, 0),
-      in_tree_(num_pages, 0) {
-  free_.reserve(num_pages);
-  for (int32_t p = num_pages - 1; p >= 0; --p) free_.push_back(p);
+RadixCache::RadixCache(int32_t num_pages) : slots_(num_pages), map_(0) {}
+
+// Pages are made as they are first used (LazySlots): memory follows the pages in use.
+int32_t RadixCache::alloc_private() {
+  bool fresh = false;
+  const int32_t p = slots_.take(&fresh);
+  if (fresh) {
+    ids_.push_back(ResidentIndex::kNoId);
+    parent_.push_back(kRoot);
+    children_.push_back(0);
+    lock_.push_back(0);
+    stamp_.push_back(0);
+    gen_.push_back(0);
+    in_tree_.push_back(0);
+  }
+  return p;
 }
 
 void RadixCache::compact_heap() {
   heap_.clear();
-  for (int32_t p = 0; p < num_pages_; ++p)
+  for (int32_t p = 0; p < slots_.made(); ++p)
     if (evictable_leaf(p)) heap_.push_back(HeapEntry{stamp_[p], p, gen_[p]});
   std::make_heap(heap_.begin(), heap_.end(), later);
 }
@@ -41,7 +45,7 @@ void RadixCache::remove_node(int32_t p) {
   ++gen_[p];
   --evictable_;
   --tree_pages_;
-  free_.push_back(p);
+  slots_.give_back(p);
 }
 
 int32_t RadixCache::evict(int32_t pages) {
@@ -85,7 +89,7 @@ void RadixCache::unlock(int32_t p, uint64_t stamp) {
 int32_t RadixCache::insert_locked(int32_t page, BlockHash id, int32_t parent, uint64_t stamp) {
   const int32_t existing = lookup(id);
   if (existing != kNone) {
-    free_.push_back(page);
+    slots_.give_back(page);
     lock(existing, stamp);
     return existing;
   }
@@ -96,7 +100,7 @@ int32_t RadixCache::insert_locked(int32_t page, BlockHash id, int32_t parent, ui
   stamp_[page] = stamp;
   in_tree_[page] = 1;
   if (parent != kRoot) ++children_[parent];
-  map_.insert(id, page, ids_.data(), num_pages_);
+  map_.insert(id, page, ids_.data(), slots_.made());
   ++tree_pages_;
   feed_.stored(page, id);
   return page;

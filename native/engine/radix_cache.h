@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "../common/lazy_slots.h"
 #include "../common/resident_index.h"
 #include "../common/types.h"
 #include "../router/index_feed.h"
@@ -28,12 +29,12 @@ class RadixCache {
   explicit RadixCache(int32_t num_pages);
 
   // Publishes inserted/evicted content pages (ids without kUniqueBlockTag) to a router index.
-  void attach_index(OverlapIndex* index, int32_t target) { feed_.attach(index, target, num_pages_); }
+  void attach_index(OverlapIndex* index, int32_t target) { feed_.attach(index, target); }
   // KV events of a pass reach the router when it ends (see IndexFeed).
   IndexFeed& index_feed() { return feed_; }
 
-  int32_t num_pages() const { return num_pages_; }
-  int32_t free_pages() const { return static_cast<int32_t>(free_.size()); }
+  int32_t num_pages() const { return slots_.capacity(); }
+  int32_t free_pages() const { return slots_.available(); }
   // Cached pages no request holds (the reference's evictable_size, in pages).
   int32_t evictable_pages() const { return evictable_; }
   int32_t tree_pages() const { return tree_pages_; }
@@ -52,13 +53,8 @@ class RadixCache {
   uint64_t next_stamp() { return ++clock_; }
 
   // A free page for one request's private use, or kNone (no eviction here).
-  int32_t alloc_private() {
-    if (free_.empty()) return kNone;
-    int32_t p = free_.back();
-    free_.pop_back();
-    return p;
-  }
-  void free_private(int32_t page) { free_.push_back(page); }
+  int32_t alloc_private();
+  void free_private(int32_t page) { slots_.give_back(page); }
 
   // Frees up to `pages` pages by evicting the least recently used unlocked leaves (a freed leaf
   // may expose its parent as the next leaf). Returns how many were freed.
@@ -92,7 +88,7 @@ class RadixCache {
   void remove_node(int32_t p);
   void compact_heap();
 
-  int32_t num_pages_;
+  LazySlots slots_;               // free pages: freed ones, then never-used ones
   std::vector<BlockHash> ids_;    // identity of each tree node; kNoId for other pages
   ResidentIndex map_;             // identity -> tree node (page)
   std::vector<int32_t> parent_;   // kRoot for a first page
@@ -101,7 +97,6 @@ class RadixCache {
   std::vector<uint64_t> stamp_;
   std::vector<uint32_t> gen_;     // bumped when a page leaves the tree (invalidates heap entries)
   std::vector<uint8_t> in_tree_;
-  std::vector<int32_t> free_;
   std::vector<HeapEntry> heap_;   // min-heap by (stamp, page); stale entries skipped on pop
   int32_t evictable_ = 0;
   int32_t tree_pages_ = 0;

@@ -17,11 +17,10 @@ class IndexFeed {
  public:
   static constexpr int32_t kNone = -1;
 
-  // `slots`: the cache's blocks (or pages); each holds at most one published identity.
-  void attach(OverlapIndex* index, int32_t target, int32_t slots) {
+  // Each of the cache's blocks (or pages) holds at most one published identity.
+  void attach(OverlapIndex* index, int32_t target) {
     index_ = index;
     target_ = target;
-    handle_.assign(slots, kNone);
   }
   // Hints that `id` will be stored soon (the index is far larger than cache): the cache probes it
   // as it allocates, and flush() again a few updates ahead (both measured to help).
@@ -60,8 +59,10 @@ class IndexFeed {
   }
   void apply(const Update& u) {
     if (u.added) {
+      // The cache makes its slots as it first uses them (LazySlots); so does this table.
+      if (static_cast<size_t>(u.slot) >= handle_.size()) handle_.resize(static_cast<size_t>(u.slot) + 1, kNone);
       handle_[u.slot] = index_->add(target_, u.id);
-    } else if (handle_[u.slot] != kNone) {
+    } else if (static_cast<size_t>(u.slot) < handle_.size() && handle_[u.slot] != kNone) {
       index_->remove(target_, handle_[u.slot]);
       handle_[u.slot] = kNone;
     }

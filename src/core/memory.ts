@@ -1,7 +1,8 @@
 // How much memory a run needs, estimated before it starts, so that a run that cannot fit is
 // refused with the input to blame and the estimate instead of ending in std::bad_alloc, a Node
 // heap dump or the kernel's OOM killer. The constants are upper bounds measured on this build
-// (bench/memory.js prints estimate against measured peak RSS for a few shapes).
+// (peak RSS of synthetic runs of 100k and 400k requests, and of 10,000 idle workers: see the
+// peak RSS column of `npm run bench`).
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -14,8 +15,10 @@ const BASE_BYTES = 160 * 2 ** 20;
 const PER_REQUEST_BYTES = 700;
 /** Per trace hash id: the JS and native id arrays and the native block identities. */
 const PER_HASH_ID_BYTES = 16;
-/** Per KV block of every provisioned worker: the block pool's bookkeeping. */
+/** Per KV block in use (blocks are made as they are first used, not up front). */
 const PER_KV_BLOCK_BYTES = 64;
+/** Per worker (or attention-DP rank): its engine, queues and router state. */
+const PER_RANK_BYTES = 4096;
 
 export interface MemoryPart {
   /** What the user set that makes this part large (`--request-count 1000000`). */
@@ -45,20 +48,22 @@ export function workloadParts(requests: number, hashIds: number, cause: string):
   return [{ cause, bytes: requests * PER_REQUEST_BYTES + hashIds * PER_HASH_ID_BYTES }];
 }
 
-/** The KV bookkeeping of each pool's workers (the planner may add workers later: not counted). */
-export function kvParts(config: NativeSimConfig): MemoryPart[] {
+/**
+ * Each pool's workers: a fixed cost per rank, plus KV bookkeeping for the blocks in use, which
+ * can be no more than the pool holds nor more than the workload's tokens fill (`workloadTokens`:
+ * prompts plus outputs). The planner may add workers later: those are not counted.
+ */
+export function kvParts(config: NativeSimConfig, workloadTokens: number): MemoryPart[] {
   const pools = config.disaggregated
-    ? [
+    ? ([
         ['--num-prefill-workers', config.prefill!],
         ['--num-decode-workers', config.decode!],
-      ] as const
+      ] as const)
     : ([['--num-workers', config.agg!]] as const);
   return pools.map(([flag, pool]) => {
-    const ranks = Math.max(pool.engine.dpSize ?? 1, 1);
-    return {
-      cause: `${flag} ${pool.numWorkers} × num_gpu_blocks ${pool.engine.numGpuBlocks}${ranks > 1 ? ` × dp_size ${ranks}` : ''}`,
-      bytes: pool.numWorkers * ranks * pool.engine.numGpuBlocks * PER_KV_BLOCK_BYTES,
-    };
+    const ranks = pool.numWorkers * Math.max(pool.engine.dpSize ?? 1, 1);
+    const blocks = Math.min(ranks * pool.engine.numGpuBlocks, Math.ceil(workloadTokens / pool.engine.blockSize));
+    return { cause: `${flag} ${pool.numWorkers}`, bytes: ranks * PER_RANK_BYTES + blocks * PER_KV_BLOCK_BYTES };
   });
 }
 

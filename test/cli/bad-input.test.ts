@@ -20,10 +20,16 @@ describe('runs that cannot fit in memory are refused up front, naming the input 
     }
   });
 
-  it('num_gpu_blocks 1e9 (it ended in std::bad_alloc after 7.7 GB)', () => {
+  it('num_gpu_blocks 1e9 runs in little memory: KV bookkeeping grows with blocks in use (it ended in std::bad_alloc after 7.7 GB)', () => {
     const r = runCli(['examples/trace.jsonl', '--extra-engine-args', '{"num_gpu_blocks": 1000000000}', '--report-json', '/dev/null']);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('(--num-workers 1 × num_gpu_blocks 1000000000: 59.6 GiB)');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('--num-workers 10000 with a small trace runs (it held 8 GB of idle KV pools; the bench measures it under 1 GB)', () => {
+    const r = runCli(['examples/trace.jsonl', '--num-workers', '10000', '--report-json', '/dev/null']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 });
 
