@@ -8,6 +8,7 @@ import { validateTopology, type Topology } from './config/topology.js';
 import { gpusPerWorker, nativeEngineConfig, nativeRouterConfig, trackedBlockSize, type PoolRole } from './core/engine-config.js';
 import type { NativeEngineConfig, NativePoolConfig, NativeSimConfig } from './core/native.js';
 import { RequestStatus, type SimResults } from './core/results.js';
+import { checkSomeRequestServable, explainDeadEnd, requestName, whyNeverServed } from './core/feasibility.js';
 import { checkFitsInMemory, kvParts, workloadParts, type MemoryPart } from './core/memory.js';
 import { runSimulation } from './core/run.js';
 import { engineLatencyOracle, runWithPlanner } from './core/planner-loop.js';
@@ -251,14 +252,21 @@ function expectedWorkload(options: ReplayOptions, blockSize: number): { parts: M
   return { parts: workloadParts(requests, ids, cause), tokens: requests * (options.inputTokens + (options.outputTokens ?? 0)) };
 }
 
-/** Rejected requests are excluded from the statistics; say how many, and why, on stderr. */
-function noteRejections(results: SimResults, options: ReplayOptions): void {
+/** Rejected requests are excluded from the statistics: say how many, and why, naming the first. */
+function noteRejections(results: SimResults, workload: Workload, simConfig: NativeSimConfig, options: ReplayOptions): void {
+  const status = results.requests.status;
   let rejected = 0;
-  for (const s of results.requests.status) if (s === RequestStatus.Rejected) rejected += 1;
+  let first = -1;
+  for (let r = 0; r < status.length; r++) {
+    if (status[r] !== RequestStatus.Rejected) continue;
+    rejected += 1;
+    if (first < 0) first = r;
+  }
   if (rejected === 0) return;
+  const why = whyNeverServed(simConfig, workload, first) ?? 'it could not be placed';
   options.onNote?.(
-    `note: ${rejected.toLocaleString('en-US')} of ${results.requests.status.length.toLocaleString('en-US')} requests were rejected ` +
-      '(prompt at or over max_model_len, or too large for one worker\'s KV pool: raise num_gpu_blocks); they are counted in num_requests but not in the statistics',
+    `note: ${rejected.toLocaleString('en-US')} of ${status.length.toLocaleString('en-US')} requests were rejected because they can never fit, ` +
+      `first ${requestName(workload, first)}: ${why}; they count in num_requests, not in the statistics`,
   );
 }
 
@@ -290,6 +298,7 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
   const expected = expectedWorkload(options, blockSize);
   checkFitsInMemory([...expected.parts, ...kvParts(simConfig, expected.tokens)]);
   const workload = await loadWorkload(options, blockSize);
+  checkSomeRequestServable(simConfig, workload);
   if (options.traceFiles) {
     const cause = `the trace's ${workload.inputLength.length.toLocaleString('en-US')} requests`;
     let tokens = 0;
@@ -300,14 +309,14 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
   let results: SimResults;
   let plannerOutcome: PlannerOutcome | null = null;
   if (planning && planned) {
-    const run = runWithPlanner(simConfig, workload, planned.planner, options.onProgress);
+    const run = explainDeadEnd(simConfig, () => runWithPlanner(simConfig, workload, planned.planner, options.onProgress));
     results = run.results;
     const summary = planned.planner.finish();
     const write = (file: string, data: string | Uint8Array) => outputs.add(PLANNER_REPORT_LABEL, file, data);
     const written = planning.writePlannerReport(summary, planned.config, { write });
     plannerOutcome = { summary, events: summary.events, ticks: summary.totalTicks, htmlPath: written?.htmlPath ?? null };
   } else {
-    results = runSimulation(simConfig, workload, options.onProgress);
+    results = explainDeadEnd(simConfig, () => runSimulation(simConfig, workload, options.onProgress));
   }
 
   const report = buildFlatReport({
@@ -320,7 +329,7 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
     decodeGpusPerWorker: gpusPerWorker(tokenEngine),
   });
   if (planning && plannerOutcome) report.planner = planning.buildPlannerReportSection(plannerOutcome.summary, plannerOutcome.htmlPath);
-  noteRejections(results, options);
+  noteRejections(results, workload, simConfig, options);
   const reportIntKeys = plannerOutcome ? PLANNER_INT_KEYS : new Set<string>();
   if (reportPath !== null) outputs.add(REPORT_JSON_LABEL, reportPath, formatReportJson(report, reportIntKeys));
   if (options.reportJsonl !== undefined)

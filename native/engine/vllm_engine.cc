@@ -112,13 +112,20 @@ uint32_t VllmEngine::cached_prefix(int32_t r, int32_t* active_cached_blocks) con
   return static_cast<uint32_t>(hit) * B;
 }
 
-// A fresh waiting request that can never run here: its prompt reaches max_model_len or its
-// sequence exceeds the whole pool.
+// A waiting request that can never run here (aisimulate engine, scheduler/vllm/policy.rs,
+// decide_waiting_admission_with_cost). Fresh: its prompt reaches max_model_len or its sequence
+// exceeds the whole pool (TRT-LLM: leaves no decode room), or, with chunked prefill off, its
+// prompt exceeds max_num_batched_tokens. Preempted: its sequence has outgrown the whole pool —
+// the reference's AllocationRequirement::Impossible — so it would wait for blocks forever.
 bool VllmEngine::turned_away(int32_t r) const {
+  const bool exceeds_pool = ceil_div(seq_len(r), cfg_.block_size) > cfg_.num_gpu_blocks;
+  if (st_.status[r] == ReqStatus::Preempted) return exceeds_pool;
   if (st_.status[r] != ReqStatus::Waiting || st_.num_computed[r] > 0) return false;  // > 0: prompt transferred
   const int64_t capacity_tokens = static_cast<int64_t>(cfg_.num_gpu_blocks) * cfg_.block_size;
-  return (cfg_.max_model_len > 0 && req_.input_len(r) >= cfg_.max_model_len) ||
-         ceil_div(seq_len(r), cfg_.block_size) > cfg_.num_gpu_blocks || (trtllm() && req_.input_len(r) >= capacity_tokens);
+  const bool unchunkable = !cfg_.enable_chunked_prefill && cfg_.max_num_batched_tokens > 0 &&
+                           static_cast<int64_t>(req_.input_len(r)) > cfg_.max_num_batched_tokens;
+  return (cfg_.max_model_len > 0 && req_.input_len(r) >= cfg_.max_model_len) || exceeds_pool || unchunkable ||
+         (trtllm() && req_.input_len(r) >= capacity_tokens);
 }
 
 // Whether waiting request r fits the KV gate now; `cached` = prompt tokens it would reuse.
@@ -457,7 +464,12 @@ Ns VllmEngine::plan_pass(Ns now, bool& progress) {
     if (cfg_.role != WorkerRole::Prefill) decode_ns = decode_step_ns(static_cast<int64_t>(ready_.size()), sum_len);
     sample_bursts();
   }
-  if (!rejected_.empty() || !finished_.empty()) progress = true;
+  // Progress without a priced batch: a preemption changed the queues (the only running request
+  // preempted itself: the next pass re-admits or turns it away), or tokens were computed that are
+  // neither prompt nor a decode step (a preempted request recomputing its generated tokens past
+  // one budget's chunk). Either way another pass must follow.
+  const int64_t full_budget = cfg_.max_num_batched_tokens > 0 ? cfg_.max_num_batched_tokens : kUnbounded;
+  if (!rejected_.empty() || !finished_.empty() || preempted_any_ || budget_ != full_budget) progress = true;
   // No finish_pass follows a pass that changed nothing: publish what it did (evictions) now.
   if (!progress) pool_.index_feed().flush();
   const Ns duration = prefill_ns + decode_ns;

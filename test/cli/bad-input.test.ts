@@ -35,7 +35,7 @@ describe('runs that cannot fit in memory are refused up front, naming the input 
 
 describe("the addon's limits reach the user under the user's names", () => {
   it('--num-workers past the core limit names the flag (it read "native config: config.agg.numWorkers")', () => {
-    const r = runCli(['examples/trace.jsonl', '--num-workers', '2000000', '--extra-engine-args', '{"num_gpu_blocks": 1}', '--report-json', '/dev/null']);
+    const r = runCli(['examples/trace.jsonl', '--num-workers', '2000000', '--extra-engine-args', '{"num_gpu_blocks": 100}', '--report-json', '/dev/null']);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('dynosim: error: --num-workers must be a finite number in [0, 1048576], got 2000000\n');
   });
