@@ -15,6 +15,11 @@
 //     subset of free slopes; an intercept-only fit counts only while the samples cannot identify
 //     the slopes. A negative intercept stays: predictions are floored at 1e-6 ms.
 // Ties the reference breaks in hash-map order (which bucket is fullest) go to the lowest bucket.
+// Equal scores keep the first candidate (the reference's `min_by` / strict `<`), and "equal" means
+// equal up to rounding: hinge knots anywhere in a gap at either end of the data fit the samples
+// identically, so their scores tie exactly in exact arithmetic while the floating-point sums (which
+// the reference runs in hash-map order) differ in the last bits and would pick a knot at random —
+// and knots in one gap predict differently outside the data (e.g. 18.7 ms against the floor).
 
 import type { ForwardPassSnapshot } from './types.js';
 
@@ -30,6 +35,18 @@ export interface RegressionOptions {
 }
 
 const PIVOT_EPS = 1e-12;
+/**
+ * Scores within this margin (relative, plus an absolute one for exact fits, whose scores are pure
+ * rounding) are one score. Rounding moves tied scores by ~1e-15 relative; distinct knots' scores on
+ * recorded pass streams differ by 1e-5 and more.
+ */
+const SCORE_TIE_RELATIVE = 1e-9;
+const SCORE_TIE_ABSOLUTE = 1e-12;
+
+/** True when `score` beats `best` by more than rounding (equal scores keep the first candidate). */
+export function beatsScore(score: number, best: number): boolean {
+  return score < best - SCORE_TIE_RELATIVE * Math.abs(best) - SCORE_TIE_ABSOLUTE;
+}
 export const MIN_PREDICTION_MS = 1e-6;
 
 export interface LinearFit {
@@ -157,7 +174,7 @@ function fitActiveSet(samples: readonly Sample[], ndim: number, active: readonly
 
 /**
  * The reference's `fit_linear`: the least-squares fit with a free intercept and non-negative
- * slopes, found by trying every subset of free slopes (the first of equal errors kept). Once there
+ * slopes, found by trying every subset of free slopes (the first of errors equal up to rounding kept). Once there
  * are more samples than features, a fit without a positive slope carries no load signal: null.
  */
 export function fitLinear(samples: readonly Sample[], ndim: number, minObservations = 1): LinearFit | null {
@@ -174,7 +191,7 @@ export function fitLinear(samples: readonly Sample[], ndim: number, minObservati
       sse += r * r;
     }
     if (!Number.isFinite(sse)) continue;
-    if (best === null || sse < best.sse) best = { sse, fit };
+    if (best === null || beatsScore(sse, best.sse)) best = { sse, fit };
   }
   if (best === null) return null;
   const underdetermined = samples.length <= ndim;
@@ -241,7 +258,7 @@ function hingeAt(samples: readonly Sample[], knot: number): LinearFit | null {
   return { intercept, coefficients: [clampedLeft], hinge: { knot, delta: Math.max(right, 0) - clampedLeft } };
 }
 
-/** The reference's `fit_weighted_hinge`: the clamped hinge with the least relative RMS error. */
+/** The reference's `fit_weighted_hinge`: the clamped hinge with the least relative RMS error (the smallest knot of tied scores). */
 export function fitWeightedHinge(samples: readonly Sample[]): LinearFit | null {
   let best: { score: number; fit: LinearFit } | null = null;
   for (const knot of hingeCandidates(samples)) {
@@ -253,7 +270,7 @@ export function fitWeightedHinge(samples: readonly Sample[]): LinearFit | null {
       mse += r * r;
     }
     const score = Math.sqrt(mse / Math.max(1, samples.length));
-    if (best === null || score < best.score) best = { score, fit };
+    if (best === null || beatsScore(score, best.score)) best = { score, fit };
   }
   return best?.fit ?? null;
 }

@@ -271,6 +271,23 @@ describe('regression (aiconfigurator fpm/regression.rs, fit_regression)', () => 
     expect(r.estimateMs([prefillObs(2500, 0)])).toBeCloseTo(40, 6);
   });
 
+  it('regression.rs fit_weighted_hinge min_by: of knots that score the same, the first (smallest) is kept, not the one rounding favours', () => {
+    // One sample at x = 100 (30 ms), then the line 10 + 0.02·x from 2000 to 6000. Knots are the
+    // quantiles 2000..5000 and 100·60^(i/9). A knot k in (100, 2000] fits all samples exactly with
+    // left slope (20 − 0.02k)/(100 − k), which is ≥ 0 from k = 1000 on: knots 100·60^(6/9) ≈ 1531
+    // and 2000 both score 0, and predict differently left of the data. Exact arithmetic (and so
+    // the reference's min_by, first of equals) keeps 1531; the scores in floating point are
+    // rounding noise, which picked 2000 here before equal scores were treated as equal.
+    const samples = [{ x: [100], y: 30 }, ...[2000, 3000, 4000, 5000, 6000].map((x) => ({ x: [x], y: 10 + 0.02 * x }))];
+    const k = Math.exp(Math.log(100) + (6 / 9) * (Math.log(6000) - Math.log(100)));
+    const fit = fitWeightedHinge(samples)!;
+    expect(fit.hinge!.knot).toBeCloseTo(k, 9);
+    const left = (20 - 0.02 * k) / (100 - k);
+    expect(fit.coefficients[0]).toBeCloseTo(left, 12);
+    const r = tuned(5, samples.map((s) => [prefillObs(s.x[0]!, s.y / 1000)]));
+    expect(r.estimateMs([prefillObs(50, 0)])).toBeCloseTo(30 - 50 * left, 9); // 29.629 ms (knot 2000: 29.474)
+  });
+
   it('regression.rs normalize_monotonic_nonnegative: a falling right slope is clamped flat and the clamped fit is scored', () => {
     // Rises 0.02 ms/token to x = 4000, then falls: the hinge at 4000 fits exactly but its right
     // slope is negative → rejected; a knot whose right slope stays ≥ 0 wins instead, and every
