@@ -211,8 +211,12 @@ async function preparePlanner(
     throw new ReplayError(`planner mode '${config.mode}' does not match the replay topology (${topology.kind})`);
   const capabilities =
     topology.kind === 'aggregated'
-      ? { mode: 'agg' as const, decode: capabilitiesFromEngineArgs(topology.engine) }
-      : { mode: 'disagg' as const, prefill: capabilitiesFromEngineArgs(topology.prefill), decode: capabilitiesFromEngineArgs(topology.decode) };
+      ? { mode: 'agg' as const, decode: capabilitiesFromEngineArgs(topology.engine, simConfig.agg!.engine) }
+      : {
+          mode: 'disagg' as const,
+          prefill: capabilitiesFromEngineArgs(topology.prefill, simConfig.prefill!.engine),
+          decode: capabilitiesFromEngineArgs(topology.decode, simConfig.decode!.engine),
+        };
   // The bootstrap sweep needs an AIC identity per role (reference replay/planner.py
   // prepare_planner_replay, `_ais_session_kwargs`): without one the planner scales on load alone.
   const oracleFor = (args: EngineArgs, engine: NativeEngineConfig) => (hasAicIdentity(args) ? engineLatencyOracle(engine) : null);

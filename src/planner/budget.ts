@@ -3,7 +3,35 @@
 // bounds are active the floor is relaxed by the largest per-replica cost (integer steps of pools
 // with different widths cannot always land exactly on it).
 
+import { ReplayError } from '../errors.js';
+
 export type BudgetReason = 'gpu_budget_guard_hold' | 'gpu_budget_reconcile';
+
+/** One pool's smallest deployment: `minEndpoint` workers (at least one) of `gpus` GPUs each. */
+export interface PoolFootprint {
+  role: 'prefill' | 'decode' | 'aggregated';
+  gpus: number;
+  minEndpoint: number;
+}
+
+/**
+ * Refuses, before the run, a `max_gpu_budget` that cannot hold one worker per pool (and the
+ * configured minimum endpoints): the budget clamp (`proportional_clamp_pair` /
+ * `proportional_clamp_single`) would scale the pools to zero at the first decision and leave the
+ * replay with nothing to serve its requests.
+ */
+export function checkBudgetHoldsPools(maxGpus: number, pools: readonly PoolFootprint[]): void {
+  if (maxGpus < 0) return;
+  const parts = pools.filter((p) => p.gpus > 0).map((p) => ({ ...p, workers: Math.max(1, p.minEndpoint) }));
+  const need = parts.reduce((s, p) => s + p.workers * p.gpus, 0);
+  if (need <= maxGpus) return;
+  const terms = parts.map((p) => `${p.role} ${p.workers} × ${p.gpus} GPU${p.gpus === 1 ? '' : 's'}${p.minEndpoint > 1 ? ` (min endpoint ${p.minEndpoint})` : ''}`);
+  throw new ReplayError(
+    `--planner-config: max_gpu_budget ${maxGpus} cannot hold one worker per pool: ${terms.join(' + ')} = ${need} GPUs ` +
+      `(GPUs per worker = aic_tp_size × DP ranks of the engine args); the budget clamp would scale the pools to zero. ` +
+      `Set max_gpu_budget to at least ${need} (or -1 for no ceiling)`,
+  );
+}
 
 export function computeTolerance(gpuPerReplicas: readonly number[]): number {
   let m = 0;

@@ -11,6 +11,7 @@
 // mismatch). Worker counts are the reference adapter's: a committed target is "in progress" until
 // the non-draining workers (active + starting) number exactly that; draining workers do not count.
 
+import { checkBudgetHoldsPools } from './budget.js';
 import { diagnosticsEnabled, resolveMinEndpoint } from './config.js';
 import type { PlannerConfig } from './config.js';
 import { DEFAULT_BENCHMARK_GRANULARITY, decodeBootstrapFpms, fpmDigest, prefillBootstrapFpms } from './bootstrap.js';
@@ -217,6 +218,15 @@ export class ReplayPlanner {
     this.maxSnapshots = options.maxSnapshots ?? 50_000;
     this.gpuP = this.isAgg ? 0 : (capabilities.prefill?.num_gpu ?? 0);
     this.gpuD = capabilities.decode.num_gpu ?? 0;
+    checkBudgetHoldsPools(
+      config.max_gpu_budget,
+      this.isAgg
+        ? [{ role: 'aggregated', gpus: this.gpuD, minEndpoint: resolveMinEndpoint(config, 'decode') }]
+        : [
+            { role: 'prefill', gpus: this.gpuP, minEndpoint: resolveMinEndpoint(config, 'prefill') },
+            { role: 'decode', gpus: this.gpuD, minEndpoint: resolveMinEndpoint(config, 'decode') },
+          ],
+    );
 
     const workerCaps = { prefill: this.isAgg ? null : (capabilities.prefill ?? null), decode: capabilities.decode };
     const custom = options.forwardPassModels;

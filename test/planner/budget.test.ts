@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   boundsForTotal,
+  checkBudgetHoldsPools,
   computeTolerance,
   fitDirectionalBudgetPair,
   guardDisaggScalingBudget,
@@ -116,5 +117,24 @@ describe('direction-preserving guards', () => {
     expect(p).toBeLessThanOrEqual(6);
     expect(d).toBeLessThanOrEqual(6);
     expect(Math.abs(p - d)).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('a budget that cannot hold the smallest deployment', () => {
+  // proportional_clamp_pair / proportional_clamp_single return zero workers when min endpoints ×
+  // GPUs per worker overshoot the ceiling: refused up front instead.
+  it('is refused naming max_gpu_budget, each pool and its GPUs per worker', () => {
+    expect(() => checkBudgetHoldsPools(8, [{ role: 'prefill', gpus: 8, minEndpoint: 1 }, { role: 'decode', gpus: 8, minEndpoint: 1 }])).toThrow(
+      /^--planner-config: max_gpu_budget 8 cannot hold one worker per pool: prefill 1 × 8 GPUs \+ decode 1 × 8 GPUs = 16 GPUs .*at least 16/,
+    );
+    expect(() => checkBudgetHoldsPools(5, [{ role: 'aggregated', gpus: 2, minEndpoint: 3 }])).toThrow(/aggregated 3 × 2 GPUs \(min endpoint 3\) = 6 GPUs/);
+    // min_endpoint 0 still needs one worker per pool to serve anything.
+    expect(() => checkBudgetHoldsPools(4, [{ role: 'aggregated', gpus: 8, minEndpoint: 0 }])).toThrow(/aggregated 1 × 8 GPUs = 8 GPUs/);
+  });
+  it('passes when the footprint fits or there is no ceiling', () => {
+    expect(() => checkBudgetHoldsPools(16, [{ role: 'prefill', gpus: 8, minEndpoint: 1 }, { role: 'decode', gpus: 8, minEndpoint: 1 }])).not.toThrow();
+    expect(() => checkBudgetHoldsPools(-1, [{ role: 'prefill', gpus: 8, minEndpoint: 1 }, { role: 'decode', gpus: 8, minEndpoint: 1 }])).not.toThrow();
+    expect(proportionalClampPair(1, 1, 8, 8, -1, 15, 1, 1)).toEqual([0, 0]); // what the check prevents
+    expect(proportionalClampPair(1, 1, 8, 8, -1, 16, 1, 1)).toEqual([1, 1]);
   });
 });

@@ -14,6 +14,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const example = path.resolve(here, '../../examples/trace.jsonl');
 const conversation = path.resolve(here, '../../../shared/traces/mooncake_conversation_trace.jsonl');
 const sharedPresent = existsSync(conversation);
+const hasSharedAic = existsSync(path.resolve(here, '../../../shared/aic/systems/h200_sxm.yaml'));
 if (!sharedPresent) console.warn(`skipping the guide's planner run: ${conversation} is absent (../shared is not checked out)`);
 if (!chromiumPresent) console.warn('skipping the planner report browser check: /usr/bin/chromium is absent');
 
@@ -166,5 +167,53 @@ describe('planner in the loop', () => {
       }
     },
     120_000,
+  );
+
+  it('a max_gpu_budget that cannot hold one worker per pool is refused before the run, naming the budget and the GPUs per worker', async () => {
+    // Two 8-GPU workers (aic_tp_size 8) against the default budget of 8: the reference's clamp
+    // (budget.py proportional_clamp_pair: the minimum footprint overshoots the ceiling → (0, 0))
+    // would scale both pools to zero at the first decision.
+    const out = mkdtempSync(path.join(tmpdir(), 'dynosim-budget-'));
+    const reportJson = path.join(out, 'report.json');
+    const run = (budget?: number) =>
+      replay({
+        traceFiles: [example],
+        plannerConfig: JSON.stringify({ mode: 'disagg', optimization_target: 'throughput', report_output_dir: out, ...(budget !== undefined ? { max_gpu_budget: budget } : {}) }),
+        prefillEngineArgs: { aic_tp_size: 8 },
+        decodeEngineArgs: { aic_tp_size: 8 },
+        reportJson,
+      });
+    await expect(run()).rejects.toThrow(
+      '--planner-config: max_gpu_budget 8 cannot hold one worker per pool: prefill 1 × 8 GPUs + decode 1 × 8 GPUs = 16 GPUs (GPUs per worker = aic_tp_size × DP ranks of the engine args); the budget clamp would scale the pools to zero. Set max_gpu_budget to at least 16 (or -1 for no ceiling)',
+    );
+    expect(existsSync(reportJson)).toBe(false);
+    const { report } = await run(16);
+    expect(report.completed_requests).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!hasSharedAic)(
+    "the planner sees the KV capacity the engines use: AIC's estimate when num_gpu_blocks is unset, times the attention-DP ranks (replay/planner.py _engine_caps on load_engine_args' lowered args)",
+    async () => {
+      const systems = path.resolve(here, '../../../shared/aic/systems');
+      const caps = async (extra: Record<string, unknown>) => {
+        const out = mkdtempSync(path.join(tmpdir(), 'dynosim-caps-'));
+        const { planner } = await replay({
+          traceFiles: [example],
+          plannerConfig: guideConfig(out, 'caps.html'),
+          extraEngineArgs: { ...guideEngine, aic_systems_path: systems, ...extra },
+          numWorkers: 1,
+        });
+        return planner!.summary.metadata.capabilities.decode;
+      };
+      // AIC's estimate for the guide's engine is 29,249 blocks of 64 tokens per GPU
+      // (test/perf/aic-database.test.ts), not the mocker's default 16,384.
+      expect(await caps({})).toMatchObject({ max_kv_tokens: 29_249 * 64, dp_size: 1, num_gpu: 1 });
+      // Attention DP 2: two ranks of one GPU each, each holding a GPU's blocks (a dense model's
+      // per-GPU memory does not change with attention DP).
+      expect(await caps({ aic_attention_dp_size: 2 })).toMatchObject({ max_kv_tokens: 2 * 29_249 * 64, dp_size: 2, num_gpu: 2 });
+      // Explicit blocks stay as given.
+      expect(await caps({ num_gpu_blocks: 1000 })).toMatchObject({ max_kv_tokens: 1000 * 64 });
+    },
+    60_000,
   );
 });
