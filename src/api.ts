@@ -21,7 +21,9 @@ import { resolvePerfModel, type NativePerfConfig, type ResolvedPerfModel } from 
 import { checkOutputPath, type OutputSet } from './report/output-set.js';
 import { perRequestJsonlLines } from './report/per-request.js';
 import { PLANNER_REPORT_LABEL, planRunOutputs, REPORT_JSON_LABEL, REPORT_JSONL_LABEL, writeRunOutputs } from './report/run-outputs.js';
+import type { PyJsonValue } from './report/pyjson.js';
 import { buildFlatReport, formatReportJson, type FlatReport } from './report/summary.js';
+import { recordTicks, runTransitions, type RunTransitions, type TransitionInputs } from './report/worker-transitions.js';
 import { resolveReportJsonPath } from './report/write-file.js';
 import { loadMooncakeTrace } from './trace/mooncake.js';
 import { syntheticWorkload } from './trace/synthetic.js';
@@ -39,6 +41,8 @@ export interface PlannerOutcome {
   ticks: number;
   /** The HTML diagnostics report, as the reference prints its path (null when disabled). */
   htmlPath: string | null;
+  /** Workers starting and draining per tick, and the GPU-hours split by worker state. */
+  transitions: RunTransitions;
 }
 
 export interface ReplayResult {
@@ -85,6 +89,7 @@ export function resolveTopology(options: ReplayOptions): Topology {
 }
 
 function loadWorkload(options: ReplayOptions, blockSize: number): Promise<Workload> | Workload {
+  if (options.workload) return options.workload;
   const concurrency = options.replayConcurrency ?? 0;
   const files = options.traceFiles ?? [];
   if (files.length > 0) {
@@ -135,7 +140,7 @@ async function poolConfig(
   return {
     pool: {
       engine: nativeEngineConfig(engine, perf),
-      router: nativeRouterConfig(topology.routerMode, router, engine, role, estimator),
+      router: nativeRouterConfig(topology.routerMode, router, engine, role, estimator, options.routerSeed),
       numWorkers,
       startupTimeS: engine.startup_time ?? 0,
     },
@@ -174,6 +179,34 @@ export async function buildSimConfig(topology: Topology, options: ReplayOptions)
   };
 }
 
+function poolGpus(topology: Topology): { prefillGpusPerWorker: number; decodeGpusPerWorker: number } {
+  // Aggregated replay has no prefill pool: 0 GPUs per prefill worker (replay/src/agg.rs sets (0, engine's)).
+  return topology.kind === 'aggregated'
+    ? { prefillGpusPerWorker: 0, decodeGpusPerWorker: gpusPerWorker(topology.engine) }
+    : { prefillGpusPerWorker: gpusPerWorker(topology.prefill), decodeGpusPerWorker: gpusPerWorker(topology.decode) };
+}
+
+/** The report's gpu_hours: provisioned worker-seconds × GPUs per worker (buildFlatReport's formula). */
+function provisionedGpuHours(topology: Topology, results: SimResults): number {
+  const g = poolGpus(topology);
+  return (results.prefillWorkerSeconds * g.prefillGpusPerWorker + results.decodeWorkerSeconds * g.decodeGpusPerWorker) / 3600;
+}
+
+function transitionInputs(topology: Topology, sim: NativeSimConfig, results: SimResults): TransitionInputs {
+  const agg = topology.kind === 'aggregated';
+  return {
+    disaggregated: !agg,
+    initialPrefill: agg ? 0 : topology.numPrefillWorkers,
+    initialDecode: agg ? topology.numWorkers : topology.numDecodeWorkers,
+    startupPrefillS: sim.prefill?.startupTimeS ?? 0,
+    startupDecodeS: (agg ? sim.agg : sim.decode)?.startupTimeS ?? 0,
+    endMs: results.endTimeMs,
+    prefillWorkerSeconds: results.prefillWorkerSeconds,
+    decodeWorkerSeconds: results.decodeWorkerSeconds,
+    ...poolGpus(topology),
+  };
+}
+
 interface PreparedPlanner {
   config: PlannerConfig;
   planner: ReplayPlanner;
@@ -182,33 +215,40 @@ interface PreparedPlanner {
 /** The planner's modules (config schema, YAML, predictors, report) load only for planner runs. */
 type PlannerModule = typeof import('./planner/index.js');
 
+/** Parses the planner config and checks it against the replay (mode, engine args, topology). */
+function checkPlannerConfig(planning: PlannerModule, options: ReplayOptions, topology: Topology): PlannerConfig {
+  const parsed = planning.parsePlannerConfig(options.plannerConfig!);
+  const warning = planning.ignoredKeysWarning(parsed.ignoredKeys);
+  if (warning) options.onNote?.(warning);
+  for (const line of parsed.warnings) options.onNote?.(line);
+  const config = parsed.config;
+  planning.checkReplayPlannerMode(config);
+  planning.checkReplayDisaggEngineArgs(config, options.prefillEngineArgs !== undefined, options.decodeEngineArgs !== undefined);
+  if ((config.mode === 'agg') !== (topology.kind === 'aggregated'))
+    throw new ReplayError(`planner mode '${config.mode}' does not match the replay topology (${topology.kind})`);
+  return config;
+}
+
+/**
+ * Everything `replay` checks before it simulates — options, knobs, topology, perf models, planner
+ * config — without running: a sweep checks every point this way before it starts any.
+ */
+export async function checkReplay(userOptions: ReplayOptions): Promise<void> {
+  checkReplayOptions(userOptions);
+  const options: ReplayOptions = { ...userOptions, onNote: noteOnce(userOptions.onNote) };
+  const topology = resolveTopology(options);
+  await buildSimConfig(topology, options);
+  if (options.plannerConfig !== undefined) checkPlannerConfig(await import('./planner/index.js'), options, topology);
+}
+
 async function preparePlanner(
   planning: PlannerModule,
   options: ReplayOptions,
   topology: Topology,
   simConfig: NativeSimConfig,
 ): Promise<PreparedPlanner> {
-  const {
-    aicForwardPassModels,
-    capabilitiesFromEngineArgs,
-    checkReplayDisaggEngineArgs,
-    checkReplayPlannerMode,
-    hasAicIdentity,
-    ignoredKeysWarning,
-    NO_AIC_IDENTITY_NOTE,
-    loadWarmupTrace,
-    parsePlannerConfig,
-    ReplayPlanner,
-  } = planning;
-  const parsed = parsePlannerConfig(options.plannerConfig!);
-  const warning = ignoredKeysWarning(parsed.ignoredKeys);
-  if (warning) options.onNote?.(warning);
-  for (const line of parsed.warnings) options.onNote?.(line);
-  const config = parsed.config;
-  checkReplayPlannerMode(config);
-  checkReplayDisaggEngineArgs(config, options.prefillEngineArgs !== undefined, options.decodeEngineArgs !== undefined);
-  if ((config.mode === 'agg') !== (topology.kind === 'aggregated'))
-    throw new ReplayError(`planner mode '${config.mode}' does not match the replay topology (${topology.kind})`);
+  const { aicForwardPassModels, capabilitiesFromEngineArgs, hasAicIdentity, NO_AIC_IDENTITY_NOTE, loadWarmupTrace, ReplayPlanner } = planning;
+  const config = checkPlannerConfig(planning, options, topology);
   const capabilities =
     topology.kind === 'aggregated'
       ? { mode: 'agg' as const, decode: capabilitiesFromEngineArgs(topology.engine, simConfig.agg!.engine) }
@@ -313,12 +353,15 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
   let results: SimResults;
   let plannerOutcome: PlannerOutcome | null = null;
   if (planning && planned) {
-    const run = explainDeadEnd(simConfig, () => runWithPlanner(simConfig, workload, planned.planner, options.onProgress));
+    const recorder = recordTicks(planned.planner);
+    const run = explainDeadEnd(simConfig, () => runWithPlanner(simConfig, workload, recorder.planner, options.onProgress));
     results = run.results;
     const summary = planned.planner.finish();
+    const transitions = runTransitions(recorder.ticks, transitionInputs(topology, simConfig, results));
     const write = (file: string, data: string | Uint8Array) => outputs.add(PLANNER_REPORT_LABEL, file, data);
-    const written = planning.writePlannerReport(summary, planned.config, { write });
-    plannerOutcome = { summary, events: summary.events, ticks: summary.totalTicks, htmlPath: written?.htmlPath ?? null };
+    const gpuHours = provisionedGpuHours(topology, results);
+    const written = planning.writePlannerReport(summary, planned.config, { write, transitions, gpuHours });
+    plannerOutcome = { summary, events: summary.events, ticks: summary.totalTicks, htmlPath: written?.htmlPath ?? null, transitions };
   } else {
     results = explainDeadEnd(simConfig, () => runSimulation(simConfig, workload, options.onProgress));
   }
@@ -328,11 +371,14 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
     workload,
     wallTimeMs: performance.now() - started,
     sla: { ttftMs: options.slaTtftMs, itlMs: options.slaItlMs, e2eMs: options.slaE2eMs },
-    // Aggregated replay has no prefill pool: 0 GPUs per prefill worker (replay/src/agg.rs sets (0, engine's)).
-    prefillGpusPerWorker: topology.kind === 'aggregated' ? 0 : gpusPerWorker(topology.prefill),
-    decodeGpusPerWorker: gpusPerWorker(tokenEngine),
+    ...poolGpus(topology),
   });
-  if (planning && plannerOutcome) report.planner = planning.buildPlannerReportSection(plannerOutcome.summary, plannerOutcome.htmlPath);
+  if (planning && plannerOutcome) {
+    const section = planning.buildPlannerReportSection(plannerOutcome.summary, plannerOutcome.htmlPath) as { [key: string]: PyJsonValue };
+    // dynosim's addition: the provisioned GPU-hours (gpu_hours) split by worker state.
+    section.gpu_hours_split = { ...plannerOutcome.transitions.split };
+    report.planner = section;
+  }
   noteRejections(results, workload, simConfig, options);
   const reportIntKeys = plannerOutcome ? PLANNER_INT_KEYS : new Set<string>();
   if (reportPath !== null) outputs.add(REPORT_JSON_LABEL, reportPath, formatReportJson(report, reportIntKeys));

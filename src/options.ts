@@ -73,6 +73,13 @@ export interface ReplayOptions extends Partial<SyntheticKnobs> {
   slaTtftMs?: number;
   slaItlMs?: number;
   slaE2eMs?: number;
+  /** Seed of the routers' random choices (tie-breaks, softmax sampling); default 42, decode pool + 1. */
+  routerSeed?: number;
+  /**
+   * A workload already in memory (a sweep parses its trace once and shares it): used instead of
+   * loading `traceFiles` or generating the synthetic workload; the other options still describe it.
+   */
+  workload?: import('./core/workload.js').Workload;
   /** Receives one-line notes for the user (the CLI prints them on stderr). */
   onNote?: (line: string) => void;
   /** Called with simulated progress (0..1) while running; the CLI draws a bar on a terminal. */

@@ -10,7 +10,8 @@ namespace dynosim {
 
 Pool::Pool(const PoolConfig& config, const RequestTable& requests, Collector& collector, TrafficAccumulator* admissions)
     : cfg_(config), requests_(requests), collector_(collector), state_(requests.size()) {
-  static TrafficAccumulator unused_traffic;
+  // Per thread: sweeps run simulations on several worker threads at once.
+  thread_local TrafficAccumulator unused_traffic;
   const int32_t targets = config.initial_workers * dp();
   if (cfg_.router.kv_router) {
     index_ = std::make_unique<OverlapIndex>(targets);

@@ -50,6 +50,8 @@ export interface CliNamespace extends AicSelection {
   request_rate: number | null;
   arrival_interval_ms: number | null;
   arrival_seed: number;
+  workload_seed: number | null;
+  router_seed: number | null;
   turns_per_session: number;
   shared_prefix_ratio: number;
   num_prefix_groups: number;
@@ -104,6 +106,8 @@ const FLAGS: readonly FlagSpec[] = [
   { flags: ['--request-rate'], dest: 'request_rate', kind: 'float', help: 'Poisson open-loop request rate in requests per second (synthetic replay)' },
   { flags: ['--arrival-interval-ms'], dest: 'arrival_interval_ms', kind: 'float', help: 'fixed open-loop interval between synthetic requests in ms (default 1.0; 0 = burst)' },
   { flags: ['--arrival-seed'], dest: 'arrival_seed', kind: 'int', help: 'seed for synthetic Poisson arrivals (default 42)' },
+  { flags: ['--workload-seed'], dest: 'workload_seed', kind: 'int', help: 'seed of the synthetic prefix-group draws (default 42, as the reference)' },
+  { flags: ['--router-seed'], dest: 'router_seed', kind: 'int', help: 'seed of the routers\' random choices (default 42; the decode pool uses seed + 1)' },
   { flags: ['--turns-per-session'], dest: 'turns_per_session', kind: 'int', help: 'synthetic turns per session (default 1)' },
   { flags: ['--shared-prefix-ratio'], dest: 'shared_prefix_ratio', kind: 'float', help: 'fraction of prompt blocks shared within a prefix group (default 0.0)' },
   { flags: ['--num-prefix-groups'], dest: 'num_prefix_groups', kind: 'int', help: 'synthetic prefix groups (default 0 = no grouping)' },
@@ -162,6 +166,8 @@ function defaults(env: Record<string, string | undefined>): CliNamespace {
     request_rate: null,
     arrival_interval_ms: null,
     arrival_seed: 42,
+    workload_seed: null,
+    router_seed: null,
     turns_per_session: 1,
     shared_prefix_ratio: 0.0,
     num_prefix_groups: 0,
@@ -476,6 +482,7 @@ export function prepareReplay(ns: CliNamespace): PreparedReplay {
     if (ns.planner_config !== null) usage('--max-sim-time-seconds is not supported with --planner-config');
     if (!usingTraceFile) usage('--max-sim-time-seconds currently only supports trace-file replay');
   }
+  if (ns.router_seed !== null && !(ns.router_seed >= 0 && ns.router_seed < 2 ** 52)) usage(`argument --router-seed: must be a non-negative integer below 2**52, got ${ns.router_seed}`);
   // 9. Goodput SLA flags are accepted without a planner (newer behaviour).
 
   // 10–11. Engine and router JSON (ReplayError, exit 1).
@@ -543,6 +550,8 @@ export function prepareReplay(ns: CliNamespace): PreparedReplay {
     options.numPrefixGroups = ns.num_prefix_groups;
     options.interTurnDelayMs = ns.inter_turn_delay_ms;
   }
+  set('routerSeed', ns.router_seed);
+  if (!usingTraceFile) set('workloadSeed', ns.workload_seed);
   set('extraEngineArgs', ns.extra_engine_args);
   set('prefillEngineArgs', ns.prefill_engine_args);
   set('decodeEngineArgs', ns.decode_engine_args);
@@ -564,6 +573,12 @@ export function prepareReplay(ns: CliNamespace): PreparedReplay {
   // What this version cannot run, and options this run would not use: the API's own check.
   checkReplayOptions(options);
   return { options, extraEngineArgs, prefillEngineArgs, decodeEngineArgs, routerConfig };
+}
+
+/** Whether `name` (without dashes) is one of the replay's long flags. */
+export function isReplayFlag(name: string): boolean {
+  const spec = OPTION_TABLE.get(`--${name}`);
+  return spec !== undefined && spec !== 'help';
 }
 
 /** argv → help text, or the prepared replay. */

@@ -3,7 +3,6 @@
 // 1 a run that could not proceed (bad JSON knob, bad trace, internal failure).
 
 import { replay } from '../api.js';
-import { validateTopology } from '../config/topology.js';
 import { formatPlannerTrailer, formatScalingEventsBlock } from '../planner/report-json.js';
 import { renderRunOutput } from '../report/table.js';
 import { OutputsInterrupted } from '../report/output-set.js';
@@ -11,7 +10,7 @@ import { resolveReportJsonPath } from '../report/write-file.js';
 import { ReplayError, UsageError } from '../errors.js';
 import type { ReplayOptions } from '../options.js';
 import { parseCli, PROG, USAGE } from './args.js';
-import type { PreparedReplay } from './args.js';
+import { checkTopology } from './check-topology.js';
 import { createProgressBar } from './progress.js';
 import { guardStdout, safeLine } from './terminal.js';
 import { perfModelMain } from './perf-model.js';
@@ -53,40 +52,17 @@ export const runReplayViaApi: ReplayRunner = async (options) => {
   return { stdout: formatScalingEventsBlock(events) + table + formatPlannerTrailer(ticks, htmlPath) };
 };
 
-/** Checks the replay topology (reference item-14 checks) before handing off to the API. */
-function checkTopology(prepared: PreparedReplay): void {
-  const o = prepared.options;
-  validateTopology({
-    extraEngineArgs: prepared.extraEngineArgs,
-    prefillEngineArgs: prepared.prefillEngineArgs,
-    decodeEngineArgs: prepared.decodeEngineArgs,
-    numWorkers: o.numWorkers,
-    numPrefillWorkers: o.numPrefillWorkers,
-    numDecodeWorkers: o.numDecodeWorkers,
-    replayConcurrency: o.replayConcurrency ?? null,
-    replayMode: o.replayMode,
-    routerMode: o.routerMode,
-    routerConfig: prepared.routerConfig,
-    hasAicPerfConfig: o.aicPerfConfig !== undefined,
-    arrivalSpeedupRatio: o.arrivalSpeedupRatio,
-    synthetic:
-      o.traceFiles === undefined
-        ? {
-            inputTokens: o.inputTokens ?? 0,
-            outputTokens: o.outputTokens ?? 0,
-            requestCount: o.requestCount ?? 0,
-            arrivalIntervalMs: o.arrivalIntervalMs ?? null,
-            requestRate: o.requestRate ?? null,
-            turnsPerSession: o.turnsPerSession ?? 1,
-            sharedPrefixRatio: o.sharedPrefixRatio ?? 0,
-            numPrefixGroups: o.numPrefixGroups ?? 0,
-            interTurnDelayMs: o.interTurnDelayMs ?? 0,
-          }
-        : null,
-    slaTtftMs: o.slaTtftMs ?? null,
-    slaItlMs: o.slaItlMs ?? null,
-    slaE2eMs: o.slaE2eMs ?? null,
-  });
+/** SIGINT/SIGTERM abort long subcommands (their reason is the signal's name). */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  // The first signal stops the sweep cleanly; a second one ends the process at once.
+  const on = (sig: 'SIGINT' | 'SIGTERM') => () => {
+    if (controller.signal.aborted) process.exit(sig === 'SIGINT' ? 130 : 143);
+    controller.abort(sig);
+  };
+  process.on('SIGINT', on('SIGINT'));
+  process.on('SIGTERM', on('SIGTERM'));
+  return controller.signal;
 }
 
 export async function main(argv: string[], deps: Partial<MainDeps> = {}): Promise<number> {
@@ -95,6 +71,8 @@ export async function main(argv: string[], deps: Partial<MainDeps> = {}): Promis
   const stderr = deps.stderr ?? process.stderr;
   const env = deps.env ?? process.env;
   if (argv[0] === 'perf-model') return perfModelMain(argv.slice(1), { stdout, stderr, env });
+  if (argv[0] === 'sweep') return (await import('./sweep.js')).sweepMain(argv.slice(1), { stdout, stderr, env, signal: interruptSignal() });
+  if (argv[0] === 'compare') return (await import('./compare.js')).compareMain(argv.slice(1), { stdout, stderr });
   const runReplay = deps.runReplay ?? runReplayViaApi;
   const bar = stderr.isTTY ? createProgressBar(stderr) : undefined;
   try {

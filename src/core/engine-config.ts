@@ -74,6 +74,7 @@ export function nativeRouterConfig(
   engine: EngineArgs,
   role: PoolRole = 'agg',
   prefillLoadModel: NativePerfConfig | null = null,
+  seed = 42,
 ): NativeRouterConfig {
   const decode = role === 'decode';
   return {
@@ -89,7 +90,7 @@ export function nativeRouterConfig(
     assumeKvReuse: decode ? false : router.router_assume_kv_reuse,
     trackPrefillTokens: decode ? false : router.router_track_prefill_tokens,
     prefillLoadModel: decode ? null : prefillLoadModel,
-    seed: decode ? 43 : 42,
+    seed: decode ? seed + 1 : seed,
   };
 }
 

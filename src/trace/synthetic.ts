@@ -39,6 +39,8 @@ export interface SyntheticKnobs {
   requestRate?: number;
   /** Seed of the Poisson arrival generator (default 42). */
   arrivalSeed?: number;
+  /** Seed of the session generator's prefix-group draws (default 42, the reference's fixed seed). */
+  workloadSeed?: number;
   turnsPerSession?: number;
   sharedPrefixRatio?: number;
   numPrefixGroups?: number;
@@ -142,6 +144,9 @@ export function syntheticWorkload(opts: SyntheticOptions): Workload {
   if (!Number.isSafeInteger(arrivalSeed) || arrivalSeed < 0) {
     throw new ReplayError(`arrival_seed must be a non-negative integer, got ${formatFloat(arrivalSeed)}`);
   }
+  if (opts.workloadSeed !== undefined && (!Number.isSafeInteger(opts.workloadSeed) || opts.workloadSeed < 0)) {
+    throw new ReplayError(`workload_seed must be a non-negative integer, got ${formatFloat(opts.workloadSeed)}`);
+  }
   validateConcurrency(concurrency);
   const openLoop = concurrency === 0;
   if (openLoop) validateSpeedupRatio(speedup);
@@ -196,7 +201,7 @@ export function syntheticWorkload(opts: SyntheticOptions): Workload {
   const sessionStart = new Uint32Array(S + 1);
   const sessionIds: string[] = new Array(S);
 
-  const groupRng = new Rng(SYNTHETIC_WORKLOAD_SEED);
+  const groupRng = new Rng(opts.workloadSeed ?? SYNTHETIC_WORKLOAD_SEED);
   const turnDelay = interTurnDelay / timeScale;
   let nextUnique = firstUniqueId;
   let r = 0;

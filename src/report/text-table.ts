@@ -1,0 +1,20 @@
+// Plain aligned text tables for the terminal (sweep summaries, `dynosim compare`): a header row,
+// a rule, and rows; numbers right-aligned, text left-aligned.
+
+export type Cell = string | number | null;
+
+export function formatCell(v: Cell, digits = 2): string {
+  if (v === null) return '-';
+  if (typeof v === 'number') return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return v;
+}
+
+export function textTable(header: readonly string[], rows: readonly (readonly string[])[], rightAlign: (col: number) => boolean = (c) => c > 0): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, c) => (rightAlign(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
+}
