@@ -34,6 +34,28 @@ export type { SimResults } from './core/results.js';
 export type { Workload } from './core/workload.js';
 export { ReplayError, UsageError } from './errors.js';
 export { OutputsInterrupted } from './report/output-set.js';
+export type { SweepOptions, SweepSummary, SweepProgress } from './sweep/run.js';
+export type { MergeSummary } from './sweep/merge.js';
+export type { ComparedRun, ComparisonRow } from './compare/compare.js';
+
+// Studies load their modules on first use, so a plain replay pays nothing for them.
+
+/** Runs a sweep spec (what `dynosim sweep SPEC` does); see src/sweep/run.ts. */
+export async function sweep(options: import('./sweep/run.js').SweepOptions): Promise<import('./sweep/run.js').SweepSummary> {
+  return (await import('./sweep/run.js')).runSweep(options);
+}
+
+/** Merges sweep folders (what `dynosim sweep merge` does). */
+export async function mergeSweep(dirs: readonly string[], out: string): Promise<import('./sweep/merge.js').MergeSummary> {
+  return (await import('./sweep/merge.js')).mergeSweeps(dirs, out);
+}
+
+/** Loads report JSON files and compares them against the first (what `dynosim compare` prints). */
+export async function compare(files: readonly string[]): Promise<{ runs: import('./compare/compare.js').ComparedRun[]; rows: import('./compare/compare.js').ComparisonRow[] }> {
+  const { compareRuns, loadRun } = await import('./compare/compare.js');
+  const runs = files.map((f) => loadRun(f));
+  return { runs, rows: compareRuns(runs) };
+}
 
 export interface PlannerOutcome {
   summary: PlannerSummary;

@@ -363,7 +363,13 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
 }
 
 export function helpText(): string {
-  const lines = [USAGE, '', 'Offline trace replay of LLM serving (a drop-in for `python -m dynamo.replay`).', ''];
+  const lines = [
+    USAGE,
+    '',
+    'Offline trace replay of LLM serving (a drop-in for `python -m dynamo.replay`).',
+    'Studies: `dynosim sweep SPEC` (many runs), `dynosim compare REPORT.json...`; models: `dynosim perf-model`.',
+    '',
+  ];
   lines.push('positional arguments:', '  trace_files           trace file(s) (mooncake JSONL)', '', 'options:');
   const entry = (names: string, help: string) => {
     const head = `  ${names}`;

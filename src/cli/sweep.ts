@@ -58,7 +58,7 @@ export function summaryTable(rows: readonly Row[], axes: readonly string[]): str
     String(r.status),
     ...metrics.map((k) => formatCell((r[k] as number | null) ?? null, metricDef(k)!.digits)),
   ]);
-  return textTable(header, body, (c) => c >= axes.length + 1 || c < axes.length);
+  return textTable(header, body);
 }
 
 function program(deps: SweepDeps, name: string): Command {
@@ -76,7 +76,8 @@ async function runCommand(argv: string[], deps: SweepDeps): Promise<number> {
     .option('--out <dir>', 'output folder (default: ./<spec name>-sweep)')
     .option('--shard <i/n>', 'run the runs whose index is i mod n; N alone (or auto) reads i from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID')
     .option('--set <key=value>', 'override a spec key (dotted path; repeatable), e.g. --set repeats=3', collect, [])
-    .addOption(new Option('--pool <kind>', 'where runs execute').choices(['threads', 'processes', 'inline']).default('threads'));
+    .addOption(new Option('--pool <kind>', 'where runs execute').choices(['threads', 'processes', 'inline']).default('threads'))
+    .addHelpText('after', '\nAlso: dynosim sweep merge DIR... --out DIR   (shards into one folder)\n      dynosim sweep plot DIR [--x AXIS] [--metrics LIST]   (re-render sweep.html)');
   cmd.parse(argv, { from: 'user' });
   const o = cmd.opts<{ parallel?: number; out?: string; shard?: string; set: string[]; pool: PoolKind }>();
   const shard = parseShard(o.shard, deps.env);

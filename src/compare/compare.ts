@@ -26,7 +26,8 @@ export interface ComparisonRow {
 /** `a/report.json` is labelled `a`; `agg.json` is labelled `agg`. */
 export function defaultLabel(file: string): string {
   const base = path.basename(file).replace(/\.json$/i, '');
-  return base === 'report' ? path.basename(path.dirname(path.resolve(file))) : base;
+  // A sweep point's folder name ends in its hash: the readable part names the run.
+  return base === 'report' ? path.basename(path.dirname(path.resolve(file))).replace(/-[0-9a-f]{16}$/, '') : base;
 }
 
 export function loadRun(file: string, label?: string): ComparedRun {

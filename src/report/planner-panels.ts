@@ -244,11 +244,19 @@ export function buildPlannerFigures(summary: PlannerSummary, config: PlannerConf
   return panels.map((p, i) => {
     const layout = panelLayout(titles[i]!, X_TITLE, p.yTitle, {
       xaxis,
-      ...(p.categorical ? { yaxis: { title: { text: p.yTitle }, type: 'category' }, margin: { t: 40, r: 20, b: 70, l: 190 } } : {}),
+      ...(p.categorical ? { yaxis: { title: { text: p.yTitle, standoff: 12 }, type: 'category', automargin: true } } : {}),
     });
+    const empty = p.traces.every((t) => !(t.y as unknown[]).some((v) => v !== null && v !== undefined));
+    if (empty) {
+      // Say so rather than draw an empty frame (e.g. no router hit rates without kv_router).
+      layout.annotations = [{ xref: 'paper', yref: 'paper', x: 0.5, y: 0.5, text: 'no data in this run', showarrow: false, font: { color: '#888', size: 13 } }];
+    }
     if (p.hline) {
       layout.shapes = [{ type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: p.hline.y, y1: p.hline.y, line: { color: 'red', dash: 'dash', width: 1.5 } }];
-      layout.annotations = [{ xref: 'paper', x: 1, xanchor: 'right', yref: 'y', y: p.hline.y, yanchor: 'bottom', text: p.hline.label, showarrow: false, font: { color: 'red', size: 11 } }];
+      layout.annotations = [
+        ...((layout.annotations as unknown[] | undefined) ?? []),
+        { xref: 'paper', x: 1, xanchor: 'right', yref: 'y', y: p.hline.y, yanchor: 'bottom', text: p.hline.label, showarrow: false, font: { color: 'red', size: 11 } },
+      ];
     }
     return { id: `planner-panel-${i + 1}`, data: p.traces, layout };
   });

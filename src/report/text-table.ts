@@ -9,7 +9,15 @@ export function formatCell(v: Cell, digits = 2): string {
   return v;
 }
 
-export function textTable(header: readonly string[], rows: readonly (readonly string[])[], rightAlign: (col: number) => boolean = (c) => c > 0): string {
+const NUMERIC = /^[-+]?[\d,]*\.?\d+(e[-+]?\d+)?( \([-+][\d.]+%\))?$|^-$/;
+
+/** Columns whose cells all read as numbers are right-aligned. */
+function numericColumns(rows: readonly (readonly string[])[], count: number): (col: number) => boolean {
+  const numeric = Array.from({ length: count }, (_, c) => rows.length > 0 && rows.every((r) => NUMERIC.test(r[c] ?? '')));
+  return (c) => numeric[c]!;
+}
+
+export function textTable(header: readonly string[], rows: readonly (readonly string[])[], rightAlign = numericColumns(rows, header.length)): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells
