@@ -4,6 +4,7 @@
 // Exit 0 when every run of this invocation finished, 1 when some failed (the table says which),
 // 2 on a usage or spec error (before anything ran), 130/143 when interrupted.
 
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -16,7 +17,6 @@ import { readPlan, runSweep, type SweepProgress } from '../sweep/run.js';
 import { parseShard } from '../sweep/shard.js';
 import { RESULTS_CSV, RESULTS_JSONL, type Row } from '../sweep/table.js';
 import type { PoolKind } from '../sweep/pool.js';
-import { readFileSync } from 'node:fs';
 import type { ErrorSink, TextSink } from './main.js';
 
 export interface SweepDeps {

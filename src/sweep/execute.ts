@@ -2,6 +2,7 @@
 // thread): replay it through the programmatic API on the shared parsed trace, write its report
 // (and planner report) into a staging folder, record its metrics or its error, publish the folder.
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { replay } from '../api.js';
 import { parseCli } from '../cli/args.js';
@@ -32,12 +33,20 @@ export interface ExecContext {
   runId: string;
   /** Parsed traces by `traceKeyString`. */
   traces: ReadonlyMap<string, Workload>;
+  /**
+   * Set to 1 (shared memory) when the sweep is interrupted: the run stops at its next progress
+   * report, between two calls into the core, so a worker thread is never stopped inside native code.
+   */
+  abortFlag?: Int32Array;
 }
 
 export interface RunOutcome {
-  record: PointRecord;
+  /** null when the sweep was interrupted before the run finished (nothing is published). */
+  record: PointRecord | null;
   notes: string[];
 }
+
+class RunAborted extends Error {}
 
 export const REPORT_FILE = 'report.json';
 export const PLANNER_REPORT_FILE = 'planner_report.html';
@@ -101,9 +110,15 @@ export async function executeRun(task: RunTask, ctx: ExecContext): Promise<RunOu
     let workload: Workload | undefined;
     if (key) {
       const shared = ctx.traces.get(traceKeyString(key));
-      if (shared) workload = deriveWorkload(shared, options.arrivalSpeedupRatio ?? 1, options.replayConcurrency ?? 0, task.run.jitter);
+      if (shared) workload = deriveWorkload(shared, options.arrivalSpeedupRatio ?? 1, options.replayConcurrency ?? 0, task.run.jitter, key.file);
     }
-    const result = await replay({ ...options, ...(workload ? { workload } : {}), onNote: (line) => notes.push(line) });
+    const flag = ctx.abortFlag;
+    const onProgress = flag
+      ? () => {
+          if (Atomics.load(flag, 0) !== 0) throw new RunAborted('interrupted');
+        }
+      : undefined;
+    const result = await replay({ ...options, ...(workload ? { workload } : {}), ...(onProgress ? { onProgress } : {}), onNote: (line) => notes.push(line) });
     const plannerReport = result.planner?.htmlPath ? PLANNER_REPORT_FILE : null;
     if (result.report.planner && typeof result.report.planner === 'object') {
       // The report names its HTML relative to the sweep folder (the staging path is gone by now).
@@ -119,6 +134,10 @@ export async function executeRun(task: RunTask, ctx: ExecContext): Promise<RunOu
       wall_s: (performance.now() - started) / 1000,
     };
   } catch (error) {
+    if (error instanceof RunAborted) {
+      fs.rmSync(staging, { recursive: true, force: true });
+      return { record: null, notes };
+    }
     record = failedRecord(task, oneLine(error instanceof Error ? error.message : String(error)), (performance.now() - started) / 1000);
   }
   publishPoint(ctx.sweepDir, staging, task.name, record);

@@ -19,6 +19,8 @@ export interface InitMessage {
   sweepDir: string;
   runId: string;
   traces: [string, Workload][];
+  /** Threads only: the shared interrupt flag. */
+  abortFlag?: Int32Array;
 }
 export type ToWorker = InitMessage | { type: 'run'; task: RunTask };
 export type FromWorker = { type: 'done'; outcome: RunOutcome } | { type: 'crash'; message: string };
@@ -107,7 +109,7 @@ function inlineExecutor(ctx: ExecContext): Executor {
 export interface Pool {
   /** Runs every task, at most `size` at once; `onDone` sees each outcome as it lands. */
   runAll(tasks: readonly RunTask[], onStart: (task: RunTask) => void, onDone: (task: RunTask, outcome: RunOutcome | Error) => void): Promise<void>;
-  /** Stops dispatching; running tasks are abandoned (their staging folders stay unpublished). */
+  /** Stops dispatching; running tasks stop early and publish nothing (runAll then returns). */
   abort(): Promise<void>;
 }
 
@@ -115,12 +117,16 @@ export function createPool(kind: PoolKind, size: number, ctx: ExecContext): Pool
   const executors: Executor[] = [];
   let aborted = false;
   let traces: [string, Workload][] | null = null;
+  // Threads stop themselves between two core calls when this is set (terminating a thread inside
+  // native code is not safe); processes are simply killed.
+  const abortFlag = new Int32Array(new SharedArrayBuffer(4));
+  const inlineCtx: ExecContext = { ...ctx };
   const make = (): Executor => {
-    if (kind === 'inline') return inlineExecutor(ctx);
+    if (kind === 'inline') return inlineExecutor(inlineCtx);
     const script = workerScript();
     // Threads read one copy of each trace in shared memory; processes get a copy each.
     traces ??= [...ctx.traces.entries()].map(([k, w]): [string, Workload] => [k, kind === 'threads' ? shareWorkload(w) : w]);
-    const init: InitMessage = { type: 'init', sweepDir: ctx.sweepDir, runId: ctx.runId, traces };
+    const init: InitMessage = { type: 'init', sweepDir: ctx.sweepDir, runId: ctx.runId, traces, ...(kind === 'threads' ? { abortFlag } : {}) };
     return kind === 'threads' ? threadExecutor(script, init) : processExecutor(script, init);
   };
   return {
@@ -137,7 +143,7 @@ export function createPool(kind: PoolKind, size: number, ctx: ExecContext): Pool
           try {
             onDone(task, await executor.run(task));
           } catch (error) {
-            if (aborted) return;
+            if (aborted) break;
             onDone(task, error instanceof Error ? error : new Error(String(error)));
             // The executor died with the run: the lane carries on with a fresh one.
             await executor.stop().catch(() => {});
@@ -145,13 +151,14 @@ export function createPool(kind: PoolKind, size: number, ctx: ExecContext): Pool
             executors.push(executor);
           }
         }
-        if (!aborted) await executor.stop();
+        await executor.stop();
       };
       await Promise.all(Array.from({ length: lanes }, lane));
     },
     async abort() {
       aborted = true;
-      await Promise.all(executors.map((e) => e.stop().catch(() => {})));
+      Atomics.store(abortFlag, 0, 1);
+      if (kind === 'processes') await Promise.all(executors.map((e) => e.stop().catch(() => {})));
     },
   };
 }

@@ -150,13 +150,14 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
       },
       (task, outcome: RunOutcome | Error) => {
         progress.running -= 1;
+        if (!(outcome instanceof Error) && outcome.record === null) return; // interrupted
         progress.done += 1;
-        const failed = outcome instanceof Error || outcome.record.status === 'failed';
+        const failed = outcome instanceof Error || outcome.record?.status === 'failed';
         if (failed) progress.failed += 1;
         if (outcome instanceof Error) publishFailure(task, { sweepDir: dir, runId }, outcome.message);
         else for (const line of outcome.notes) note(line);
-        const perRun = (performance.now() - poolStarted) / 1000 / progress.done;
-        progress.etaS = (perRun * (progress.total - progress.done)) / 1;
+        // Time per finished run so far (the lanes' parallelism included) × runs to go.
+        progress.etaS = (((performance.now() - poolStarted) / 1000) * (progress.total - progress.done)) / progress.done;
         o.onProgress?.({ ...progress });
       },
     );

@@ -163,7 +163,7 @@ const BASE_SECTIONS = new Set(['trace', 'flags', ...KNOBS]);
  * Applies `--set key=value` overrides to the raw spec data. `axes.<name>` sets one axis; a key that
  * starts with a base section (`flags.num-workers`, `planner-config.ttft_ms`) is short for `base.…`.
  */
-export function applySetOverrides(data: unknown, sets: readonly string[], file: string): unknown {
+export function applySetOverrides(data: unknown, sets: readonly string[]): unknown {
   if (sets.length === 0) return data;
   const root: JsonObject = isPlainObject(data) ? structuredClone(data) : {};
   for (const item of sets) {
@@ -183,7 +183,6 @@ export function applySetOverrides(data: unknown, sets: readonly string[], file: 
     }
     node[parts[parts.length - 1]!] = value;
   }
-  void file;
   return root;
 }
 
@@ -286,7 +285,7 @@ export interface LoadSpecOptions {
 /** Parses and shape-checks the spec data; throws a one-line UsageError naming the key. */
 export function buildSpec(data: unknown, file: string, options: LoadSpecOptions): SweepSpec {
   const dir = path.dirname(path.resolve(file));
-  const withSets = applySetOverrides(data, options.sets ?? [], file);
+  const withSets = applySetOverrides(data, options.sets ?? []);
   if (!isPlainObject(withSets)) throw specError(file, '', 'expected a mapping with base and axes');
   const parsed = specSchema.safeParse(withSets);
   if (!parsed.success) {

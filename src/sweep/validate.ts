@@ -12,7 +12,7 @@ import { METRIC_KEYS } from '../report/study-metrics.js';
 import { canonicalJson } from './identity.js';
 import { runArgv, type SweepRun } from './points.js';
 import { specError, type SweepSpec } from './spec.js';
-import { loadBaseTrace, traceKeyOf, traceKeyString } from './workloads.js';
+import { deriveWorkload, loadBaseTrace, traceKeyOf, traceKeyString } from './workloads.js';
 
 function describeRun(run: SweepRun): string {
   const values = Object.entries(run.values).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
@@ -64,12 +64,23 @@ export async function validateSweep(spec: SweepSpec, runs: readonly SweepRun[], 
   }
   const traces = new Map<string, Workload>();
   for (let i = 0; i < runs.length; i++) {
-    const key = traceKeyOf(options[i]!);
-    if (!key || traces.has(traceKeyString(key))) continue;
+    const o = options[i]!;
+    const key = traceKeyOf(o);
+    if (!key) continue;
+    let base = traces.get(traceKeyString(key));
+    if (!base) {
+      try {
+        base = await loadBaseTrace(key);
+      } catch (error) {
+        throw specError(spec.file, 'base.trace', message(error));
+      }
+      traces.set(traceKeyString(key), base);
+    }
+    // Each run's own arrivals (speedup, stretch, jitter) must fit the simulated-time bound.
     try {
-      traces.set(traceKeyString(key), await loadBaseTrace(key));
+      deriveWorkload(base, o.arrivalSpeedupRatio ?? 1, o.replayConcurrency ?? 0, runs[i]!.jitter, key.file);
     } catch (error) {
-      throw specError(spec.file, 'base.trace', message(error));
+      fail(runs[i]!, error);
     }
   }
   return { options, traces };

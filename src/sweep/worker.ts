@@ -10,7 +10,7 @@ const reply: (m: FromWorker) => void = parentPort ? (m) => parentPort!.postMessa
 
 async function handle(m: ToWorker): Promise<void> {
   if (m.type === 'init') {
-    ctx = { sweepDir: m.sweepDir, runId: m.runId, traces: new Map<string, Workload>(m.traces) };
+    ctx = { sweepDir: m.sweepDir, runId: m.runId, traces: new Map<string, Workload>(m.traces), ...(m.abortFlag ? { abortFlag: m.abortFlag } : {}) };
     return;
   }
   try {
@@ -24,6 +24,8 @@ async function handle(m: ToWorker): Promise<void> {
 if (parentPort) parentPort.on('message', (m: ToWorker) => void handle(m));
 else if (process.send) {
   process.on('message', (m) => void handle(m as ToWorker));
-  // The sweep ends a process executor by closing the channel or with SIGTERM.
+  // The sweep ends a process executor by closing the channel or with SIGTERM. Ctrl-C reaches the
+  // whole process group: the sweep decides, so an interrupted run is not recorded as failed.
   process.on('disconnect', () => process.exit(0));
+  process.on('SIGINT', () => {});
 }

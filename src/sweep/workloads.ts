@@ -3,7 +3,10 @@
 // trace loaded at ratio 1 gives every run's workload by dividing two arrays (bit-identical to
 // loading it at that ratio: x / 1 === x). The request arrays are shared, never copied.
 
+import { SIM_TIME_LIMIT_TEXT, sessionBeyondTimeLimit } from '../core/limits.js';
 import type { Workload } from '../core/workload.js';
+import { ReplayError } from '../errors.js';
+import { formatFloat } from '../trace/fmt.js';
 import { DEFAULT_TRACE_BLOCK_SIZE, loadMooncakeTrace, validateSpeedupRatio } from '../trace/mooncake.js';
 import { Rng } from '../trace/rng.js';
 import type { Jitter } from './points.js';
@@ -36,7 +39,7 @@ export function loadBaseTrace(key: TraceKey): Promise<Workload> {
  * arrivals jittered by up to ±`jitter.ms` (seeded; order kept, so sessions stay sorted), and the
  * run's closed-loop concurrency.
  */
-export function deriveWorkload(base: Workload, ratio: number, concurrency: number, jitter: Jitter | null): Workload {
+export function deriveWorkload(base: Workload, ratio: number, concurrency: number, jitter: Jitter | null, file = 'trace'): Workload {
   validateSpeedupRatio(ratio);
   const firstArrivalMs = new Float64Array(base.firstArrivalMs.length);
   for (let s = 0; s < firstArrivalMs.length; s++) firstArrivalMs[s] = base.firstArrivalMs[s]! / ratio;
@@ -49,6 +52,9 @@ export function deriveWorkload(base: Workload, ratio: number, concurrency: numbe
     const first = firstArrivalMs[0] ?? 0;
     for (let s = 0; s < firstArrivalMs.length; s++) firstArrivalMs[s] = firstArrivalMs[s]! - first;
   }
+  // The loader's bound on simulated time, at this run's ratio (loadMooncakeTrace checks it at 1).
+  const late = sessionBeyondTimeLimit(firstArrivalMs, base.sessionStart, turnDelayMs);
+  if (late >= 0) throw new ReplayError(`${file}: session ${base.sessionIds[late]} reaches beyond ${SIM_TIME_LIMIT_TEXT} at --arrival-speedup-ratio ${formatFloat(ratio)}`);
   return { ...base, firstArrivalMs, turnDelayMs, concurrency };
 }
 

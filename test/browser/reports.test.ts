@@ -7,6 +7,8 @@ import { replay } from '../../src/api.js';
 import { runSweep } from '../../src/sweep/run.js';
 import { EXAMPLE_TRACE, tempDir, writeSpec } from '../sweep/helpers.js';
 import { chromiumPresent, renderHtml, type RenderedPage } from './chromium.js';
+// @ts-expect-error plain JS module shared with the benchmarks
+import { guidePlannerConfig } from '../../bench/guide.js';
 
 if (!chromiumPresent) console.warn('skipping the HTML page browser checks: /usr/bin/chromium is absent');
 
@@ -55,18 +57,8 @@ describe.skipIf(!chromiumPresent)('HTML pages in a browser', () => {
       sharedPrefixRatio: 0.5,
       numPrefixGroups: 4,
       extraEngineArgs: { startup_time: 30 },
-      plannerConfig: JSON.stringify({
-        mode: 'agg',
-        optimization_target: 'sla',
-        ttft_ms: 1500,
-        itl_ms: 50,
-        enable_throughput_scaling: true,
-        enable_load_scaling: true,
-        throughput_adjustment_interval_seconds: 30,
-        load_adjustment_interval_seconds: 10,
-        report_output_dir: dir,
-        report_filename: 'agg.html',
-      }),
+      // The guide's agg planner, with a throughput interval that fits the short run.
+      plannerConfig: guidePlannerConfig({ throughput_adjustment_interval_seconds: 30, report_output_dir: dir, report_filename: 'agg.html' }),
     });
     const page = await renderHtml(planner!.htmlPath!);
     expectReadable(page, 12);

@@ -19,6 +19,10 @@ describe('dynosim sweep', () => {
     [{ base: { trace: EXAMPLE_TRACE, flags: { 'num-wokers': 2 } } }, /^dynosim sweep: error: sweep spec .*spec\.json: base\.flags\.num-wokers: unknown flag/],
     [{ base: { trace: EXAMPLE_TRACE }, axes: { 'num-workers': [2, 0] } }, /^dynosim sweep: error: sweep spec .*: point 1 \(num-workers=0\): /],
     [{ base: { trace: 'missing.jsonl' } }, /^dynosim sweep: error: sweep spec .*: base\.trace: .*missing\.jsonl/],
+    [
+      { base: { trace: EXAMPLE_TRACE }, axes: { 'arrival-speedup-ratio': [1, 1e-12] } },
+      /^dynosim sweep: error: sweep spec .*: point 1 \(arrival-speedup-ratio=1e-12\): .*trace\.jsonl: session .* reaches beyond the simulated-time limit of 100 years/,
+    ],
   ])('a bad spec fails before any run: %j', (spec, message) => {
     const dir = tempDir();
     writeSpec(dir, spec);
@@ -39,6 +43,28 @@ describe('dynosim sweep', () => {
     expect(sweep(['spec.json', '-P', 'x'], dir).status).toBe(2);
     expect(sweep(['spec.json', '--shard', '5/4'], dir).stderr).toContain('index 5 is not in 0..3');
   });
+
+  it.each(['threads', 'processes'])('Ctrl-C (%s) exits 130, keeps only complete points, and the rerun completes', async (pool) => {
+    const dir = tempDir();
+    writeSpec(dir, {
+      base: { flags: { 'input-tokens': 512, 'output-tokens': 32, 'request-count': 6000, 'request-rate': 100 } },
+      axes: { 'num-workers': [1, 2, 3, 4, 5, 6, 7, 8] },
+    });
+    const out = path.join(dir, 'out');
+    const child = spawn(process.execPath, [BIN, 'sweep', 'spec.json', '--out', 'out', '-P', '2', '--pool', pool], { cwd: dir, stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const deadline = Date.now() + 30_000;
+    while (scanPoints(out).size < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const kept = [...scanPoints(out).values()];
+    expect(kept.length).toBeLessThan(8);
+    expect(kept.every((p) => p.record.status === 'ok')).toBe(true);
+    expect(fs.readdirSync(path.join(out, 'points')).filter((n) => n.startsWith('.'))).toEqual([]);
+    const rerun = sweep(['spec.json', '--out', 'out'], dir);
+    expect(rerun.status).toBe(0);
+    expect(rerun.stdout).toContain(`${kept.length} already done, 0 failed`);
+  }, 90_000);
 
   it('killed midway, a rerun finishes only the remaining points and writes the uninterrupted tables', async () => {
     const dir = tempDir();

@@ -86,7 +86,7 @@ describe('axes', () => {
 
 describe('--set overrides (AIC generator semantics: dotted keys, YAML values)', () => {
   it('sets axes, repeats and base sections', () => {
-    const data = applySetOverrides({ base, axes: { 'num-workers': [1] } }, ['repeats=3', 'axes.extra-engine-args.startup_time=[0, 60]', 'flags.num-workers=4', 'planner-config.ttft_ms=900'], 's.yaml') as Record<string, any>;
+    const data = applySetOverrides({ base, axes: { 'num-workers': [1] } }, ['repeats=3', 'axes.extra-engine-args.startup_time=[0, 60]', 'flags.num-workers=4', 'planner-config.ttft_ms=900']) as Record<string, any>;
     expect(data.repeats).toBe(3);
     expect(data.axes['extra-engine-args.startup_time']).toEqual([0, 60]);
     expect(data.base.flags['num-workers']).toBe(4);
@@ -94,9 +94,9 @@ describe('--set overrides (AIC generator semantics: dotted keys, YAML values)', 
   });
 
   it('a value that is not YAML stays a string; no = is an error', () => {
-    const data = applySetOverrides({ base }, ['name=cold: start: x'], 's.yaml') as Record<string, unknown>;
+    const data = applySetOverrides({ base }, ['name=cold: start: x']) as Record<string, unknown>;
     expect(data.name).toBe('cold: start: x');
-    expect(errorOf(() => applySetOverrides({}, ['repeats'], 's.yaml'))).toBe("--set: expected KEY=VALUE, got 'repeats'");
+    expect(errorOf(() => applySetOverrides({}, ['repeats']))).toBe("--set: expected KEY=VALUE, got 'repeats'");
   });
 });
 

@@ -112,6 +112,18 @@ describe('executors and failures', () => {
     expect(tables[2]).toEqual(tables[0]);
   }, 60_000);
 
+  it('planner runs too: threads (which stop between core calls when interrupted) match the calling thread', async () => {
+    const dir = tempDir();
+    const planner = { mode: 'agg', throughput_adjustment_interval_seconds: 30, load_adjustment_interval_seconds: 5 };
+    const spec = writeSpec(dir, { base: { trace: EXAMPLE_TRACE, flags: { 'arrival-speedup-ratio': 3 }, 'extra-engine-args': {}, 'planner-config': planner }, axes: { 'extra-engine-args.startup_time': [0, 15] } });
+    const inline = path.join(dir, 'inline');
+    const threads = path.join(dir, 'threads');
+    await runSweep({ spec, out: inline, pool: 'inline' });
+    await runSweep({ spec, out: threads, pool: 'threads', parallel: 2 });
+    for (const t of TABLES) expect(read(path.join(threads, t))).toBe(read(path.join(inline, t)));
+    expect(withoutWallClock(pointReport(threads, records(threads)[1]!))).toEqual(withoutWallClock(pointReport(inline, records(inline)[1]!)));
+  }, 60_000);
+
   it('a point whose run fails is in the table with its error, and the others still run', async () => {
     const dir = tempDir();
     const planner = { mode: 'agg', throughput_adjustment_interval_seconds: 60, load_adjustment_interval_seconds: 5 };
