@@ -10,8 +10,3 @@ export class UsageError extends Error {
 export class ReplayError extends Error {
   override readonly name = 'ReplayError';
 }
-
-/** A message on one line (newlines and their indentation become one space). */
-export function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, ' ').trim();
-}

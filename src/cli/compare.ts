@@ -4,7 +4,8 @@
 import { Command, CommanderError } from 'commander';
 import { buildComparisonHtml } from '../compare/compare-html.js';
 import { compareRuns, comparisonText, loadRun } from '../compare/compare.js';
-import { oneLine, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { safeLine } from './terminal.js';
 import { writeFileAtomicSync } from '../report/write-file.js';
 import type { ErrorSink, TextSink } from './main.js';
 
@@ -34,10 +35,10 @@ export async function compareMain(argv: string[], deps: { stdout: TextSink; stde
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed') return 0;
-      deps.stderr.write(`${PROG}: ${oneLine(error.message)}\n`);
+      deps.stderr.write(`${PROG}: ${safeLine(error.message)}\n`);
       return 2;
     }
-    deps.stderr.write(`${PROG}: error: ${oneLine(error instanceof Error ? error.message : String(error))}\n`);
+    deps.stderr.write(`${PROG}: error: ${safeLine(error instanceof Error ? error.message : String(error))}\n`);
     return error instanceof UsageError ? 2 : 1;
   }
 }

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { oneLine, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { safeLine } from './terminal.js';
 import { metricDef } from '../report/study-metrics.js';
 import { formatCell, textTable } from '../report/text-table.js';
 import { mergeSweeps } from '../sweep/merge.js';
@@ -169,10 +170,10 @@ export async function sweepMain(argv: string[], deps: SweepDeps): Promise<number
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
-      deps.stderr.write(`${PROG}: ${oneLine(error.message.replace(/^error: /, 'error: '))}\n`);
+      deps.stderr.write(`${PROG}: ${safeLine(error.message.replace(/^error: /, 'error: '))}\n`);
       return 2;
     }
-    const message = oneLine(error instanceof Error ? error.message : String(error));
+    const message = safeLine(error instanceof Error ? error.message : String(error));
     deps.stderr.write(`${PROG}: error: ${message}\n`);
     return error instanceof UsageError ? 2 : 1;
   }

@@ -10,7 +10,7 @@ import { checkTopology } from '../cli/check-topology.js';
 import type { JsonObject } from '../config/knob.js';
 import { RequestStatus } from '../core/results.js';
 import type { Workload } from '../core/workload.js';
-import { oneLine } from '../errors.js';
+import { safeLine } from '../cli/terminal.js';
 import { studyMetrics, type RequestOutcomes } from '../report/study-metrics.js';
 import { formatReportJson } from '../report/summary.js';
 import { writeFileAtomicSync } from '../report/write-file.js';
@@ -90,7 +90,7 @@ function failedRecord(task: RunTask, message: string, wallS: number): PointRecor
 
 /** Records a run whose executor died under it (a crash of the process or thread) as failed. */
 export function publishFailure(task: RunTask, ctx: Pick<ExecContext, 'sweepDir' | 'runId'>, message: string): PointRecord {
-  const record = failedRecord(task, oneLine(message), 0);
+  const record = failedRecord(task, safeLine(message), 0);
   publishPoint(ctx.sweepDir, stagingDir(ctx.sweepDir, ctx.runId, task.name), task.name, record);
   return record;
 }
@@ -138,7 +138,7 @@ export async function executeRun(task: RunTask, ctx: ExecContext): Promise<RunOu
       fs.rmSync(staging, { recursive: true, force: true });
       return { record: null, notes };
     }
-    record = failedRecord(task, oneLine(error instanceof Error ? error.message : String(error)), (performance.now() - started) / 1000);
+    record = failedRecord(task, safeLine(error instanceof Error ? error.message : String(error)), (performance.now() - started) / 1000);
   }
   publishPoint(ctx.sweepDir, staging, task.name, record);
   return { record, notes };

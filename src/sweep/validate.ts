@@ -6,7 +6,8 @@ import { checkReplay } from '../api.js';
 import { parseCli } from '../cli/args.js';
 import { checkTopology } from '../cli/check-topology.js';
 import type { Workload } from '../core/workload.js';
-import { oneLine, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { safeLine } from '../cli/terminal.js';
 import type { ReplayOptions } from '../options.js';
 import { METRIC_KEYS } from '../report/study-metrics.js';
 import { canonicalJson } from './identity.js';
@@ -20,7 +21,7 @@ function describeRun(run: SweepRun): string {
 }
 
 function message(error: unknown): string {
-  return oneLine(error instanceof Error ? error.message : String(error));
+  return safeLine(error instanceof Error ? error.message : String(error));
 }
 
 export interface ValidatedSweep {

@@ -41,6 +41,12 @@ describe('dynosim sweep', () => {
     expect(r.status).toBe(0);
     expect(read(path.join(dir, 'out', 'results.csv')).split('\n')[2]!.split(',').slice(0, 3)).toEqual(['1', '4', 'ok']);
     expect(sweep(['spec.json', '-P', 'x'], dir).status).toBe(2);
+    // The page is re-rendered from the table, with the metrics asked for.
+    const plot = spawnSync(process.execPath, [BIN, 'sweep', 'plot', 'out', '--metrics', 'ttft_p90_ms,gpu_hours'], { cwd: dir, encoding: 'utf8' });
+    expect(plot.status).toBe(0);
+    const html = read(path.join(dir, 'out', 'sweep.html'));
+    expect(html.match(/"id":"sweep-panel-\d+"/g)!.length).toBe(2);
+    expect(spawnSync(process.execPath, [BIN, 'sweep', 'plot', 'out', '--metrics', 'nope'], { cwd: dir, encoding: 'utf8' }).stderr).toContain("unknown metric 'nope'");
     expect(sweep(['spec.json', '--shard', '5/4'], dir).stderr).toContain('index 5 is not in 0..3');
   });
 

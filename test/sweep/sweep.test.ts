@@ -194,6 +194,10 @@ describe('resuming and sharding', () => {
     expect(merged.ok).toBe(10);
     for (const t of TABLES) expect(read(path.join(dir, 'merged', t))).toBe(read(path.join(whole, t)));
     expect(fs.existsSync(path.join(dir, 'merged', 'sweep.html'))).toBe(true);
+    // Folders of another sweep do not merge.
+    const other = writeSpec(dir, { base: { trace: EXAMPLE_TRACE }, axes: { 'num-workers': [7] } }, 'other.json');
+    await runSweep({ spec: other, out: path.join(dir, 'other'), pool: 'inline' });
+    expect(() => mergeSweeps([shardDirs[0]!, path.join(dir, 'other')], path.join(dir, 'bad'))).toThrow(/holds a different sweep/);
   }, 60_000);
 
   it('shards come from --shard I/N, or N with the index from Kubernetes or Slurm', () => {
