@@ -1,7 +1,8 @@
 // A run's identity: a hash of its full resolved configuration and of the input files' contents.
 // Finished points are found again by it (a rerun skips them), whatever the sweep folder, the
-// machine or the path the trace is mounted at. Output locations are not part of it; the dynosim
-// version is, so an upgrade recomputes.
+// machine or the path the trace is mounted at. Files named by the run (traces, a planner warmup
+// trace, an npz profile) count by their bytes; a folder (AIC's database) by its path. Output
+// locations are not part of it; the dynosim version is, so an upgrade recomputes.
 
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';

@@ -3,15 +3,11 @@
 // perturbation applied, and is spelled as the `dynosim` command line that would replay it alone.
 
 import { createHash } from 'node:crypto';
-import { isPlainObject, type JsonObject } from '../config/knob.js';
-import { KNOBS, resolveFlagPaths, resolveKnobPaths, resolveSpecPath, type Axis, type AxisValue, type KnobName, type SweepSpec } from './spec.js';
+import { isPlainObject } from '../config/knob.js';
+import { KNOBS, resolveFlagPaths, resolveKnobPaths, resolveSpecPath, type Axis, type AxisValue, type BaseRun, type KnobName, type SweepSpec } from './spec.js';
 
-/** A run's configuration after the axes, seeds and perturbation are applied. */
-export interface RunConfig {
-  trace: string[] | null;
-  flags: Record<string, string | number | boolean>;
-  knobs: Partial<Record<KnobName, JsonObject>>;
-}
+/** A run's configuration after the axes, seeds and perturbation are applied: a base run. */
+export type RunConfig = BaseRun;
 
 /** Arrival jitter (not expressible as a replay flag): each session's first arrival moves by up to ±ms. */
 export interface Jitter {
