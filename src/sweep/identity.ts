@@ -1,11 +1,13 @@
 // A run's identity: a hash of its full resolved configuration and of the input files' contents.
 // Finished points are found again by it (a rerun skips them), whatever the sweep folder, the
 // machine or the path the trace is mounted at. Files named by the run (traces, a planner warmup
-// trace, an npz profile) count by their bytes; a folder (AIC's database) by its path. Output
-// locations are not part of it; the dynosim version is, so an upgrade recomputes.
+// trace, an npz profile) count by their bytes; a folder (AIC's database) by its path relative to
+// the spec's folder, so shards on machines that mount the study elsewhere agree. Output locations
+// are not part of it; the dynosim version is, so an upgrade recomputes.
 
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { JsonObject } from '../config/knob.js';
 import { packageRoot } from './package-root.js';
 import type { RunConfig, SweepRun } from './points.js';
@@ -28,18 +30,22 @@ export function fileDigest(file: string): string {
   return d;
 }
 
-/** A file-valued setting as its content digest when it names a readable file, else as written. */
-function contentOrValue(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
+/**
+ * A path-valued setting by what it names: a file by its content digest, a folder by its path
+ * relative to the spec's folder; anything else (a missing file fails the run, which is recorded;
+ * a model id) as written.
+ */
+function pathIdentity(value: unknown, specDir: string): unknown {
+  if (typeof value !== 'string' || !path.isAbsolute(value)) return value;
   try {
-    if (fs.statSync(value).isFile()) return { sha256: fileDigest(value) };
+    const st = fs.statSync(value);
+    if (st.isFile()) return { sha256: fileDigest(value) };
+    if (st.isDirectory()) return { dir: path.relative(specDir, value) };
   } catch {
-    // not a file: keep the string (a missing file fails the run, which is recorded)
+    // not there
   }
   return value;
 }
-
-const FILE_KEYS = new Set(['planner_profile_data', 'load_predictor_warmup_trace']);
 
 /** JSON with object keys sorted, so equal configurations hash equally. */
 export function canonicalJson(value: unknown): string {
@@ -54,26 +60,21 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-function identityConfig(config: RunConfig): unknown {
-  const knobs: JsonObject = {};
-  for (const [name, obj] of Object.entries(config.knobs)) {
-    const copy: JsonObject = {};
-    for (const [k, v] of Object.entries(obj!)) copy[k] = FILE_KEYS.has(k) ? contentOrValue(v) : v;
-    knobs[name] = copy;
-  }
+function identityConfig(config: RunConfig, specDir: string): unknown {
+  const ident = (obj: Record<string, unknown>) => Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, pathIdentity(v, specDir)]));
   return {
-    trace: config.trace?.map((t) => contentOrValue(t)) ?? null,
-    flags: config.flags,
-    knobs,
+    trace: config.trace?.map((t) => pathIdentity(t, specDir)) ?? null,
+    flags: ident(config.flags),
+    knobs: Object.fromEntries(Object.entries(config.knobs).map(([name, obj]) => [name, ident(obj!)])),
   };
 }
 
 /** The run's key: hex sha256 of everything that determines its outcome. */
-export function runHash(run: SweepRun): string {
+export function runHash(run: SweepRun, specDir: string): string {
   const identity = {
     format: POINT_FORMAT,
     dynosim: packageRoot().version,
-    config: identityConfig(run.config),
+    config: identityConfig(run.config, specDir),
     jitter: run.jitter,
   };
   return createHash('sha256').update(canonicalJson(identity)).digest('hex');

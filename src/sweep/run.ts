@@ -117,7 +117,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   fs.mkdirSync(dir, { recursive: true });
 
   const tasks: RunTask[] = runs.map((run) => {
-    const hash = runHash(run);
+    const hash = runHash(run, spec.dir);
     return { run, hash, name: pointDirName(run.values, run.repeat, hash), command: runCommand(runArgv(run.config)) };
   });
   const plan: SweepPlan = {

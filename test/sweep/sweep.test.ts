@@ -211,15 +211,26 @@ describe('resuming and sharding', () => {
     expect(picked).toEqual([2, 6]);
   });
 
-  it('points are keyed by configuration and trace content, not by folder or path', async () => {
-    const dir = tempDir();
-    fs.copyFileSync(EXAMPLE_TRACE, path.join(dir, 'copy.jsonl'));
-    const a = loadSpec(writeSpec(dir, { base: { trace: EXAMPLE_TRACE }, axes: { 'num-workers': [1, 2] } }, 'a.json'), { isFlag: isReplayFlag });
-    const b = loadSpec(writeSpec(dir, { base: { trace: 'copy.jsonl' }, axes: { 'num-workers': [1, 2] } }, 'b.json'), { isFlag: isReplayFlag });
+  it('points are keyed by configuration and input contents, not by folder or mount point', async () => {
     const { runHash } = await import('../../src/sweep/identity.js');
-    expect(expandRuns(a).map(runHash)).toEqual(expandRuns(b).map(runHash));
-    const c = loadSpec(writeSpec(dir, { base: { trace: EXAMPLE_TRACE }, axes: { 'num-workers': [1, 3] } }, 'c.json'), { isFlag: isReplayFlag });
-    expect(runHash(expandRuns(c)[1]!)).not.toBe(runHash(expandRuns(a)[1]!));
-    expect(parseCli(runArgv(expandRuns(a)[1]!.config)).kind).toBe('run');
+    // The same study at two mount points: its trace, and a folder beside the spec.
+    const hashes = (root: string) => {
+      fs.mkdirSync(path.join(root, 'aic'), { recursive: true });
+      fs.copyFileSync(EXAMPLE_TRACE, path.join(root, 'trace.jsonl'));
+      const spec = loadSpec(writeSpec(root, { base: { trace: 'trace.jsonl', 'extra-engine-args': { aic_systems_path: 'aic' } }, axes: { 'num-workers': [2, 3] } }), { isFlag: isReplayFlag });
+      return expandRuns(spec).map((r) => runHash(r, spec.dir));
+    };
+    const dir = tempDir();
+    const a = hashes(path.join(dir, 'mnt-a'));
+    expect(hashes(path.join(dir, 'elsewhere', 'mnt-b'))).toEqual(a);
+    expect(a[0]).not.toBe(a[1]);
+    // Another trace content is another point.
+    const c = path.join(dir, 'mnt-c');
+    fs.mkdirSync(c, { recursive: true });
+    fs.writeFileSync(path.join(c, 'trace.jsonl'), fs.readFileSync(EXAMPLE_TRACE, 'utf8').split('\n').slice(1).join('\n'));
+    const spec = loadSpec(writeSpec(c, { base: { trace: 'trace.jsonl', 'extra-engine-args': { aic_systems_path: 'aic' } }, axes: { 'num-workers': [2, 3] } }), { isFlag: isReplayFlag });
+    fs.mkdirSync(path.join(c, 'aic'));
+    expect(runHash(expandRuns(spec)[0]!, spec.dir)).not.toBe(a[0]);
+    expect(parseCli(runArgv(expandRuns(spec)[1]!.config)).kind).toBe('run');
   });
 });
