@@ -21,6 +21,7 @@ import { resolvePerfModel, type NativePerfConfig, type ResolvedPerfModel } from 
 import { checkOutputPath, type OutputSet } from './report/output-set.js';
 import { perRequestJsonlLines } from './report/per-request.js';
 import { PLANNER_REPORT_LABEL, planRunOutputs, REPORT_JSON_LABEL, REPORT_JSONL_LABEL, writeRunOutputs } from './report/run-outputs.js';
+import { prefixHitRateByTick } from './report/prefix-hits.js';
 import type { PyJsonValue } from './report/pyjson.js';
 import { buildFlatReport, formatReportJson, type FlatReport } from './report/summary.js';
 import { recordTicks, runTransitions, type RunTransitions, type TransitionInputs } from './report/worker-transitions.js';
@@ -380,6 +381,7 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
     results = run.results;
     const summary = planned.planner.finish();
     const transitions = runTransitions(recorder.ticks, transitionInputs(topology, simConfig, results));
+    transitions.prefixHitRate = prefixHitRateByTick(recorder.ticks.map((t) => t.nowMs), results, workload);
     const write = (file: string, data: string | Uint8Array) => outputs.add(PLANNER_REPORT_LABEL, file, data);
     const gpuHours = provisionedGpuHours(topology, results);
     const written = planning.writePlannerReport(summary, planned.config, { write, transitions, gpuHours });

@@ -49,7 +49,7 @@ export function panelTitles(agg: boolean): string[] {
     'Engine Capacity (req/s)',
     'Sequence Lengths (Observed vs Predicted)',
     'Accept Length (visible tokens per decode forward)',
-    'KV Cache Hit Rate (router, at admission)',
+    'KV Cache Hit Rate (router and engine prefix cache)',
     'Load Scaling Decisions',
     'Throughput Scaling Decisions',
   ];
@@ -192,6 +192,7 @@ export function buildPlannerFigures(summary: PlannerSummary, config: PlannerConf
       ];
   const observedAccept = atSnap(transitions?.ticks.map((t) => t.acceptLength));
   const observedHit = atSnap(transitions?.ticks.map((t) => t.kvHitRate));
+  const engineHit = atSnap(transitions?.prefixHitRate);
 
   const panels: Panel[] = [
     { traces: replicas, yTitle: 'workers' },
@@ -230,8 +231,9 @@ export function buildPlannerFigures(summary: PlannerSummary, config: PlannerConf
     },
     {
       traces: [
-        ...(transitions ? [line(x, observedHit, 'Observed (traffic window)', { mode: 'lines+markers', marker: { size: 3 } })] : []),
+        ...(transitions ? [line(x, observedHit, 'Router (traffic window)', { mode: 'lines+markers', marker: { size: 3 } })] : []),
         line(x, col('predictedKvHitRate'), 'Planner\'s KV hit rate', { line: { dash: 'dot' } }),
+        ...(transitions?.prefixHitRate ? [line(x, engineHit, 'Engine prefix cache (admissions)', { line: { color: 'gray' } })] : []),
       ],
       yTitle: 'hit rate (fraction)',
     },

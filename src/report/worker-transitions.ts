@@ -160,6 +160,8 @@ export function gpuHoursSplit(
 
 export interface RunTransitions {
   ticks: readonly RecordedTick[];
+  /** Per recorded tick: the engines' prefix-cache hit rate of the prompts admitted since the previous one. */
+  prefixHitRate?: (number | null)[];
   prefill: PoolTransitions | null;
   /** The aggregated pool reports here too. */
   decode: PoolTransitions;
