@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { replay } from '../../src/api.js';
 import { poolTransitions, type RecordedTick } from '../../src/report/worker-transitions.js';
 
-const tick = (s: number, active: number, total: number, target: number | null): RecordedTick => ({
+const tick = (s: number, active: number, total: number, target: number | null, starting = 0): RecordedTick => ({
   nowMs: s * 1000,
   prefill: null,
-  decode: { active, total },
+  decode: { active, total, starting },
   kvHitRate: null,
   acceptLength: null,
   targetPrefill: null,
@@ -20,10 +20,12 @@ describe('the scaling rule (native/sim/pool.cc Pool::scale_to)', () => {
     // 2 ready. t=10: target 4 → 2 start, ready at 40. t=20: target 3 → the newest starting one is
     // cancelled. t=40: 3 ready. t=60: target 2 → one drains (the core still counts it: total 3).
     // t=70: drained. The run ends at 100 s.
-    const ticks = [tick(10, 2, 2, 4), tick(20, 2, 4, 3), tick(40, 3, 3, null), tick(60, 3, 3, 2), tick(70, 2, 3, null), tick(80, 2, 2, null)];
+    const ticks = [tick(10, 2, 2, 4), tick(20, 2, 4, 3, 2), tick(40, 3, 3, null), tick(60, 3, 3, 2), tick(70, 2, 3, null), tick(80, 2, 2, null)];
     const t = poolTransitions(ticks, (k) => k.decode, (k) => k.targetDecode, 2, 30, 100_000);
     expect(t.mismatches).toBe(0);
     expect(t.starting).toEqual([0, 2, 0, 0, 0, 0]);
+    // A core that reported another starting count would be a mismatch.
+    expect(poolTransitions([tick(10, 2, 2, 4), tick(20, 2, 4, null, 1)], (k) => k.decode, (k) => k.targetDecode, 2, 30, 30_000).mismatches).toBe(1);
     // At t=70 one worker is draining: total 3 − ready 2 − starting 0.
     expect(t.draining).toEqual([0, 0, 0, 0, 1, 0]);
     // Ready: 2 workers × 40 s + 3 × 20 s + 2 × 40 s = 220 worker-seconds.
