@@ -123,6 +123,6 @@ if (existsSync(conversation)) {
 }
 
 // The guide's cold-start study as one command (31 planner runs, table and plot) against 30 s.
-const sweep = spawnSync(process.execPath, [path.join(root, 'bench', 'sweep.js'), '--runs', String(runs), '--pool', 'threads'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+const sweep = spawnSync(process.execPath, [path.join(root, 'bench', 'sweep.js'), '--runs', String(runs), '--pool', 'processes'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 process.stdout.write(sweep.stdout.split('\n').filter((l) => l.startsWith('cold-start sweep (') || l.startsWith('skipping')).join('\n') + '\n');
 if (sweep.status !== 0) process.exit(1);

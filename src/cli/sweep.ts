@@ -77,7 +77,7 @@ async function runCommand(argv: string[], deps: SweepDeps): Promise<number> {
     .option('--out <dir>', 'output folder (default: ./<spec name>-sweep)')
     .option('--shard <i/n>', 'run the runs whose index is i mod n; N alone (or auto) reads i from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID')
     .option('--set <key=value>', 'override a spec key (dotted path; repeatable), e.g. --set repeats=3', collect, [])
-    .addOption(new Option('--pool <kind>', 'where runs execute').choices(['threads', 'processes', 'inline']).default('threads'))
+    .addOption(new Option('--pool <kind>', 'where runs execute').choices(['processes', 'threads', 'inline']).default('processes'))
     .addHelpText('after', '\nAlso: dynosim sweep merge DIR... --out DIR   (shards into one folder)\n      dynosim sweep plot DIR [--x AXIS] [--metrics LIST]   (re-render sweep.html)');
   cmd.parse(argv, { from: 'user' });
   const o = cmd.opts<{ parallel?: number; out?: string; shard?: string; set: string[]; pool: PoolKind }>();

@@ -34,10 +34,11 @@ export interface ExecContext {
   /** Parsed traces by `traceKeyString`. */
   traces: ReadonlyMap<string, Workload>;
   /**
-   * Set to 1 (shared memory) when the sweep is interrupted: the run stops at its next progress
-   * report, between two calls into the core, so a worker thread is never stopped inside native code.
+   * Whether the sweep wants the run stopped (it was interrupted, or a process executor lost its
+   * sweep): asked at each progress report, between two calls into the core, so a worker thread is
+   * never stopped inside native code and an orphaned process does not finish its run.
    */
-  abortFlag?: Int32Array;
+  stopRequested?: () => boolean;
 }
 
 export interface RunOutcome {
@@ -112,10 +113,10 @@ export async function executeRun(task: RunTask, ctx: ExecContext): Promise<RunOu
       const shared = ctx.traces.get(traceKeyString(key));
       if (shared) workload = deriveWorkload(shared, options.arrivalSpeedupRatio ?? 1, options.replayConcurrency ?? 0, task.run.jitter, key.file);
     }
-    const flag = ctx.abortFlag;
-    const onProgress = flag
+    const stop = ctx.stopRequested;
+    const onProgress = stop
       ? () => {
-          if (Atomics.load(flag, 0) !== 0) throw new RunAborted('interrupted');
+          if (stop()) throw new RunAborted('interrupted');
         }
       : undefined;
     const result = await replay({ ...options, ...(workload ? { workload } : {}), ...(onProgress ? { onProgress } : {}), onNote: (line) => notes.push(line) });

@@ -135,7 +135,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepSummary> {
   const finished = planEntries(plan, dir);
   const todo = mine.filter((t) => finished[t.run.index]!.record?.status !== 'ok');
   const runId = `${process.pid}-${randomBytes(3).toString('hex')}`;
-  const pool = createPool(o.pool ?? 'threads', o.parallel ?? os.availableParallelism(), { sweepDir: dir, runId, traces });
+  const pool = createPool(o.pool ?? 'processes', o.parallel ?? os.availableParallelism(), { sweepDir: dir, runId, traces });
 
   const progress: SweepProgress = { total: todo.length, done: 0, running: 0, failed: 0, etaS: null };
   const poolStarted = performance.now();

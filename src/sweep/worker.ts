@@ -10,7 +10,10 @@ const reply: (m: FromWorker) => void = parentPort ? (m) => parentPort!.postMessa
 
 async function handle(m: ToWorker): Promise<void> {
   if (m.type === 'init') {
-    ctx = { sweepDir: m.sweepDir, runId: m.runId, traces: new Map<string, Workload>(m.traces), ...(m.abortFlag ? { abortFlag: m.abortFlag } : {}) };
+    const flag = m.abortFlag;
+    // A thread stops when the sweep sets the shared flag; a process when its sweep is gone.
+    const stopRequested = flag ? () => Atomics.load(flag, 0) !== 0 : () => !process.connected;
+    ctx = { sweepDir: m.sweepDir, runId: m.runId, traces: new Map<string, Workload>(m.traces), stopRequested };
     return;
   }
   try {

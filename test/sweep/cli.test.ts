@@ -88,6 +88,8 @@ describe('dynosim sweep', () => {
     while (scanPoints(out).size < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     child.kill('SIGKILL');
     await exited;
+    // Its executors notice they lost their sweep and stop without publishing the run in hand.
+    await new Promise((r) => setTimeout(r, 1000));
     const kept = scanPoints(out).size;
     expect(kept).toBeGreaterThanOrEqual(2);
     expect(kept).toBeLessThan(8);
