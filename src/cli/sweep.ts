@@ -114,6 +114,8 @@ async function runCommand(argv: string[], deps: SweepDeps): Promise<number> {
   clear();
   const plan = readPlan(summary.dir);
   deps.stdout.write(summaryTable(summary.rows, plan.axes));
+  for (const row of summary.rows.filter((r) => r.status === 'failed'))
+    deps.stderr.write(`failed: point ${row.point} (${plan.axes.map((a) => `${a}=${String(row[a])}`).join(', ')}): ${safeLine(String(row.error))}\n`);
   const rel = (f: string) => path.relative(process.cwd(), path.join(summary.dir, f)) || '.';
   deps.stdout.write(
     `\n${summary.inShard} runs${shard ? ` in shard ${shard.index}/${shard.count} (of ${summary.total})` : ''}: ${summary.ran} ran, ${summary.reused} already done, ${summary.failed} failed${summary.pending ? `, ${summary.pending} unfinished` : ''} (${summary.wallS.toFixed(1)} s)\n` +
