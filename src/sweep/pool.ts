@@ -1,6 +1,6 @@
 // Runs a sweep's runs on P executors: child processes (the default), worker threads, or inline on
 // the calling thread. The two kinds cost the same CPU time per run, and processes finished the
-// guide's cold-start sweep sooner in 5 of 6 alternating timings on this shared 2-core host
+// guide's cold-start sweep sooner in 5 of 7 paired timings on this shared 2-core host
 // (bench/sweep.js); a process can also be stopped at any moment, where a thread must first leave
 // native code. Each executor receives the parsed traces once (one shared copy for threads) and
 // then one run at a time.
