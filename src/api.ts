@@ -8,7 +8,7 @@ import { validateTopology, type Topology } from './config/topology.js';
 import { gpusPerWorker, nativeEngineConfig, nativeRouterConfig, trackedBlockSize, type PoolRole } from './core/engine-config.js';
 import type { NativeEngineConfig, NativePoolConfig, NativeSimConfig } from './core/native.js';
 import { RequestStatus, type SimResults } from './core/results.js';
-import { checkSomeRequestServable, explainDeadEnd, requestName, whyNeverServed } from './core/feasibility.js';
+import { checkHandoffTime, checkSomeRequestServable, explainDeadEnd, requestName, whyNeverServed } from './core/feasibility.js';
 import { checkFitsInMemory, kvParts, workloadParts, type MemoryPart } from './core/memory.js';
 import { runSimulation } from './core/run.js';
 import { engineLatencyOracle, runWithPlanner } from './core/planner-loop.js';
@@ -366,6 +366,7 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
   checkFitsInMemory([...expected.parts, ...kvParts(simConfig, expected.tokens)]);
   const workload = await loadWorkload(options, blockSize);
   checkSomeRequestServable(simConfig, workload);
+  checkHandoffTime(simConfig, workload);
   if (options.traceFiles) {
     const cause = `the trace's ${workload.inputLength.length.toLocaleString('en-US')} requests`;
     let tokens = 0;

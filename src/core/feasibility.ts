@@ -5,6 +5,7 @@
 // this file only explains and anticipates them.
 
 import { ReplayError } from '../errors.js';
+import { MAX_SIM_TIME_MS, SIM_TIME_LIMIT_TEXT } from './limits.js';
 import type { NativeEngineConfig, NativeSimConfig } from './native.js';
 import type { Workload } from './workload.js';
 
@@ -88,4 +89,23 @@ export function explainDeadEnd<T>(config: NativeSimConfig, run: () => T): T {
       : 'the workers hold KV that no waiting request can fit beside: raise num_gpu_blocks or add workers';
     throw new ReplayError(`${DEAD_END}: ${hint}`);
   }
+}
+
+/**
+ * Refuses, before the run, a KV hand-off that would last past the simulated-time limit (the
+ * longest prompt at the configured bandwidth): `kv_transfer_bandwidth 1e-300` once meant an
+ * instant hand-off.
+ */
+export function checkHandoffTime(config: NativeSimConfig, w: Workload): void {
+  const bytes = config.kvBytesPerToken ?? 0;
+  const gbps = config.kvTransferGbps ?? 0;
+  if (!config.disaggregated || !(bytes > 0 && gbps > 0)) return;
+  let longest = 0;
+  for (let r = 0; r < w.inputLength.length; r++) longest = Math.max(longest, w.inputLength[r]!);
+  const ns = (longest * bytes) / gbps; // bytes over GB/s is ns
+  if (!(ns / 1e6 <= MAX_SIM_TIME_MS))
+    throw new ReplayError(
+      `--prefill-engine-args: kv_transfer_bandwidth ${gbps} GB/s makes the hand-off of a ${n(longest)}-token prompt ` +
+        `(kv_bytes_per_token ${n(bytes)}) last beyond ${SIM_TIME_LIMIT_TEXT}`,
+    );
 }

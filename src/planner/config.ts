@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { ReplayError, UsageError } from '../errors.js';
 import { pyFloatRepr } from '../report/pyjson.js';
 import type { PlannerMode, Role } from './types.js';
+import { MAX_SIM_TIME_MS } from '../core/limits.js';
 
 export type OptimizationTarget = 'throughput' | 'latency' | 'load' | 'sla';
 export type SweepMode = 'none' | 'rapid' | 'thorough';
@@ -406,6 +407,21 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+// ---- times within the simulation's range ----------------------------------------------------------
+
+/** Planner intervals the replay's clock must reach: each within the simulated-time limit. */
+const PLANNER_TIME_KEYS = ['throughput_adjustment_interval_seconds', 'load_adjustment_interval_seconds', 'tick_max_duration_seconds'] as const;
+
+function checkPlannerTimes(v: { [K in (typeof PLANNER_TIME_KEYS)[number]]?: number } & { scheduling?: { scale_interval_seconds?: number } }, flag: string): void {
+  const limitS = MAX_SIM_TIME_MS / 1000;
+  const check = (key: string, value: number | undefined) => {
+    if (value !== undefined && !(value <= limitS))
+      throw new ReplayError(`${flag}: ${key} must be at most ${limitS} (100 years of simulated time), got ${value}`);
+  };
+  for (const key of PLANNER_TIME_KEYS) check(key, v[key]);
+  check('scheduling.scale_interval_seconds', v.scheduling?.scale_interval_seconds);
+}
+
 // ---- the "before" validator: default scale interval ---------------------------------------------
 
 /** Millisecond-resolution gcd of second-based intervals (reference `_gcd_seconds`). */
@@ -502,6 +518,7 @@ export function parsePlannerConfig(input: string | Record<string, unknown>, opts
     throw new ReplayError(`${flag}: ${where === '' ? '' : `${where}: `}${message}`);
   }
   const v = result.data;
+  checkPlannerTimes(v, flag);
   const warnings: string[] = [];
 
   const optTarget = v.optimization_target ?? 'throughput';

@@ -47,3 +47,23 @@ describe("the addon's limits reach the user under the user's names", () => {
     expect(t.stderr).toBe('dynosim: error: --router-config: router_temperature must be a finite number in [0, 1000000000], got 1000000000000\n');
   });
 });
+
+describe('times, rates and ratios beyond 100 years of simulated time are refused before the run, by name', () => {
+  it('a planner interval of 1e10 s (it hung)', () => {
+    const r = runCli(['examples/trace.jsonl', '--planner-config', '{"mode":"agg","optimization_target":"throughput","load_adjustment_interval_seconds": 10000000000}', '--report-json', '/dev/null']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('dynosim: error: --planner-config: load_adjustment_interval_seconds must be at most 3155760000 (100 years of simulated time), got 10000000000\n');
+  });
+
+  it('kv_transfer_bandwidth 1e-300 (it meant an instant hand-off)', () => {
+    const r = runCli(['examples/trace.jsonl', '--prefill-engine-args', '{"kv_bytes_per_token": 1024, "kv_transfer_bandwidth": 1e-300}', '--decode-engine-args', '{}', '--report-json', '/dev/null']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^dynosim: error: --prefill-engine-args: kv_transfer_bandwidth 1e-300 GB\/s makes the hand-off of a [0-9,]+-token prompt \(kv_bytes_per_token 1,024\) last beyond the simulated-time limit of 100 years/);
+  });
+
+  it('speedup_ratio 1e-300 (it gave TTFT 0)', () => {
+    const r = runCli(['examples/trace.jsonl', '--extra-engine-args', '{"speedup_ratio": 1e-300}', '--report-json', '/dev/null']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('dynosim: error: --extra-engine-args: speedup_ratio must be a finite number in [1e-09, 1000000000], got 1e-300\n');
+  });
+});
