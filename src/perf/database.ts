@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ReplayError } from '../errors.js';
-import { parseYaml, type YamlValue } from './yaml.js';
+import { createRequire } from 'node:module';
 
 /** Backend directories of the legacy layout (anything else at the top of data_dir is a family). */
 const BACKEND_DIRS = new Set(['trtllm', 'sglang', 'vllm', 'nccl', 'oneccl']);
@@ -107,9 +107,15 @@ export function locateDatabase(systemsPath: string | null, options: LocateOption
   return undefined;
 }
 
+export type YamlValue = string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue };
+
+let yamlParse: typeof import('yaml').parse | undefined;
+
+/** AIC's YAML files, read by the `yaml` package (loaded on first use: importing it costs ~50 ms). */
 function readYamlFile(file: string): YamlValue {
   try {
-    return parseYaml(fs.readFileSync(file, 'utf8'));
+    yamlParse ??= (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse;
+    return yamlParse(fs.readFileSync(file, 'utf8'), { version: '1.2' }) as YamlValue;
   } catch (error) {
     throw new ReplayError(`cannot read ${file}: ${(error as Error).message}`);
   }
