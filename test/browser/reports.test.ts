@@ -43,7 +43,7 @@ describe.skipIf(!chromiumPresent)('HTML pages in a browser', () => {
     expect(page.plots[0]!.xTitle).toBe('extra-engine-args.startup_time');
     expect(page.plots[0]!.traces).toBe(2); // one series per router mode
     expect(page.text).toContain('planner report');
-  }, 120_000);
+  });
 
   it('a planner report: twelve panels with data, titled simulated-time axes, starting workers and the GPU-hours split', async () => {
     const dir = tempDir();
@@ -68,5 +68,5 @@ describe.skipIf(!chromiumPresent)('HTML pages in a browser', () => {
     expect(page.text).toContain(`GPU hours: ${report.gpu_hours.toFixed(2)} (ready ${split.ready.toFixed(2)}, starting ${split.starting.toFixed(2)}, draining ${split.draining.toFixed(2)})`);
     expect(page.text).not.toContain('1970');
     expect(page.text).toContain('mode: agg');
-  }, 120_000);
+  });
 });

@@ -126,7 +126,7 @@ describe('all outputs or none', () => {
       expect(stderr).toBe(`dynosim: interrupted by ${signal}; no output files were written\n`);
       expect(status).toBe(code);
       expect(fs.readdirSync(out)).toEqual([]);
-    }, 60_000);
+    });
   }
 });
 

@@ -61,5 +61,5 @@ describe('dynosim compare', () => {
       expect(plot.xTitle).not.toBe('');
       expect(plot.yTitle).not.toBe('');
     }
-  }, 60_000);
+  });
 });

@@ -177,6 +177,6 @@ describe.skipIf(!haveTrace)('decode runs on the conversation trace (12,031 reque
     it(`${mode}: identical results, most passes in runs`, async () => {
       const w = await loadMooncakeTrace(conversation, {});
       expectSame(agg({ numWorkers: 8, router: { mode } }), w, {}, 0.8);
-    }, 60_000);
+    });
   }
 });

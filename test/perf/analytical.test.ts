@@ -89,7 +89,7 @@ describe('finding the database', () => {
     const perf = await resolvePerfModel(args, { env: { ...testEnv, AIC_SYSTEMS_PATH: systemsPath }, findPythonPackage: () => undefined });
     expect(perf.info.model).toBe('aic_database');
     expect(perf.info.databaseSource).toBe('AIC_SYSTEMS_PATH');
-  }, 30_000); // a cold database build; the shared machine can be slow
+  });
 
   it('engine args without AIC keep the polynomial', async () => {
     const r = await evaluate({ num_gpu_blocks: 100 }, [[1, 1000, 0]], [[1, 10]]);

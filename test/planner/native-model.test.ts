@@ -129,5 +129,5 @@ describe.skipIf(!aicPresent)('the AIC estimate of observed passes (engine/runtim
     const bad = await run({ ...base, aic_perf_model: { ...spec, hf_id: 'no-such/model' } });
     expect(bad.notes.some((n) => n.startsWith('native forward-pass estimator unavailable; using fallback regression:'))).toBe(true);
     expect(bad.first.estimatedItlMs).toBeNull();
-  }, 60_000);
+  });
 });

@@ -80,7 +80,6 @@ describe('planner in the loop', () => {
       expect(page.subplots).toBe(12);
       expect(page.text).toContain('GPU hours:');
     },
-    60_000,
   );
 
   it.skipIf(!sharedPresent)(
@@ -101,7 +100,6 @@ describe('planner in the loop', () => {
         expect(Math.max(2, ...planner!.events.map((e) => e.to)), `--arrival-speedup-ratio ${ratio}`).toBeLessThanOrEqual(4);
       }
     },
-    120_000,
   );
 
   it.skipIf(!sharedPresent)(
@@ -125,7 +123,6 @@ describe('planner in the loop', () => {
       expect(slow.ups).toBeLessThan(instant.ups);
       expect(slow.p90).toBeGreaterThan(instant.p90);
     },
-    120_000,
   );
 
   it.skipIf(!sharedPresent)(
@@ -168,7 +165,6 @@ describe('planner in the loop', () => {
         expect(stdout).toMatch(/ {2}t=\d+\.\ds \[(agg|prefill|decode)\]: \d+ -> \d+ workers \(scale_(up|down)\)/);
       }
     },
-    120_000,
   );
 
   it('a max_gpu_budget that cannot hold one worker per pool is refused before the run, naming the budget and the GPUs per worker', async () => {
@@ -216,6 +212,5 @@ describe('planner in the loop', () => {
       // Explicit blocks stay as given.
       expect(await caps({ num_gpu_blocks: 1000 })).toMatchObject({ max_kv_tokens: 1000 * 64 });
     },
-    60_000,
   );
 });

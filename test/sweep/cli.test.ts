@@ -70,7 +70,7 @@ describe('dynosim sweep', () => {
     const rerun = sweep(['spec.json', '--out', 'out'], dir);
     expect(rerun.status).toBe(0);
     expect(rerun.stdout).toContain(`${kept.length} already done, 0 failed`);
-  }, 90_000);
+  });
 
   it('killed midway, a rerun finishes only the remaining points and writes the uninterrupted tables', async () => {
     const dir = tempDir();
@@ -98,5 +98,5 @@ describe('dynosim sweep', () => {
     expect(rerun.status).toBe(0);
     expect(rerun.stdout).toContain(`8 runs: ${8 - kept} ran, ${kept} already done, 0 failed`);
     for (const t of ['results.csv', 'results.jsonl', 'runs.csv', 'runs.jsonl']) expect(read(path.join(out, t))).toBe(read(path.join(whole, t)));
-  }, 90_000);
+  });
 });

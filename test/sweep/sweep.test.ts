@@ -110,7 +110,7 @@ describe('executors and failures', () => {
     }
     expect(tables[1]).toEqual(tables[0]);
     expect(tables[2]).toEqual(tables[0]);
-  }, 60_000);
+  });
 
   it('planner runs too: threads (which stop between core calls when interrupted) match the calling thread', async () => {
     const dir = tempDir();
@@ -122,7 +122,7 @@ describe('executors and failures', () => {
     await runSweep({ spec, out: threads, pool: 'threads', parallel: 2 });
     for (const t of TABLES) expect(read(path.join(threads, t))).toBe(read(path.join(inline, t)));
     expect(withoutWallClock(pointReport(threads, records(threads)[1]!))).toEqual(withoutWallClock(pointReport(inline, records(inline)[1]!)));
-  }, 60_000);
+  });
 
   it('a point whose run fails is in the table with its error, and the others still run', async () => {
     const dir = tempDir();
@@ -142,7 +142,7 @@ describe('executors and failures', () => {
     expect(read(path.join(out, 'results.csv'))).toContain('failed');
     // The planner report of the good point sits in its folder.
     expect(records(out)[0]!.files.planner_report).toBe('planner_report.html');
-  }, 60_000);
+  });
 });
 
 describe('resuming and sharding', () => {
@@ -176,7 +176,7 @@ describe('resuming and sharding', () => {
     expect(second.reused).toBe(2);
     expect(second.ran).toBe(4);
     for (const t of TABLES) expect(read(path.join(out, t))).toBe(read(path.join(whole, t)));
-  }, 60_000);
+  });
 
   it('four shards merged give the unsharded tables', async () => {
     const dir = tempDir();
@@ -198,7 +198,7 @@ describe('resuming and sharding', () => {
     const other = writeSpec(dir, { base: { trace: EXAMPLE_TRACE }, axes: { 'num-workers': [7] } }, 'other.json');
     await runSweep({ spec: other, out: path.join(dir, 'other'), pool: 'inline' });
     expect(() => mergeSweeps([shardDirs[0]!, path.join(dir, 'other')], path.join(dir, 'bad'))).toThrow(/holds a different sweep/);
-  }, 60_000);
+  });
 
   it('shards come from --shard I/N, or N with the index from Kubernetes or Slurm', () => {
     expect(parseShard('1/4', {})).toEqual({ index: 1, count: 4 });
