@@ -1,5 +1,7 @@
 #include "block_pool.h"
 
+#include "../common/invariants.h"
+
 namespace dynosim {
 
 BlockPool::BlockPool(int32_t num_blocks, bool prefix_caching)
@@ -70,6 +72,7 @@ int32_t BlockPool::acquire(BlockHash id) {
   refs_[b] = 1;
   ++active_;
   ++resident_;
+  DYNOSIM_INVARIANT(active_ <= resident_ && resident_ <= slots_.capacity(), "KV blocks in use exceed the pool");
   feed_.stored(b, id);
   return b;
 }
@@ -84,6 +87,7 @@ void BlockPool::evict_until_free(int32_t n) {
 }
 
 void BlockPool::release(int32_t b) {
+  DYNOSIM_INVARIANT(b >= 0 && b < slots_.made() && refs_[b] > 0, "a KV block released more often than acquired");
   if (--refs_[b] > 0) return;
   --active_;
   if (prefix_caching_) {

@@ -1,5 +1,7 @@
 #include "simulation.h"
 
+#include "../common/invariants.h"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -79,10 +81,14 @@ bool Simulation::run_until(Ns limit) {
       interrupt_all_runs(limit);
       return false;
     }
+    // A caller may pause at a limit already passed; the next event never lies in the past.
+    DYNOSIM_INVARIANT(t >= now_, "simulated time went backwards");
     advance_clock(t);
     drain();
   }
   finished_ = true;
+  // Every arrived request completed or was rejected, or the time cap left it in flight.
+  DYNOSIM_INVARIANT(cfg_.max_sim_time != kNever || in_flight_ == 0, "a run ended with requests still in flight");
   return true;
 }
 
@@ -178,6 +184,8 @@ void Simulation::on_finished(uint8_t p, int32_t r) {
     return;
   }
   --in_flight_;
+  DYNOSIM_INVARIANT(in_flight_ >= 0, "more requests finished than arrived");
+  DYNOSIM_INVARIANT(rejected || collector_.tokens[r] <= requests_.max_output(r), "a request emitted more tokens than its output length");
   if (!rejected) {
     ++completed_;
     record_completion(r);

@@ -29,9 +29,19 @@ export interface RenderedPlot {
   points: number;
 }
 
+// The sanitizer job preloads ASan into every process it starts; Chromium is not built for it and
+// hangs at launch, so it gets the environment without the preload.
+function browserEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'LD_PRELOAD') env[k] = v;
+  return env;
+}
+
 export async function renderHtml(file: string, screenshot?: string): Promise<RenderedPage> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
+    env: browserEnv(),
+    timeout: 60_000,
     args: [
       '--headless',
       '--no-sandbox',
