@@ -121,6 +121,20 @@ function overrides(args: EngineArgs) {
   };
 }
 
+// Without a database, a model outside the built-in registry is usually one whose config ships in
+// the database's model_configs folder (every MoE model): say where it would come from.
+function loadModelWithoutDatabase(modelId: string, dirs: string[]): ModelFacts {
+  try {
+    return loadModel(modelId, dirs);
+  } catch (e) {
+    if (!(e instanceof ReplayError) || !e.message.startsWith('unknown model')) throw e;
+    throw new ReplayError(
+      `${e.message}; no AIC perf database was found either: aic_systems_path (or --aic-systems-path, or AIC_SYSTEMS_PATH) ` +
+        'pointing at an AIC systems folder brings the model_configs next to it',
+    );
+  }
+}
+
 // Built models are cached per configuration (and database file identity) for the process, and on
 // disk across processes (cache.ts).
 const built = new Map<string, Promise<AicBuildResult>>();
@@ -149,7 +163,7 @@ async function resolveAic(args: EngineArgs, options: ResolvePerfOptions, warn: (
         'point aic_systems_path (or --aic-systems-path, or AIC_SYSTEMS_PATH) at an AIC systems folder for measured latencies',
     );
     const gpu = builtinGpu(system);
-    model = loadModel(modelId, modelConfigDirs([], env));
+    model = loadModelWithoutDatabase(modelId, modelConfigDirs([], env));
     quant = resolveQuantModes(model, overrides(args), backend);
     if (model.family !== 'LLAMA')
       throw new ReplayError(
