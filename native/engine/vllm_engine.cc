@@ -116,10 +116,16 @@ uint32_t VllmEngine::cached_prefix(int32_t r, int32_t* active_cached_blocks) con
 // decide_waiting_admission_with_cost). Fresh: its prompt reaches max_model_len or its sequence
 // exceeds the whole pool (TRT-LLM: leaves no decode room), or, with chunked prefill off, its
 // prompt exceeds max_num_batched_tokens. Preempted: its sequence has outgrown the whole pool —
-// the reference's AllocationRequirement::Impossible — so it would wait for blocks forever.
+// the reference's AllocationRequirement::Impossible — so it would wait for blocks forever. With
+// MTP that includes the burst its next step reserves (reserve_bursts): a sequence that fits but
+// whose reservation never can would be re-admitted, recomputed and preempted again forever.
 bool VllmEngine::turned_away(int32_t r) const {
   const bool exceeds_pool = ceil_div(seq_len(r), cfg_.block_size) > cfg_.num_gpu_blocks;
-  if (st_.status[r] == ReqStatus::Preempted) return exceeds_pool;
+  if (st_.status[r] == ReqStatus::Preempted) {
+    const int64_t max_burst = cfg_.nextn == 0 ? 0 : cfg_.role == WorkerRole::Prefill ? 1 : cfg_.nextn + 1;
+    const int64_t burst = std::min<int64_t>(max_burst, tokens_left(r));
+    return ceil_div(seq_len(r) + burst, cfg_.block_size) > cfg_.num_gpu_blocks;
+  }
   if (st_.status[r] != ReqStatus::Waiting || st_.num_computed[r] > 0) return false;  // > 0: prompt transferred
   const int64_t capacity_tokens = static_cast<int64_t>(cfg_.num_gpu_blocks) * cfg_.block_size;
   const bool unchunkable = !cfg_.enable_chunked_prefill && cfg_.max_num_batched_tokens > 0 &&

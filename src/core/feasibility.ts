@@ -23,9 +23,12 @@ export function neverServed(engine: NativeEngineConfig, inputLength: number, out
   if (!engine.enableChunkedPrefill && engine.maxNumBatchedTokens > 0 && inputLength > engine.maxNumBatchedTokens)
     return `its prompt of ${n(inputLength)} tokens exceeds max_num_batched_tokens ${n(engine.maxNumBatchedTokens)} with chunked prefill off`;
   // The last output token is sampled, never stored: the sequence peaks at prompt + output − 1.
-  const peak = inputLength + Math.max(outputLength - 1, 0);
+  // Under MTP the vLLM/TRT-LLM engines reserve blocks for the step's whole burst before it is
+  // sampled, and the step that can end the request reserves up to prompt + output.
+  const burstReserved = engine.nextn > 0 && engine.kind !== 'sglang' && outputLength > 0;
+  const peak = inputLength + Math.max(outputLength - (burstReserved ? 0 : 1), 0);
   if (Math.ceil(peak / engine.blockSize) > engine.numGpuBlocks)
-    return `its prompt and output (${n(inputLength)} + ${n(outputLength)} tokens) outgrow ${pool}`;
+    return `its prompt and output (${n(inputLength)} + ${n(outputLength)} tokens${burstReserved ? ', the last MTP burst reserved before it is sampled' : ''}) outgrow ${pool}`;
   return null;
 }
 

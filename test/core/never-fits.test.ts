@@ -31,6 +31,20 @@ describe('a request that outgrows the pool', () => {
   });
 });
 
+describe('under MTP the burst reserved before it is sampled counts (vllm_engine reserve_bursts; it looped forever)', () => {
+  // 100 blocks of 64 = 6,400 tokens. The step that can end a request reserves blocks up to prompt
+  // + output, so 100 + 6,300 just fits and 100 + 6,301 never can: it is turned away once it has
+  // outgrown the pool with its burst, instead of being re-admitted, recomputed and preempted again.
+  const mtp = { numGpuBlocks: 100, blockSize: 64, nextn: 2, acceptRates: [0.7, 0.4] };
+  it('prompt + output = the pool completes; one token more is rejected and the other request served', () => {
+    const fits = simulate(workload([[{ isl: 100, osl: 6_300, ids: [1, 2] }]], 64), { engine: mtp });
+    expect(Array.from(fits.requests.status)).toEqual([RequestStatus.Completed]);
+    const w = workload([[{ isl: 100, osl: 6_301, ids: [1, 2] }], [{ isl: 100, osl: 50, ids: [3, 4] }]], 64);
+    const r = simulate(w, { engine: mtp });
+    expect(Array.from(r.requests.status)).toEqual([RequestStatus.Rejected, RequestStatus.Completed]);
+  });
+});
+
 describe('the example trace with num_gpu_blocks 100 (it stopped with no report)', () => {
   it('rejects exactly the requests whose peak sequence exceeds 100 × 64 tokens, and names the first', async () => {
     // Expected from the trace file alone: the sequence peaks at prompt + output − 1 tokens.
