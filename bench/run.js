@@ -1,11 +1,16 @@
-// Benchmarks: wall time (median of several runs), simulated/real-time ratio and peak RSS for the
-// issue's reference workloads. End-to-end times include Node start-up and trace parsing. Last,
-// the command users type (`bin/dynosim <trace> --num-workers 8`, its stdout discarded), timed
-// whole against the 1.0 s target; then the guide's cold-start sweep in one command against 30 s.
-//   npm run bench              all cases, 3 runs each
-//   npm run bench -- --runs 5  more runs
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// Benchmarks: wall time (median of several runs), the per-phase split (start-up/import,
+// configure, parse, core, planner, reports), simulated/real-time ratio and peak RSS for the
+// issue's reference workloads, with `node -e 0` timed in the same run as the yardstick. End-to-end
+// times include Node start-up and trace parsing. Last, the command users type
+// (`bin/dynosim <trace> --num-workers 8`, its stdout discarded), timed whole; then the guide's
+// cold-start sweep in one command against 30 s. Every run appends
+// its medians, with the commit id and the load average, to bench/results/history.jsonl.
+//   npm run bench                      all cases, 5 runs each
+//   npm run bench -- --runs 3          fewer runs
+//   npm run bench -- --only planner    the cases whose name contains "planner" (`--only CLI`,
+//                                      `--only sweep`: the CLI command, the sweep)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +19,9 @@ import { GUIDE_ENGINE_ARGS, guidePlannerConfig } from './guide.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const conversation = path.resolve(root, '..', 'shared', 'traces', 'mooncake_conversation_trace.jsonl');
 const runsArg = process.argv.indexOf('--runs');
-const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
+const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg > 0 ? process.argv[onlyArg + 1] : null;
 
 const cases = [];
 if (existsSync(conversation)) {
@@ -55,15 +62,43 @@ cases.push({
   name: 'synthetic 200,000 requests (ISL 1024, OSL 128, 60 req/s), 8 workers, round_robin',
   options: { inputTokens: 1024, outputTokens: 128, requestCount: 200000, requestRate: 60, numWorkers: 8, routerMode: 'round_robin' },
 });
+cases.push({
+  name: 'synthetic 1,000,000 requests (ISL 2048, OSL 256, 45 req/s, prefix ratio 0.3, 16 groups), 16 workers',
+  options: {
+    inputTokens: 2048,
+    outputTokens: 256,
+    requestCount: 1000000,
+    requestRate: 45,
+    numWorkers: 16,
+    sharedPrefixRatio: 0.3,
+    numPrefixGroups: 16,
+  },
+});
+const selected = only === null ? cases : cases.filter((c) => c.name.includes(only));
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor((s.length - 1) / 2)];
 };
 
+const fmt = (ms) => ms.toFixed(0);
+// The yardstick: Node's bare start-up on this machine, now.
+const bare = [];
+for (let i = 0; i < runs; i++) {
+  const t0 = performance.now();
+  spawnSync(process.execPath, ['-e', '0']);
+  bare.push(performance.now() - t0);
+}
+const nodeMs = median(bare);
+console.log(`node -e 0: median ${fmt(nodeMs)} ms of ${runs} runs; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+
+const PHASES = ['startup', 'configure', 'parse', 'core', 'planner', 'reports'];
 const rows = [];
-for (const c of cases) {
+const phaseRows = [];
+const history = [];
+for (const c of selected) {
   const walls = [], inner = [], rss = [];
+  const phases = Object.fromEntries(PHASES.map((p) => [p, []]));
   let last;
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
@@ -80,21 +115,29 @@ for (const c of cases) {
     walls.push(wall);
     inner.push(last.wallMs);
     rss.push(last.maxRssMb);
+    for (const p of PHASES) phases[p].push(last.phases[p]);
   }
   const endToEnd = median(walls);
   rows.push({
     case: c.name,
-    'end-to-end wall (ms, median)': endToEnd.toFixed(0),
-    'in-process wall (ms, median)': median(inner).toFixed(0),
+    'end-to-end wall (ms, median)': fmt(endToEnd),
+    '× node -e 0': (endToEnd / nodeMs).toFixed(1),
+    'in-process wall (ms, median)': fmt(median(inner)),
     'simulated (s)': (last.simMs / 1000).toFixed(1),
     'sim/real': (last.simMs / endToEnd).toFixed(0) + 'x',
-    'peak RSS (MB)': median(rss).toFixed(0),
+    'peak RSS (MB)': fmt(median(rss)),
     completed: `${last.completed}/${last.requests}`,
     passes: last.passes,
+    'in decode runs': last.decodeRunPasses,
   });
+  const split = Object.fromEntries(PHASES.map((p) => [p, median(phases[p])]));
+  phaseRows.push({ case: c.name, ...Object.fromEntries(PHASES.map((p) => [`${p} (ms)`, fmt(split[p])])) });
+  history.push({ case: c.name, runs, endToEndMs: endToEnd, nodeMs, peakRssMb: median(rss), phasesMs: split, passes: last.passes });
   console.log(`done: ${c.name}`);
 }
 console.table(rows);
+console.log('Per-phase split (medians; start-up = Node start-up + importing the API):');
+console.table(phaseRows);
 const byName = (prefix) => rows.find((r) => r.case.startsWith(prefix));
 const agg8 = byName('conversation trace, 8 worker(s), round_robin');
 const disagg = byName('conversation trace, disaggregated 4P4D');
@@ -103,7 +146,7 @@ if (agg8 && disagg)
     `disaggregated 4P4D / aggregated 8 wall-time ratio: ${(Number(disagg['end-to-end wall (ms, median)']) / Number(agg8['end-to-end wall (ms, median)'])).toFixed(2)}`,
   );
 
-if (existsSync(conversation)) {
+if (existsSync(conversation) && (only === null || only === 'CLI')) {
   const cli = [path.join(root, 'bin', 'dynosim'), conversation, '--num-workers', '8', '--report-json', path.join(os.tmpdir(), 'dynosim-bench-cli.json')];
   const times = [];
   for (let i = 0; i < Math.max(runs, 5); i++) {
@@ -118,11 +161,39 @@ if (existsSync(conversation)) {
   const m = median(times);
   console.log(
     `CLI, conversation trace, 8 workers, round_robin: median ${m.toFixed(0)} ms of ${times.length} runs ` +
-      `(${times.map((t) => t.toFixed(0)).join(', ')}); target 1,000 ms: ${m <= 1000 ? 'met' : 'NOT met'}`,
+      `(${times.map((t) => t.toFixed(0)).join(', ')}), ${(m / nodeMs).toFixed(1)}× node -e 0 (target 2.5×)`,
   );
+  history.push({ case: 'CLI, conversation trace, 8 workers, round_robin', runs: times.length, endToEndMs: m, nodeMs });
 }
 
 // The guide's cold-start study as one command (31 planner runs, table and plot) against 30 s.
-const sweep = spawnSync(process.execPath, [path.join(root, 'bench', 'sweep.js'), '--runs', String(runs), '--pool', 'processes'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-process.stdout.write(sweep.stdout.split('\n').filter((l) => l.startsWith('cold-start sweep (') || l.startsWith('skipping')).join('\n') + '\n');
-if (sweep.status !== 0) process.exit(1);
+if (only === null || only === 'sweep') {
+  const sweep = spawnSync(process.execPath, [path.join(root, 'bench', 'sweep.js'), '--runs', String(runs), '--pool', 'processes'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  process.stdout.write(sweep.stdout.split('\n').filter((l) => l.startsWith('cold-start sweep (') || l.startsWith('skipping')).join('\n') + '\n');
+  if (sweep.status !== 0) process.exit(1);
+}
+
+// The record of this run, so regressions show from commit to commit.
+const git = (...args) => {
+  try {
+    return execFileSync('git', ['-C', root, ...args], { encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+};
+const resultsDir = path.join(root, 'bench', 'results');
+mkdirSync(resultsDir, { recursive: true });
+const record = {
+  date: new Date().toISOString(),
+  commit: git('rev-parse', '--short', 'HEAD'),
+  dirty: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '',
+  node: process.version,
+  cpus: os.cpus().length,
+  loadAverage: os.loadavg(),
+  cases: history,
+};
+appendFileSync(path.join(resultsDir, 'history.jsonl'), JSON.stringify(record) + '\n');
+console.log(`appended to ${path.relative(root, path.join(resultsDir, 'history.jsonl'))}`);

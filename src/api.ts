@@ -12,6 +12,7 @@ import { checkHandoffTime, checkSomeRequestServable, explainDeadEnd, requestName
 import { checkFitsInMemory, kvParts, workloadParts, type MemoryPart } from './core/memory.js';
 import { runSimulation } from './core/run.js';
 import { engineLatencyOracle, runWithPlanner } from './core/planner-loop.js';
+import { clearPhaseMarks, markPhase } from './core/phases.js';
 import type { PlannerConfig, PlannerSummary, ReplayPlanner, ScalingEvent } from './planner/index.js';
 import { PLANNER_INT_KEYS } from './planner/report-json.js';
 import type { Workload } from './core/workload.js';
@@ -350,6 +351,8 @@ function noteOnce(onNote: ReplayOptions['onNote']): ReplayOptions['onNote'] {
 
 export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> {
   const started = performance.now();
+  clearPhaseMarks();
+  markPhase('start');
   checkReplayOptions(userOptions);
   const options: ReplayOptions = { ...userOptions, onNote: noteOnce(userOptions.onNote) };
   // Output paths first: a report that cannot be written is refused before anything runs.
@@ -364,6 +367,7 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
   const blockSize = trackedBlockSize(tokenEngine);
   const expected = expectedWorkload(options, blockSize);
   checkFitsInMemory([...expected.parts, ...kvParts(simConfig, expected.tokens)]);
+  markPhase('configured');
   const workload = await loadWorkload(options, blockSize);
   checkSomeRequestServable(simConfig, workload);
   checkHandoffTime(simConfig, workload);
@@ -373,12 +377,14 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
     for (let i = 0; i < workload.inputLength.length; i++) tokens += workload.inputLength[i]! + workload.outputLength[i]!;
     checkFitsInMemory([...workloadParts(workload.inputLength.length, workload.hashIds.length, cause), ...kvParts(simConfig, tokens)]);
   }
+  markPhase('parsed');
 
   let results: SimResults;
   let plannerOutcome: PlannerOutcome | null = null;
   if (planning && planned) {
     const recorder = recordTicks(planned.planner);
     const run = explainDeadEnd(simConfig, () => runWithPlanner(simConfig, workload, recorder.planner, options.onProgress));
+    markPhase('ran', { coreMs: run.coreMs });
     results = run.results;
     const summary = planned.planner.finish();
     const transitions = runTransitions(recorder.ticks, transitionInputs(topology, simConfig, results));
@@ -388,7 +394,9 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
     const written = planning.writePlannerReport(summary, planned.config, { write, transitions, gpuHours });
     plannerOutcome = { summary, events: summary.events, ticks: summary.totalTicks, htmlPath: written?.htmlPath ?? null, transitions };
   } else {
+    const runStarted = performance.now();
     results = explainDeadEnd(simConfig, () => runSimulation(simConfig, workload, options.onProgress));
+    markPhase('ran', { coreMs: performance.now() - runStarted });
   }
 
   const report = buildFlatReport({
@@ -410,6 +418,7 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
   if (options.reportJsonl !== undefined)
     outputs.add(REPORT_JSONL_LABEL, options.reportJsonl, () => perRequestJsonlLines({ results, workload }));
   await writeRunOutputs(outputs);
+  markPhase('reported');
   return {
     report,
     reportPath,

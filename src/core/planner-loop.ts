@@ -16,6 +16,8 @@ export interface TickPlanner {
 export interface PlannedRun {
   results: SimResults;
   ticks: number;
+  /** Wall time spent inside the native core (advancing and reading results), ms. */
+  coreMs: number;
 }
 
 export function runWithPlanner(
@@ -28,12 +30,19 @@ export function runWithPlanner(
   const horizon = Math.max(sim.status().lastArrivalMs, 1);
   let ticks = 0;
   let next: number | null = planner.initialTickMs();
+  let coreMs = 0;
+  const runUntil = (limitMs: number): boolean => {
+    const t0 = performance.now();
+    const done = sim.runUntil(limitMs);
+    coreMs += performance.now() - t0;
+    return done;
+  };
   for (;;) {
     if (next === null || !Number.isFinite(next)) {
-      sim.runUntil(Infinity);
+      runUntil(Infinity);
       break;
     }
-    if (sim.runUntil(next)) break;
+    if (runUntil(next)) break;
     const seen = sim.observe();
     const prefill = seen.prefill;
     const logs = planner.wantsPassLog ? sim.drainPasses() : null;
@@ -63,7 +72,9 @@ export function runWithPlanner(
     onProgress?.(Math.min(1, sim.status().nowMs / horizon));
   }
   onProgress?.(1);
-  return { results: sim.results(), ticks };
+  const t0 = performance.now();
+  const results = sim.results();
+  return { results, ticks, coreMs: coreMs + performance.now() - t0 };
 }
 
 /** The engine's own latency model, as the planner's bootstrap queries it (raw ms, unscaled). */
