@@ -19,42 +19,33 @@ static BlockHash local_block_hash(const uint32_t* ids, int64_t trace_bs, int64_t
   return h;
 }
 
-RequestTable::RequestTable(const WorkloadView& w, int32_t block_size, bool prefix_caching) {
-  int32_t n = w.num_requests;
-  input_len_.assign(w.input_length, w.input_length + n);
-  max_output_.assign(w.output_length, w.output_length + n);
+RequestTable::RequestTable(const WorkloadView& w, int32_t block_size, bool prefix_caching)
+    : w_(w), block_size_(block_size), prefix_caching_(prefix_caching), ids_(w.num_requests) {}
 
-  id_offset_.resize(n + 1);
-  uint64_t total = 0;
-  for (int32_t r = 0; r < n; ++r) {
-    id_offset_[r] = total;
-    total += input_len_[r] / block_size;
-  }
-  id_offset_[n] = total;
-  content_ids_.resize(total);
-  const int64_t trace_bs = w.trace_block_size;
-  for (int32_t r = 0; r < n; ++r) {
-    const uint32_t* ids = w.hash_ids + w.hash_offsets[r];
-    int32_t full = static_cast<int32_t>(id_offset_[r + 1] - id_offset_[r]);
-    BlockHash* out = content_ids_.data() + id_offset_[r];  // may be one past the end when full == 0
-    BlockHash parent = 0;
-    // Blocks inside one trace block share their content: hash it once per distinct run. The
-    // chaining step then costs one mix per block.
-    int64_t cached_trace_block = -1;
-    uint64_t mixed_local = 0, local = 0;
-    for (int32_t i = 0; i < full; ++i) {
-      const int64_t start = static_cast<int64_t>(i) * block_size;
-      const int64_t j = start / trace_bs;
-      const bool within_one = (start + block_size) <= (j + 1) * trace_bs;
-      if (!within_one || j != cached_trace_block) {
-        local = local_block_hash(ids, trace_bs, start, block_size);
-        mixed_local = mix_local(local);
-        cached_trace_block = within_one ? j : -1;
-      }
-      parent = i == 0 ? local : chain(parent, mixed_local);
-      // Without prefix caching every block is private to its request.
-      out[i] = prefix_caching ? content_block_id(parent) : unique_block_id(r, i);
+void RequestTable::materialize(int32_t r, std::vector<BlockHash>& out) const {
+  const int32_t full = full_prompt_blocks(r);
+  if (full == 0) return;
+  out.resize(full);
+  const uint32_t* ids = w_.hash_ids + w_.hash_offsets[r];
+  const int64_t trace_bs = w_.trace_block_size;
+  const int32_t block_size = block_size_;
+  BlockHash parent = 0;
+  // Blocks inside one trace block share their content: hash it once per distinct run. The
+  // chaining step then costs one mix per block.
+  int64_t cached_trace_block = -1;
+  uint64_t mixed_local = 0, local = 0;
+  for (int32_t i = 0; i < full; ++i) {
+    const int64_t start = static_cast<int64_t>(i) * block_size;
+    const int64_t j = start / trace_bs;
+    const bool within_one = (start + block_size) <= (j + 1) * trace_bs;
+    if (!within_one || j != cached_trace_block) {
+      local = local_block_hash(ids, trace_bs, start, block_size);
+      mixed_local = mix_local(local);
+      cached_trace_block = within_one ? j : -1;
     }
+    parent = i == 0 ? local : chain(parent, mixed_local);
+    // Without prefix caching every block is private to its request.
+    out[i] = prefix_caching_ ? content_block_id(parent) : unique_block_id(r, i);
   }
 }
 

@@ -24,23 +24,35 @@ struct WorkloadView {
 
 class RequestTable {
  public:
+  // Keeps `w`'s arrays by reference: they must outlive the table (the addon owns both).
   RequestTable(const WorkloadView& w, int32_t block_size, bool prefix_caching);
 
-  int32_t size() const { return static_cast<int32_t>(input_len_.size()); }
-  uint32_t input_len(int32_t r) const { return input_len_[r]; }
-  uint32_t max_output(int32_t r) const { return max_output_[r]; }
+  int32_t size() const { return w_.num_requests; }
+  uint32_t input_len(int32_t r) const { return w_.input_length[r]; }
+  uint32_t max_output(int32_t r) const { return w_.output_length[r]; }
   // Full prompt blocks, whose identities chain over content and can be shared.
-  int32_t full_prompt_blocks(int32_t r) const { return static_cast<int32_t>(id_offset_[r + 1] - id_offset_[r]); }
-  const BlockHash* prompt_ids(int32_t r) const { return content_ids_.data() + id_offset_[r]; }
+  int32_t full_prompt_blocks(int32_t r) const { return static_cast<int32_t>(w_.input_length[r] / block_size_); }
+  const BlockHash* prompt_ids(int32_t r) const {
+    std::vector<BlockHash>& ids = ids_[r];
+    if (ids.empty()) materialize(r, ids);
+    return ids.data();
+  }
   // Identity of block i of request r's sequence (prompt and generated tokens).
   BlockHash block_id(int32_t r, int32_t i) const {
-    return i < full_prompt_blocks(r) ? content_ids_[id_offset_[r] + i] : unique_block_id(r, i);
+    return i < full_prompt_blocks(r) ? prompt_ids(r)[i] : unique_block_id(r, i);
   }
+  // The request is done everywhere: drop its block identities (a later look-up would simply
+  // compute them again), so they take memory only while requests are in flight.
+  void forget(int32_t r) { std::vector<BlockHash>().swap(ids_[r]); }
 
  private:
-  std::vector<uint32_t> input_len_, max_output_;
-  std::vector<uint64_t> id_offset_;
-  std::vector<BlockHash> content_ids_;
+  void materialize(int32_t r, std::vector<BlockHash>& out) const;
+
+  WorkloadView w_;
+  int32_t block_size_;
+  bool prefix_caching_;
+  // Block identities of requests that have been looked at, computed on first use.
+  mutable std::vector<std::vector<BlockHash>> ids_;
 };
 
 // Engine-side state of every request within one pool of workers.

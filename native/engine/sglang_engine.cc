@@ -224,7 +224,7 @@ void SglangEngine::release_pages(int32_t r) {
   auto& blocks = st_.blocks[r];
   for (int32_t i = static_cast<int32_t>(blocks.size()) - 1; i >= l.cached_pages; --i) cache_.free_private(blocks[i]);
   for (int32_t i = l.cached_pages - 1; i >= 0; --i) cache_.unlock(blocks[i], l.touch);
-  blocks.clear();
+  std::vector<int32_t>().swap(blocks);  // its capacity too: memory follows the requests in flight
   l.cached_pages = 0;
 }
 

@@ -166,7 +166,7 @@ bool VllmEngine::admission_gate(int32_t r, int32_t held_blocks) const {
 void VllmEngine::release_blocks(int32_t r) {
   auto& blocks = st_.blocks[r];
   for (auto it = blocks.rbegin(); it != blocks.rend(); ++it) pool_.release(*it);
-  blocks.clear();
+  std::vector<int32_t>().swap(blocks);  // its capacity too: memory follows the requests in flight
 }
 
 void VllmEngine::preempt(int32_t v) {

@@ -191,6 +191,7 @@ void Simulation::on_finished(uint8_t p, int32_t r) {
     record_completion(r);
   }
   driver_.on_finished(r, now_);
+  requests_.forget(r);
 }
 
 void Simulation::record_completion(int32_t r) {
@@ -211,6 +212,7 @@ void Simulation::start_handoff(int32_t r) {
     collector_.on_reject(r);
     --in_flight_;
     driver_.on_finished(r, now_);
+    requests_.forget(r);
     return;
   }
   const int32_t t = decode.route(r, now_);
