@@ -697,9 +697,8 @@ PassWork SglangEngine::decode_run_work() const {
 void SglangEngine::complete_decode_run(const Ns* ends, int32_t count, PassOutput& out) {
   if (count <= 0) return;
   const int64_t n = static_cast<int64_t>(running_.size());
-  // Pass by pass: a pass's requests share its gap (the collector's gaps are run-length encoded).
-  for (int32_t m = 0; m < count; ++m)
-    for (int32_t r : running_) collector_.on_token(r, ends[m]);
+  // Pass by pass; the collector records each pass's gap once for the requests that share it.
+  collector_.on_run_tokens(running_.data(), running_.size(), ends, count);
   for (int32_t r : running_) {
     st_.generated[r] += count;
     st_.num_computed[r] = seq_len(r);

@@ -580,8 +580,7 @@ PassWork VllmEngine::decode_run_work() const {
 void VllmEngine::complete_decode_run(const Ns* ends, int32_t count, PassOutput& out) {
   if (count <= 0) return;
   compact_running();
-  for (int32_t m = 0; m < count; ++m)
-    for (int32_t r : running_) collector_.on_token(r, ends[m]);
+  collector_.on_run_tokens(running_.data(), running_.size(), ends, count);
   for (int32_t r : running_) {
     st_.generated[r] += count;
     st_.num_computed[r] = seq_len(r) - 1;

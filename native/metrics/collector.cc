@@ -65,6 +65,28 @@ void Collector::fold_gaps() const {
   fold_at_ = std::max(fold_at_, distinct_gaps_.size());
 }
 
+void Collector::on_run_tokens(const int32_t* requests, size_t n, const Ns* ends, int32_t count) {
+  if (count <= 0 || n == 0) return;
+  // Held gaps (a time limit is set) stay per request, and so do requests still before their
+  // second token: those take the token-by-token path.
+  uint32_t shared = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const int32_t r = requests[i];
+    if (defer_gaps_ || second_token[r] == kNever) {
+      for (int32_t m = 0; m < count; ++m) on_token(r, ends[m]);
+      continue;
+    }
+    // Its gap into the run's first pass is its own (in practice shared: one run of equal gaps).
+    record_gap(ends[0] - last_token[r]);
+    last_token[r] = ends[count - 1];
+    tokens[r] += static_cast<uint32_t>(count);
+    ++shared;
+  }
+  // Every later pass of the run: one gap for all the requests that went in bulk.
+  if (shared > 0)
+    for (int32_t m = 1; m < count; ++m) record_gap(ends[m] - ends[m - 1], shared);
+}
+
 Collector::Collector(int32_t n, bool defer_gaps)
     : arrival(n, kNever),
       first_admit(n, kNever),

@@ -41,6 +41,10 @@ class Collector {
     last_token[r] = t;
     ++tokens[r];
   }
+  // A decode run of `count` passes ending at `ends[0..count)`: each of the `n` requests emits one
+  // token per pass, pass by pass. The same as on_token(r, ends[m]) for every m and r in that order,
+  // with each pass's gap recorded once, counted for every request that shares it.
+  void on_run_tokens(const int32_t* requests, size_t n, const Ns* ends, int32_t count);
   // Disaggregated replay: the decode side's admission, and the KV hand-off milestones.
   void on_decode_admit(int32_t r, Ns t) {
     if (decode_admit[r] == kNever) decode_admit[r] = t;
@@ -76,14 +80,14 @@ class Collector {
   std::vector<uint32_t> decode_reused;
 
  private:
-  void record_gap(Ns gap) {
+  void record_gap(Ns gap, uint32_t times = 1) {
     uint64_t g = gap < 0 ? 0 : static_cast<uint64_t>(gap);
-    if (!gap_values_.empty() && gap_values_.back() == g) {
-      ++gap_counts_.back();
+    if (!gap_values_.empty() && gap_values_.back() == g && gap_counts_.back() <= UINT32_MAX - times) {
+      gap_counts_.back() += times;
     } else {
       if (gap_values_.size() >= fold_at_) fold_gaps();
       gap_values_.push_back(g);
-      gap_counts_.push_back(1);
+      gap_counts_.push_back(times);
     }
   }
   void fold_gaps() const;
