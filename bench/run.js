@@ -191,6 +191,8 @@ const record = {
   commit: git('rev-parse', '--short', 'HEAD'),
   dirty: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '',
   node: process.version,
+  // Another build of the addon (DYNOSIM_NATIVE), e.g. an older commit's for a paired comparison.
+  addon: process.env.DYNOSIM_NATIVE ?? null,
   cpus: os.cpus().length,
   loadAverage: os.loadavg(),
   cases: history,
