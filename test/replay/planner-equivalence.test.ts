@@ -71,5 +71,5 @@ describe('AIC planner run: bulk decode runs and pass-by-pass stepping agree byte
     expect(stepped.html.replaceAll(stepped.html.match(/dynosim-planner-eq-[A-Za-z0-9]+/g)?.[0] ?? '\0', 'X')).toBe(
       bulk.html.replaceAll(bulk.html.match(/dynosim-planner-eq-[A-Za-z0-9]+/g)?.[0] ?? '\0', 'X'),
     );
-  }, 120_000);
+  });
 });
