@@ -16,6 +16,8 @@ constexpr int kNeighborSites = 4;        // AIC blends at most this many nearby 
 constexpr int kCurveTail = 3;            // boundary utilisation = median of this many points
 constexpr size_t kTokenMemo = 1u << 16;  // prefill token counts cached
 constexpr size_t kBatchMemo = 1u << 12;  // batch sizes cached
+constexpr int64_t kContextMemo = int64_t{1} << 24;    // decode contexts cached
+constexpr size_t kDecodeMemoBytes = size_t{64} << 20;  // decode memo's budget
 
 double median(double* v, int n) {
   for (int i = 1; i < n; ++i)
@@ -123,7 +125,7 @@ double quant_table_ms(const GridTable& g, double m, double k, double bytes_facto
 }  // namespace
 
 void AicModel::finalize() {
-  decode_memo_.assign(size_t{1} << kDecodeMemoBits, DecodeMemo{~uint64_t{0}, 0.0});
+  decode_memo_ = PagedMemo(kBatchMemo, kContextMemo, kDecodeMemoBytes);
   ctx_memo_.assign(kTokenMemo, kNaN);
   logits_memo_.assign(kBatchMemo, kNaN);
   gen_memo_.assign(kBatchMemo, kNaN);
@@ -457,22 +459,14 @@ double AicModel::decode_breakdown(int64_t batch, int64_t context, double* ops) c
 double AicModel::decode_ms(int64_t batch, int64_t context) const {
   if (batch <= 0) return 0.0;
   context = std::max<int64_t>(0, context);
-  // A replay asks for the same (batch, context) many times across workers and passes: remember
-  // recent answers in a direct-mapped table (the value is a pure function of the key).
-  const bool memo = batch < (int64_t{1} << 23) && context < (int64_t{1} << 40);
-  const uint64_t key = (static_cast<uint64_t>(batch) << 40) | static_cast<uint64_t>(context);
-  DecodeMemo* slot = nullptr;
-  if (memo) {
-    // Consecutive contexts of one batch size land in neighbouring slots (a worker's context grows
-    // by one per step), so lookups stay within a few cache lines.
-    const uint64_t base = (static_cast<uint64_t>(batch) * 0x9E3779B97F4A7C15ull) >> (64 - kDecodeMemoBits);
-    slot = &decode_memo_[(base + static_cast<uint64_t>(context)) & ((uint64_t{1} << kDecodeMemoBits) - 1)];
-    if (slot->key == key) return slot->ms;
-  }
+  // A replay asks for the same (batch, context) many times across workers and passes; the value
+  // is a pure function of the key.
+  double* slot = decode_memo_.slot(batch, context);
+  if (slot && !PagedMemo::unset(*slot)) return *slot;
   const int64_t b = batch * (nextn + 1);
   const double total = gen_tokens_ms(b) + gen_attention_part(b, context, nullptr);
   const double ms = std::isfinite(total) ? total : 0.0;
-  if (slot) *slot = DecodeMemo{key, ms};
+  if (slot) *slot = ms;
   return ms;
 }
 

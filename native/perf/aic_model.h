@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "grid_table.h"
+#include "paged_memo.h"
 
 namespace dynosim {
 
@@ -170,13 +171,9 @@ struct AicModel {
 
   // Pure functions of one integer, cached lazily (NaN = not computed yet).
   mutable std::vector<double> ctx_memo_, logits_memo_, gen_memo_;
-  // Recent decode results by (batch, context), direct-mapped (1 MiB).
-  static constexpr int kDecodeMemoBits = 16;
-  struct DecodeMemo {
-    uint64_t key;
-    double ms;
-  };
-  mutable std::vector<DecodeMemo> decode_memo_;
+  // Decode results by (batch, context): every key a replay asks for, kept exactly (up to a
+  // budget), where a direct-mapped table evicted half the answers of the guide's planner run.
+  mutable PagedMemo decode_memo_;
 };
 
 }  // namespace dynosim
