@@ -10,6 +10,8 @@
 #include <memory>
 #include <vector>
 
+#include "../common/invariants.h"
+
 namespace dynosim {
 
 class PagedMemo {
@@ -36,6 +38,7 @@ class PagedMemo {
       page.reset(new double[kPageSize]);
       for (int64_t i = 0; i < kPageSize; ++i) page[i] = kUnset;
       ++pages_made_;
+      DYNOSIM_INVARIANT(pages_made_ <= page_budget_, "memo pages within their budget");
     }
     return &page[column & (kPageSize - 1)];
   }
