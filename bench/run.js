@@ -8,9 +8,10 @@
 //   npm run bench                      all cases, 5 runs each
 //   npm run bench -- --runs 3          fewer runs
 //   npm run bench -- --only planner    the cases whose name contains "planner" (`--only CLI`,
-//                                      `--only sweep`: the CLI command, the sweep)
+//                                      `--only sweep`, `--only parse`: the CLI command, the sweep,
+//                                      trace parsing)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -164,6 +165,41 @@ if (existsSync(conversation) && (only === null || only === 'CLI')) {
       `(${times.map((t) => t.toFixed(0)).join(', ')}), ${(m / nodeMs).toFixed(1)}× node -e 0 (target 2.5×)`,
   );
   history.push({ case: 'CLI, conversation trace, 8 workers, round_robin', runs: times.length, endToEndMs: m, nodeMs });
+}
+
+// Trace parsing: the conversation trace and a 40-fold copy of it (timestamps shifted so sessions
+// stay in order, ~110 MB, written once to the temp directory), through the loader (the addon's
+// scanner) and, for comparison, through JSON.parse line by line; MB/s of the median load after the
+// first, and the first load of a fresh process (the addon's loading included).
+if (existsSync(conversation) && (only === null || only === 'parse')) {
+  const big = path.join(os.tmpdir(), 'dynosim-bench-conversation-x40.jsonl');
+  if (!existsSync(big)) {
+    const lines = readFileSync(conversation, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const span = lines[lines.length - 1].timestamp + 1000;
+    const out = [];
+    for (let copy = 0; copy < 40; copy++) for (const row of lines) out.push(JSON.stringify({ ...row, timestamp: row.timestamp + copy * span }));
+    writeFileSync(big, out.join('\n') + '\n');
+  }
+  const parseRows = [];
+  for (const [file, label] of [
+    [conversation, 'conversation trace'],
+    [big, 'conversation trace x40'],
+  ])
+    for (const reader of ['scanner', 'json']) {
+      const child = spawnSync(process.execPath, [path.join(root, 'bench', 'parse-once.js'), file, String(Math.max(runs, 3) + 1), ...(reader === 'json' ? ['--json'] : [])], {
+        encoding: 'utf8',
+      });
+      if (child.status !== 0) {
+        console.error(`parsing ${file} failed\n${child.stderr}`);
+        process.exit(1);
+      }
+      const r = JSON.parse(child.stdout.trim());
+      const mbps = (ms) => (r.bytes / 1e6 / (ms / 1000)).toFixed(0);
+      parseRows.push({ trace: label, reader, MB: (r.bytes / 1e6).toFixed(1), requests: r.requests, 'median (ms)': r.medianMs.toFixed(1), 'MB/s': mbps(r.medianMs), 'first load (ms)': r.firstMs.toFixed(1), 'first MB/s': mbps(r.firstMs) });
+      history.push({ case: `parse ${label}, ${reader}`, runs: Math.max(runs, 3), medianMs: r.medianMs, firstMs: r.firstMs, bytes: r.bytes });
+    }
+  console.log('Trace parsing (loadMooncakeTrace; target 300 MB/s):');
+  console.table(parseRows);
 }
 
 // The guide's cold-start study as one command (31 planner runs, table and plot) against 30 s.

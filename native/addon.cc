@@ -11,6 +11,7 @@
 
 #include "binding/js_fields.h"
 #include "binding/results_js.h"
+#include "binding/scanner_js.h"
 #include "binding/sim_args.h"
 #include "perf/forward_pass_latency.h"
 
@@ -209,6 +210,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeSimulation", NativeSimulation::Define(env));
   exports.Set("evaluatePerfModel", Napi::Function::New(env, EvaluatePerfModel));
   exports.Set("evaluateForwardPasses", Napi::Function::New(env, EvaluateForwardPasses));
+  exports.Set("MooncakeScanner", define_mooncake_scanner(env));
   return exports;
 }
 

@@ -199,7 +199,32 @@ export interface PerfEvaluation {
   decodeOps?: Float64Array;
 }
 
+/** Rows of a Mooncake trace as the addon's scanner read them (native/trace/mooncake_scanner.h). */
+export interface ScannedMooncakeRows {
+  line: Uint32Array;
+  /** Bit 1 timestamp, 2 delay, 4 input length, 8 output length, 16 hash_ids present. */
+  flags: Uint8Array;
+  timestamp: Float64Array;
+  delay: Float64Array;
+  input: Float64Array;
+  output: Float64Array;
+  /** Index into sessionNames; -1 = no session_id. */
+  session: Int32Array;
+  hashEnd: Uint32Array;
+  hashIds: Uint32Array;
+  sessionNames: string[];
+}
+
+/** The addon's Mooncake scanner: feed chunks, finish, then take the rows once. A non-zero
+ * line number from `feed`/`finish` is where it stopped (the loader reads the file itself then). */
+export interface MooncakeScanner {
+  feed(bytes: Uint8Array): number;
+  finish(): number;
+  take(): ScannedMooncakeRows;
+}
+
 interface Addon {
+  MooncakeScanner: new (maxLineBytes: number) => MooncakeScanner;
   NativeSimulation: new (config: NativeSimConfig, workload: Workload) => NativeSimulation;
   evaluatePerfModel(engine: NativeEngineConfig, prefillPoints: Float64Array, decodePoints: Float64Array, breakdown?: boolean): PerfEvaluation;
   evaluateForwardPasses(engine: NativeEngineConfig, passes: Float64Array): Float64Array | null;
@@ -240,4 +265,8 @@ export function evaluateForwardPasses(engine: NativeEngineConfig, passes: Float6
 
 export function createSimulation(config: NativeSimConfig, workload: Workload): NativeSimulation {
   return withUserNames(() => new (loadAddon().NativeSimulation)(config, workload));
+}
+
+export function createMooncakeScanner(maxLineBytes: number): MooncakeScanner {
+  return new (loadAddon().MooncakeScanner)(maxLineBytes);
 }

@@ -37,10 +37,22 @@ export function describeIoError(err: unknown): string {
 }
 
 /** True when the file starts with the gzip magic bytes. */
-async function isGzip(handle: FileHandle): Promise<boolean> {
+export async function isGzip(handle: FileHandle): Promise<boolean> {
   const head = Buffer.alloc(2);
   const { bytesRead } = await handle.read(head, 0, 2, 0);
   return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/**
+ * The open file's bytes in chunks of up to 1 MB, through a streaming inflater when `gz`. The caller
+ * destroys `source` and `raw` and closes the handle.
+ */
+export function chunksOf(handle: FileHandle, gz: boolean): { raw: Readable; source: Readable } {
+  const raw = handle.createReadStream({ start: 0, autoClose: false, highWaterMark: READ_CHUNK });
+  if (!gz) return { raw, source: raw };
+  const gunzip = createGunzip({ chunkSize: READ_CHUNK });
+  raw.on('error', (err) => gunzip.destroy(err));
+  return { raw, source: raw.pipe(gunzip) };
 }
 
 function decodeLine(buf: Buffer, start: number, end: number): string {
@@ -84,13 +96,7 @@ export async function forEachLine(path: string, onLine: (line: string, lineNo: n
     } catch (err) {
       throw new ReplayError(`failed to open trace file ${path}: ${describeIoError(err)}`);
     }
-    raw = handle.createReadStream({ start: 0, autoClose: false, highWaterMark: READ_CHUNK });
-    source = raw;
-    if (gz) {
-      const gunzip = createGunzip({ chunkSize: READ_CHUNK });
-      raw.on('error', (err) => gunzip.destroy(err));
-      source = raw.pipe(gunzip);
-    }
+    ({ raw, source } = chunksOf(handle, gz));
 
     const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     let lineNo = 0;

@@ -23,6 +23,8 @@ import { ReplayError } from '../errors.js';
 import { formatFloat, formatJsonValue } from './fmt.js';
 import { GrowableFloat64, GrowableUint32 } from './growable.js';
 import { forEachLine } from './lines.js';
+import { scanMooncakeTrace } from './mooncake-native.js';
+import { MooncakeRows, U32_MAX, type RowFields } from './mooncake-rows.js';
 
 export interface MooncakeLoadOptions {
   /** Tokens per trace `hash_id` (`--trace-block-size`); default 512. */
@@ -31,13 +33,13 @@ export interface MooncakeLoadOptions {
   arrivalSpeedupRatio?: number;
   /** Closed-loop cap on sessions in flight (`--replay-concurrency`); 0 (default) = trace timestamps. */
   concurrency?: number;
+  /** 'json' reads every line with JSON.parse (the reader the addon's scanner must agree with). */
+  reader?: 'scanner' | 'json';
 }
 
 export const DEFAULT_TRACE_BLOCK_SIZE = 512;
 
 const U32_SPAN = 4294967296;
-const U32_MAX = 0xffffffff;
-const IMPLICIT_SESSION = /^request_([1-9][0-9]*)$/;
 const BLANK = /^\s*$/;
 
 /** Throws the reference's message unless `ratio` is a finite positive number. */
@@ -114,7 +116,8 @@ function exactHashIdsFromText(line: string): bigint[] | null {
 
 /**
  * Loads a Mooncake JSONL (or .jsonl.gz) trace into a `Workload`, streaming: the file is never held
- * in memory as text, and per-request data accumulates in growable typed arrays.
+ * in memory as text, and per-request data accumulates in typed arrays. The addon's scanner reads
+ * the rows; a file it stops on is read with JSON.parse, which words the error (mooncake-native.ts).
  */
 export async function loadMooncakeTrace(path: string, opts: MooncakeLoadOptions = {}): Promise<Workload> {
   const traceBlockSize = opts.traceBlockSize ?? DEFAULT_TRACE_BLOCK_SIZE;
@@ -127,42 +130,49 @@ export async function loadMooncakeTrace(path: string, opts: MooncakeLoadOptions 
   validateConcurrency(concurrency);
   const traceMode = concurrency === 0;
 
-  // Per request, in file order.
-  const inputLength = new GrowableUint32();
-  const outputLength = new GrowableUint32();
-  const hashEnd = new GrowableUint32();
+  let rows = new MooncakeRows(path, traceBlockSize, traceMode);
+  let hashIds = opts.reader === 'json' ? null : await scanMooncakeTrace(path, rows);
+  if (hashIds === null) {
+    rows = new MooncakeRows(path, traceBlockSize, traceMode);
+    hashIds = await parseWithJson(path, rows);
+  }
+
+  if (rows.inputLength.length === 0) {
+    throw new ReplayError(`trace file ${path} did not contain any requests`);
+  }
+
+  const workload = assemble({
+    inputLength: rows.inputLength,
+    outputLength: rows.outputLength,
+    hashEnd: rows.hashEnd,
+    hashIds,
+    reqSession: rows.reqSession,
+    reqDelay: rows.reqDelay,
+    sessionIds: rows.sessionIds,
+    sessFirstTs: rows.sessFirstTs,
+    sessTurns: rows.sessTurns,
+    traceBlockSize,
+    ratio,
+    concurrency,
+  });
+  const late = sessionBeyondTimeLimit(workload.firstArrivalMs, workload.sessionStart, workload.turnDelayMs);
+  if (late >= 0) {
+    const name = workload.sessionIds[late]!;
+    const line = rows.sessFirstLine.get(rows.sessionIds.indexOf(name));
+    const scaled = ratio === 1 ? '' : ` at --arrival-speedup-ratio ${formatFloat(ratio)}`;
+    throw new ReplayError(`${path}:${line}: session ${name} reaches beyond ${SIM_TIME_LIMIT_TEXT}${scaled}`);
+  }
+  return workload;
+}
+
+/** Reads every line with JSON.parse: the field types (1) and hash ids (6) here, the rest in `rows`. */
+async function parseWithJson(path: string, rows: MooncakeRows): Promise<Uint32Array> {
   const hashIds = new GrowableUint32(1 << 16);
-  const reqSession = new GrowableUint32();
-  const reqDelay = new GrowableFloat64();
-  // Per session, in order of first appearance.
-  const sessionIds: string[] = [];
-  const sessFirstLine = new GrowableUint32();
-  const sessFirstTs = new GrowableFloat64(); // NaN = first turn had no timestamp
-  const sessLastTs = new GrowableFloat64(); // NaN = no timestamp seen yet
-  const sessTurns = new GrowableUint32();
-  const explicitSessions = new Map<string, number>();
-  let explicitLooksImplicit = false; // some explicit session_id has the form request_<n>
-
-  /** Session created for line `n` without a session_id, if any (sessions are created in line order). */
-  const implicitSessionAt = (n: number, name: string): number => {
-    let lo = 0;
-    let hi = sessionIds.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const l = sessFirstLine.get(mid);
-      if (l === n) return sessionIds[mid] === name ? mid : -1;
-      if (l < n) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
-  };
-
   const onLine = (text: string, lineNo: number): void => {
     if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (BLANK.test(text)) return;
-    const lineError = (msg: string) => new ReplayError(`${path}:${lineNo}: ${msg}`);
     const parseError = (detail: string) =>
-      lineError(`failed to parse line ${lineNo} from ${path} as JSON: ${detail}`);
+      rows.lineError(lineNo, `failed to parse line ${lineNo} from ${path} as JSON: ${detail}`);
 
     let parsed: unknown;
     try {
@@ -213,84 +223,28 @@ export async function loadMooncakeTrace(path: string, opts: MooncakeLoadOptions 
     if (hashValue !== undefined && !Array.isArray(hashValue)) {
       throw parseError(`field "hash_ids" must be an array of non-negative integers, got ${formatJsonValue(hashValue)}`);
     }
+    const ids = hashValue as unknown[] | undefined;
+    const fields: RowFields = {
+      timestamp,
+      explicitDelay,
+      rawInput,
+      rawOutput,
+      sessionId: sidValue as string | undefined,
+      hashCount: ids?.length,
+    };
 
-    // 2. Required fields.
-    if (hashValue === undefined) throw lineError(`trace line ${lineNo} is missing hash_ids`);
-    if (rawOutput === undefined) throw lineError(`trace line ${lineNo} is missing output_length`);
-    const ids = hashValue as unknown[];
-
-    // 3. Session.
-    const sessionName = sidValue === undefined ? `request_${lineNo}` : (sidValue as string);
-    let session = -1;
-    if (sidValue === undefined) {
-      if (explicitLooksImplicit) session = explicitSessions.get(sessionName) ?? -1;
-    } else {
-      session = explicitSessions.get(sessionName) ?? -1;
-      if (session < 0) {
-        const m = IMPLICIT_SESSION.exec(sessionName);
-        if (m) {
-          explicitLooksImplicit = true;
-          const n = Number(m[1]);
-          if (n < lineNo) session = implicitSessionAt(n, sessionName);
-          if (session >= 0) explicitSessions.set(sessionName, session);
-        }
-      }
-    }
-    const isNewSession = session < 0;
-    const turnIndex = isNewSession ? 0 : sessTurns.get(session);
-
-    // 4. Delay after the previous turn.
-    let delay: number;
-    if (turnIndex === 0) {
-      if (explicitDelay !== undefined && explicitDelay !== 0) {
-        throw lineError(`trace line ${lineNo} sets delay on the first turn of session ${sessionName}`);
-      }
-      delay = 0;
-    } else if (explicitDelay !== undefined) {
-      delay = explicitDelay;
-    } else if (timestamp !== undefined) {
-      const previous = sessLastTs.get(session);
-      if (Number.isNaN(previous)) {
-        throw lineError(
-          `trace line ${lineNo} for session ${sessionName} cannot infer delay without a previous timestamp`,
-        );
-      }
-      delay = timestamp - previous;
-    } else {
-      delay = 0;
-    }
-    if (!Number.isFinite(delay) || delay < 0) {
-      throw lineError(`trace line ${lineNo} has invalid delay ${formatFloat(delay)}`);
-    }
-
-    // 5. Session / turn validity (checked per line so a bad trace fails at the offending line).
-    if (isNewSession && traceMode && timestamp === undefined) {
-      throw lineError(`trace mode requires first_arrival_timestamp_ms for session ${sessionName}`);
-    }
-    if (ids.length === 0) {
-      throw lineError(`session ${sessionName} turn ${turnIndex} must contain at least one hash id`);
-    }
-    const capacity = ids.length * traceBlockSize;
-    const isl = rawInput === undefined ? capacity : Math.min(rawInput, capacity);
-    if (isl === 0) {
-      throw lineError(`session ${sessionName} turn ${turnIndex} must have a positive input_length`);
-    }
-    if (isl > U32_MAX) {
-      throw lineError(`trace line ${lineNo} input_length ${isl} exceeds the supported maximum ${U32_MAX}`);
-    }
-    if (rawOutput > U32_MAX) {
-      throw lineError(`trace line ${lineNo} output_length ${rawOutput} exceeds the supported maximum ${U32_MAX}`);
-    }
+    // 2.-5. Required fields, session, delay, limits.
+    const checked = rows.check(lineNo, fields);
 
     // 6. Hash ids, truncated to u32 like the reference's token synthesis.
     const hashStart = hashIds.length;
-    if (hashStart + ids.length > U32_MAX) {
-      throw lineError(`trace has more than ${U32_MAX} hash ids in total`);
+    if (hashStart + ids!.length > U32_MAX) {
+      throw rows.lineError(lineNo, `trace has more than ${U32_MAX} hash ids in total`);
     }
-    hashIds.reserve(ids.length);
+    hashIds.reserve(ids!.length);
     let needsExact = false;
-    for (let k = 0; k < ids.length; k++) {
-      const v = ids[k];
+    for (let k = 0; k < ids!.length; k++) {
+      const v = ids![k];
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
         hashIds.truncate(hashStart);
         throw parseError(`field "hash_ids" must be an array of non-negative integers, got ${formatJsonValue(v)}`);
@@ -304,7 +258,7 @@ export async function loadMooncakeTrace(path: string, opts: MooncakeLoadOptions 
     }
     if (needsExact) {
       const exact = exactHashIdsFromText(text);
-      if (exact === null || exact.length !== ids.length) {
+      if (exact === null || exact.length !== ids!.length) {
         hashIds.truncate(hashStart);
         throw parseError(`field "hash_ids" could not be read exactly`);
       }
@@ -318,59 +272,18 @@ export async function loadMooncakeTrace(path: string, opts: MooncakeLoadOptions 
     }
 
     // 7. Commit.
-    if (isNewSession) {
-      session = sessionIds.length;
-      sessionIds.push(sessionName);
-      if (sidValue !== undefined) explicitSessions.set(sessionName, session);
-      sessFirstLine.push(lineNo);
-      sessFirstTs.push(timestamp ?? NaN);
-      sessLastTs.push(NaN);
-      sessTurns.push(0);
-    }
-    sessTurns.set(session, turnIndex + 1);
-    if (timestamp !== undefined) sessLastTs.set(session, timestamp);
-    inputLength.push(isl);
-    outputLength.push(rawOutput);
-    hashEnd.push(hashIds.length);
-    reqSession.push(session);
-    reqDelay.push(delay);
+    rows.commit(lineNo, fields, checked, hashIds.length);
   };
 
   await forEachLine(path, onLine);
-
-  if (inputLength.length === 0) {
-    throw new ReplayError(`trace file ${path} did not contain any requests`);
-  }
-
-  const workload = assemble({
-    inputLength,
-    outputLength,
-    hashEnd,
-    hashIds,
-    reqSession,
-    reqDelay,
-    sessionIds,
-    sessFirstTs,
-    sessTurns,
-    traceBlockSize,
-    ratio,
-    concurrency,
-  });
-  const late = sessionBeyondTimeLimit(workload.firstArrivalMs, workload.sessionStart, workload.turnDelayMs);
-  if (late >= 0) {
-    const name = workload.sessionIds[late]!;
-    const line = sessFirstLine.get(sessionIds.indexOf(name));
-    const scaled = ratio === 1 ? '' : ` at --arrival-speedup-ratio ${formatFloat(ratio)}`;
-    throw new ReplayError(`${path}:${line}: session ${name} reaches beyond ${SIM_TIME_LIMIT_TEXT}${scaled}`);
-  }
-  return workload;
+  return hashIds.finish();
 }
 
 interface Collected {
   inputLength: GrowableUint32;
   outputLength: GrowableUint32;
   hashEnd: GrowableUint32;
-  hashIds: GrowableUint32;
+  hashIds: Uint32Array;
   reqSession: GrowableUint32;
   reqDelay: GrowableFloat64;
   sessionIds: string[];
@@ -447,7 +360,7 @@ function assemble(c: Collected): Workload {
     hashOffsets.set(c.hashEnd.view(), 1);
     const turnDelayMs = c.reqDelay.finish();
     if (c.ratio !== 1) for (let r = 0; r < R; r++) turnDelayMs[r] /= c.ratio;
-    return workload(c.inputLength.finish(), c.outputLength.finish(), hashOffsets, c.hashIds.finish(), turnDelayMs);
+    return workload(c.inputLength.finish(), c.outputLength.finish(), hashOffsets, c.hashIds, turnDelayMs);
   }
 
   // Destination of each request: its session's slot in output order, turns in file order.
@@ -460,7 +373,7 @@ function assemble(c: Collected): Workload {
   const srcIn = c.inputLength.view();
   const srcOut = c.outputLength.view();
   const srcEnd = c.hashEnd.view();
-  const srcIds = c.hashIds.view();
+  const srcIds = c.hashIds;
   const inputLength = new Uint32Array(R);
   const outputLength = new Uint32Array(R);
   const turnDelayMs = new Float64Array(R);

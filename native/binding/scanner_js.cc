@@ -1,0 +1,88 @@
+#include "scanner_js.h"
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../trace/mooncake_scanner.h"
+
+namespace dynosim {
+
+namespace {
+
+template <typename TypedArray, typename T>
+TypedArray to_js(Napi::Env env, const std::vector<T>& v) {
+  TypedArray a = TypedArray::New(env, v.size());
+  if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(T));
+  return a;
+}
+
+class ScannerJs : public Napi::ObjectWrap<ScannerJs> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "MooncakeScanner",
+                       {InstanceMethod("feed", &ScannerJs::Feed), InstanceMethod("finish", &ScannerJs::Finish),
+                        InstanceMethod("stoppedAt", &ScannerJs::StoppedAt), InstanceMethod("take", &ScannerJs::Take)});
+  }
+
+  explicit ScannerJs(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ScannerJs>(info) {
+    const double max = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : NAN;
+    if (!(max >= 1 && max <= 1e12 && max == std::floor(max)))
+      throw Napi::Error::New(info.Env(), "MooncakeScanner(maxLineBytes) needs a positive integer");
+    scanner_ = std::make_unique<MooncakeScanner>(static_cast<size_t>(max));
+  }
+
+ private:
+  Napi::Value Feed(const Napi::CallbackInfo& info) {
+    if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+      throw Napi::Error::New(info.Env(), "MooncakeScanner.feed(bytes) needs a Uint8Array");
+    if (!scanner_) throw Napi::Error::New(info.Env(), "MooncakeScanner: rows already taken");
+    auto bytes = info[0].As<Napi::Uint8Array>();
+    scanner_->feed(bytes.Data(), bytes.ElementLength());
+    return Napi::Number::New(info.Env(), scanner_->stopped_at());
+  }
+
+  Napi::Value Finish(const Napi::CallbackInfo& info) {
+    if (!scanner_) throw Napi::Error::New(info.Env(), "MooncakeScanner: rows already taken");
+    scanner_->finish();
+    return Napi::Number::New(info.Env(), scanner_->stopped_at());
+  }
+
+  Napi::Value StoppedAt(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), scanner_ ? scanner_->stopped_at() : 0);
+  }
+
+  // The rows, once; the scanner is released.
+  Napi::Value Take(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!scanner_) throw Napi::Error::New(env, "MooncakeScanner: rows already taken");
+    const MooncakeScanner& s = *scanner_;
+    auto o = Napi::Object::New(env);
+    o.Set("line", to_js<Napi::Uint32Array>(env, s.line));
+    o.Set("flags", to_js<Napi::Uint8Array>(env, s.flags));
+    o.Set("timestamp", to_js<Napi::Float64Array>(env, s.timestamp));
+    o.Set("delay", to_js<Napi::Float64Array>(env, s.delay));
+    o.Set("input", to_js<Napi::Float64Array>(env, s.input));
+    o.Set("output", to_js<Napi::Float64Array>(env, s.output));
+    o.Set("session", to_js<Napi::Int32Array>(env, s.session));
+    o.Set("hashEnd", to_js<Napi::Uint32Array>(env, s.hash_end));
+    o.Set("hashIds", to_js<Napi::Uint32Array>(env, s.hash_ids));
+    auto names = Napi::Array::New(env, s.session_names.size());
+    for (size_t i = 0; i < s.session_names.size(); ++i)
+      names.Set(static_cast<uint32_t>(i), Napi::String::New(env, s.session_names[i]));
+    o.Set("sessionNames", names);
+    scanner_.reset();
+    return o;
+  }
+
+  std::unique_ptr<MooncakeScanner> scanner_;
+};
+
+}  // namespace
+
+Napi::Function define_mooncake_scanner(Napi::Env env) { return ScannerJs::Define(env); }
+
+}  // namespace dynosim
