@@ -13,11 +13,14 @@ namespace dynosim {
 
 namespace {
 
+// Hands the vector's memory to JS without a copy (freed when the array is collected).
 template <typename TypedArray, typename T>
-TypedArray to_js(Napi::Env env, const std::vector<T>& v) {
-  TypedArray a = TypedArray::New(env, v.size());
-  if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(T));
-  return a;
+TypedArray to_js(Napi::Env env, std::vector<T>& v) {
+  if (v.empty()) return TypedArray::New(env, 0);
+  auto* owned = new std::vector<T>(std::move(v));
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(
+      env, owned->data(), owned->size() * sizeof(T), [](Napi::Env, void*, std::vector<T>* hint) { delete hint; }, owned);
+  return TypedArray::New(env, owned->size(), buffer, 0);
 }
 
 class ScannerJs : public Napi::ObjectWrap<ScannerJs> {
@@ -59,7 +62,7 @@ class ScannerJs : public Napi::ObjectWrap<ScannerJs> {
   Napi::Value Take(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!scanner_) throw Napi::Error::New(env, "MooncakeScanner: rows already taken");
-    const MooncakeScanner& s = *scanner_;
+    MooncakeScanner& s = *scanner_;
     auto o = Napi::Object::New(env);
     o.Set("line", to_js<Napi::Uint32Array>(env, s.line));
     o.Set("flags", to_js<Napi::Uint8Array>(env, s.flags));

@@ -322,7 +322,7 @@ bool MooncakeScanner::scan_line(const uint8_t* p, const uint8_t* end) {
               } else {
                 if (id > static_cast<uint64_t>(kMaxSafeInteger)) any_exact = true;
                 if (any_exact && any_not_plain) return false;
-                hash_ids.push_back(static_cast<uint32_t>(id & kU32Max));
+                push_id(static_cast<uint32_t>(id & kU32Max));
                 goto next_id;
               }
             }
@@ -345,7 +345,7 @@ bool MooncakeScanner::scan_line(const uint8_t* p, const uint8_t* end) {
               id = static_cast<uint64_t>(v);
             }
             if (any_exact && any_not_plain) return false;  // the loader's exact re-read refuses such a list
-            hash_ids.push_back(static_cast<uint32_t>(id & kU32Max));
+            push_id(static_cast<uint32_t>(id & kU32Max));
             }
           next_id:
             skip_ws(p, end);

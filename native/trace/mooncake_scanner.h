@@ -12,6 +12,7 @@
 // (or accepts the line, when only this scanner could not).
 #pragma once
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -45,6 +46,11 @@ class MooncakeScanner {
 
  private:
   bool scan_line(const uint8_t* p, const uint8_t* end);
+  // Appends one hash id, growing the array by doubling (kept inline: the scan's innermost step).
+  void push_id(uint32_t id) {
+    if (hash_ids.size() == hash_ids.capacity()) hash_ids.reserve(std::max<size_t>(1 << 16, 2 * hash_ids.capacity()));
+    hash_ids.push_back(id);
+  }
   void stop() {
     if (stopped_at_ == 0) stopped_at_ = line_no_;
   }

@@ -12,7 +12,7 @@ import { ReplayError } from '../errors.js';
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
-const READ_CHUNK = 1 << 20;
+export const READ_CHUNK = 1 << 20;
 /** Longest line accepted (a prompt of 2^32 tokens in 512-token hash ids needs about 80 MB). */
 export const MAX_LINE_BYTES = 256 * 1024 * 1024;
 

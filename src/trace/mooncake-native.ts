@@ -9,7 +9,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createMooncakeScanner, type ScannedMooncakeRows } from '../core/native.js';
-import { chunksOf, isGzip, MAX_LINE_BYTES } from './lines.js';
+import { chunksOf, isGzip, MAX_LINE_BYTES, READ_CHUNK } from './lines.js';
 import type { MooncakeRows, RowFields } from './mooncake-rows.js';
 
 const HAS_TIMESTAMP = 1;
@@ -30,9 +30,19 @@ async function scanFile(path: string): Promise<ScannedMooncakeRows | null> {
   let source: Readable | undefined;
   try {
     if (!(await handle.stat()).isFile()) return null;
-    ({ raw, source } = chunksOf(handle, await isGzip(handle)));
     const scanner = createMooncakeScanner(MAX_LINE_BYTES);
-    for await (const chunk of source as AsyncIterable<Buffer>) if (scanner.feed(chunk) !== 0) return null;
+    if (await isGzip(handle)) {
+      ({ raw, source } = chunksOf(handle, true));
+      for await (const chunk of source as AsyncIterable<Buffer>) if (scanner.feed(chunk) !== 0) return null;
+    } else {
+      // A plain file: one buffer, read into again and again (the scanner copies a partial line).
+      const buffer = Buffer.allocUnsafe(READ_CHUNK);
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK, null);
+        if (bytesRead === 0) break;
+        if (scanner.feed(buffer.subarray(0, bytesRead)) !== 0) return null;
+      }
+    }
     if (scanner.finish() !== 0) return null;
     return scanner.take();
   } catch {

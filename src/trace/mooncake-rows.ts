@@ -72,7 +72,10 @@ export class MooncakeRows {
     return -1;
   }
 
-  /** Required fields, session, delay and limits of the row at `lineNo`; throws the reference's message. */
+  /**
+   * Required fields, session, delay and limits of the row at `lineNo`; throws the reference's
+   * message. The result is valid until the next call.
+   */
   check(lineNo: number, f: RowFields): CheckedRow {
     const { timestamp, explicitDelay, rawInput, rawOutput, sessionId, hashCount } = f;
     // 2. Required fields.
@@ -139,8 +142,18 @@ export class MooncakeRows {
     if (rawOutput > U32_MAX) {
       throw this.lineError(lineNo, `trace line ${lineNo} output_length ${rawOutput} exceeds the supported maximum ${U32_MAX}`);
     }
-    return { session, sessionName, turnIndex, delay, isl, output: rawOutput };
+    const out = this.checked;
+    out.session = session;
+    out.sessionName = sessionName;
+    out.turnIndex = turnIndex;
+    out.delay = delay;
+    out.isl = isl;
+    out.output = rawOutput;
+    return out;
   }
+
+  // What `check` returns: one object, overwritten by the next row's check.
+  private readonly checked: CheckedRow = { session: 0, sessionName: '', turnIndex: 0, delay: 0, isl: 0, output: 0 };
 
   /** 7. Adds the checked row; its hash ids end at `hashEnd` in the loader's id array. */
   commit(lineNo: number, f: RowFields, row: CheckedRow, hashEnd: number): void {
