@@ -1,8 +1,19 @@
 // Child process of the benchmark: one replay through the public API, then one JSON line with
 // the report's key figures, the in-process wall time, the phase split (from the replay's
 // `dynosim:*` performance marks) and the peak RSS.
-const importStarted = performance.now();
-const { replay } = await import('../dist/api.js');
+// The package's entry (the bundled API) when it is at least as new as the compiled modules, as
+// bin/dynosim chooses its bundle.
+import { statSync } from 'node:fs';
+
+const mtime = (rel) => {
+  try {
+    return statSync(new URL(rel, import.meta.url)).mtimeMs;
+  } catch {
+    return -1;
+  }
+};
+const entry = mtime('../dist/cli-bundle/api.js') >= mtime('../dist/api.js') ? '../dist/cli-bundle/api.js' : '../dist/api.js';
+const { replay } = await import(entry);
 const imported = performance.now();
 
 const options = JSON.parse(process.argv[2]);

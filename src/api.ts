@@ -9,6 +9,7 @@ import { gpusPerWorker, nativeEngineConfig, nativeRouterConfig, trackedBlockSize
 import type { NativeEngineConfig, NativePoolConfig, NativeSimConfig } from './core/native.js';
 import { RequestStatus, type SimResults } from './core/results.js';
 import { checkHandoffTime, checkSomeRequestServable, explainDeadEnd, requestName, whyNeverServed } from './core/feasibility.js';
+import { countText } from './core/count-text.js';
 import { checkFitsInMemory, kvParts, workloadParts, type MemoryPart } from './core/memory.js';
 import { runSimulation } from './core/run.js';
 import { engineLatencyOracle, runWithPlanner } from './core/planner-loop.js';
@@ -333,7 +334,7 @@ function noteRejections(results: SimResults, workload: Workload, simConfig: Nati
   if (rejected === 0) return;
   const why = whyNeverServed(simConfig, workload, first) ?? 'it could not be placed';
   options.onNote?.(
-    `note: ${rejected.toLocaleString('en-US')} of ${status.length.toLocaleString('en-US')} requests were rejected because they can never fit, ` +
+    `note: ${countText(rejected)} of ${countText(status.length)} requests were rejected because they can never fit, ` +
       `first ${requestName(workload, first)}: ${why}; they count in num_requests, not in the statistics`,
   );
 }
@@ -372,7 +373,7 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
   checkSomeRequestServable(simConfig, workload);
   checkHandoffTime(simConfig, workload);
   if (options.traceFiles) {
-    const cause = `the trace's ${workload.inputLength.length.toLocaleString('en-US')} requests`;
+    const cause = `the trace's ${countText(workload.inputLength.length)} requests`;
     let tokens = 0;
     for (let i = 0; i < workload.inputLength.length; i++) tokens += workload.inputLength[i]! + workload.outputLength[i]!;
     checkFitsInMemory([...workloadParts(workload.inputLength.length, workload.hashIds.length, cause), ...kvParts(simConfig, tokens)]);

@@ -5,11 +5,12 @@
 // this file only explains and anticipates them.
 
 import { ReplayError } from '../errors.js';
+import { countText } from './count-text.js';
 import { MAX_SIM_TIME_MS, SIM_TIME_LIMIT_TEXT } from './limits.js';
 import type { NativeEngineConfig, NativeSimConfig } from './native.js';
 import type { Workload } from './workload.js';
 
-const n = (x: number) => x.toLocaleString('en-US');
+const n = countText;
 
 /**
  * Why one request can never complete on an engine, or null when it can. A prefill worker only

@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ReplayError } from '../errors.js';
+import { cacheGet, cacheKey, cachePut, fileIdentity } from './cache.js';
 import { createRequire } from 'node:module';
 
 /** Backend directories of the legacy layout (anything else at the top of data_dir is a family). */
@@ -110,15 +111,38 @@ export function locateDatabase(systemsPath: string | null, options: LocateOption
 export type YamlValue = string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue };
 
 let yamlParse: typeof import('yaml').parse | undefined;
+let yamlCache: string | undefined;
+
+/**
+ * Where parsed YAML files are kept (the perf-model cache's directory; undefined: nowhere). Parsing
+ * the kernel manifest and the systems' files costs ~300 ms of every AIC run, reading them back
+ * as JSON a few.
+ */
+export function useYamlCache(dir: string | undefined): void {
+  yamlCache = dir;
+}
 
 /** AIC's YAML files, read by the `yaml` package (loaded on first use: importing it costs ~50 ms). */
 function readYamlFile(file: string): YamlValue {
+  const key = yamlCache === undefined ? '' : cacheKey(['yaml', fileIdentity(file)]);
+  const cached = yamlCache === undefined ? undefined : cacheGet<{ value: YamlValue }>(yamlCache, key);
+  if (cached !== undefined) return cached.value;
+  let value: YamlValue;
   try {
     yamlParse ??= (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse;
-    return yamlParse(fs.readFileSync(file, 'utf8'), { version: '1.2' }) as YamlValue;
+    value = yamlParse(fs.readFileSync(file, 'utf8'), { version: '1.2' }) as YamlValue;
   } catch (error) {
     throw new ReplayError(`cannot read ${file}: ${(error as Error).message}`);
   }
+  // JSON keeps every YAML value but the non-finite numbers (.inf, .nan): such files are not kept.
+  if (yamlCache !== undefined && allFinite(value)) cachePut(yamlCache, key, { value });
+  return value;
+}
+
+function allFinite(v: YamlValue): boolean {
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (v === null || typeof v !== 'object') return true;
+  return Array.isArray(v) ? v.every(allFinite) : Object.values(v).every(allFinite);
 }
 
 function num(v: YamlValue | undefined, file: string, key: string, required = true): number | undefined {

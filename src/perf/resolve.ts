@@ -19,6 +19,7 @@ import {
   listSystems,
   locateDatabase,
   readSystemSpec,
+  useYamlCache,
   VersionedDatabase,
   type LocateOptions,
 } from './database.js';
@@ -142,6 +143,7 @@ const BUILT_CACHE_LIMIT = 8;
 
 async function resolveAic(args: EngineArgs, options: ResolvePerfOptions, warn: (line: string) => void): Promise<ResolvedPerfModel> {
   const env = options.env ?? process.env;
+  useYamlCache(cacheDir(env));
   const backend = args.aic_backend!;
   if (!BACKENDS.includes(backend)) throw new ReplayError(`unknown aic_backend '${backend}' (expected vllm, sglang or trtllm)`);
   const system = args.aic_system ?? DEFAULT_SYSTEM;
