@@ -36,6 +36,11 @@ class ScannerJs : public Napi::ObjectWrap<ScannerJs> {
     if (!(max >= 1 && max <= 1e12 && max == std::floor(max)))
       throw Napi::Error::New(info.Env(), "MooncakeScanner(maxLineBytes) needs a positive integer");
     scanner_ = std::make_unique<MooncakeScanner>(static_cast<size_t>(max));
+    // An optional size hint (a plain file's length) sizes the arrays up front.
+    if (info.Length() > 1 && info[1].IsNumber()) {
+      const double bytes = info[1].As<Napi::Number>().DoubleValue();
+      if (bytes >= 0 && bytes <= 1e12) scanner_->expect_bytes(static_cast<size_t>(bytes));
+    }
   }
 
  private:

@@ -1,4 +1,4 @@
-// The Mooncake trace scanner as a JS class: `new MooncakeScanner(maxLineBytes)`, `feed(bytes)`,
+// The Mooncake trace scanner as a JS class: `new MooncakeScanner(maxLineBytes, expectedBytes?)`, `feed(bytes)`,
 // `finish()`, `stoppedAt()` and `take()`, which hands the rows over as typed arrays.
 #pragma once
 #include <napi.h>

@@ -108,6 +108,17 @@ bool scan_number(const uint8_t*& p, const uint8_t* end, const uint8_t** from, bo
 // The token's value as JSON.parse gives it; false when it lies past double range (JavaScript
 // would make it Infinity or 0 with its own rounding).
 bool number_value(const uint8_t* from, const uint8_t* to, double* v) {
+  if (to - from <= 15 && is_digit(*from)) {
+    // Plain digits below 10^15: the integer is exactly a double (the common case, timestamps and
+    // lengths); a fraction or exponent is left to from_chars.
+    uint64_t n = 0;
+    const uint8_t* d = from;
+    while (d < to && is_digit(*d)) n = n * 10 + static_cast<uint64_t>(*d++ - '0');
+    if (d == to) {
+      *v = static_cast<double>(n);
+      return true;
+    }
+  }
   const auto r = std::from_chars(reinterpret_cast<const char*>(from), reinterpret_cast<const char*>(to), *v);
   return r.ec == std::errc() && r.ptr == reinterpret_cast<const char*>(to);
 }
@@ -115,6 +126,31 @@ bool number_value(const uint8_t* from, const uint8_t* to, double* v) {
 bool scan_literal(const uint8_t*& p, const uint8_t* end, const char* word, size_t n) {
   if (static_cast<size_t>(end - p) < n || std::memcmp(p, word, n) != 0) return false;
   p += n;
+  return true;
+}
+
+// After a container's element: a comma (another element follows) or the closing bracket.
+enum class Next : uint8_t { More, Closed, Bad };
+
+Next separator(const uint8_t*& p, const uint8_t* end, uint8_t close) {
+  skip_ws(p, end);
+  if (p < end && *p == ',') {
+    ++p;
+    return Next::More;
+  }
+  if (p < end && *p == close) {
+    ++p;
+    return Next::Closed;
+  }
+  return Next::Bad;
+}
+
+// An object member's key and its colon at p: [*from, *to) are the key's raw bytes.
+bool scan_key(const uint8_t*& p, const uint8_t* end, const uint8_t** from, const uint8_t** to, bool* escaped) {
+  if (p >= end || *p != '"' || !scan_string(p, end, from, to, escaped)) return false;
+  skip_ws(p, end);
+  if (p >= end || *p != ':') return false;
+  ++p;
   return true;
 }
 
@@ -155,38 +191,27 @@ bool skip_value(const uint8_t*& p, const uint8_t* end, std::vector<uint8_t>& sta
       // First member's key.
       const uint8_t *a, *b;
       bool esc;
-      if (p >= end || *p != '"' || !scan_string(p, end, &a, &b, &esc)) return false;
-      skip_ws(p, end);
-      if (p >= end || *p != ':') return false;
-      ++p;
+      if (!scan_key(p, end, &a, &b, &esc)) return false;
       continue;
     }
     if (opened) continue;
     // After a complete value: close containers or move to the next element.
     for (;;) {
       if (stack.empty()) return true;
-      skip_ws(p, end);
-      if (p >= end) return false;
       const uint8_t top = stack.back();
-      if (*p == ',') {
-        ++p;
-        if (top == '{') {
-          skip_ws(p, end);
-          const uint8_t *a, *b;
-          bool esc;
-          if (p >= end || *p != '"' || !scan_string(p, end, &a, &b, &esc)) return false;
-          skip_ws(p, end);
-          if (p >= end || *p != ':') return false;
-          ++p;
-        }
-        break;
-      }
-      if (*p == (top == '{' ? '}' : ']')) {
-        ++p;
+      const Next next = separator(p, end, top == '{' ? '}' : ']');
+      if (next == Next::Bad) return false;
+      if (next == Next::Closed) {
         stack.pop_back();
         continue;
       }
-      return false;
+      if (top == '{') {
+        skip_ws(p, end);
+        const uint8_t *a, *b;
+        bool esc;
+        if (!scan_key(p, end, &a, &b, &esc)) return false;
+      }
+      break;
     }
   }
 }
@@ -215,7 +240,85 @@ int key_of(const uint8_t* a, size_t n) {
   }
 }
 
+// One hash id at p: its low 32 bits in *low. *exact: written in plain digits past 2^53 (the
+// loader reads such ids from the text); *plain: digits only. False for anything JSON.parse and
+// the loader would not take as a non-negative integer.
+bool scan_hash_id(const uint8_t*& p, const uint8_t* end, uint32_t* low, bool* exact, bool* plain) {
+  const uint8_t* a = p;
+  uint64_t id = 0;
+  *exact = false;
+  *plain = true;
+  if (p < end && is_digit(*p)) {
+    // Fast path: up to 19 digits ending the number (no fraction or exponent) fit 64 bits.
+    int digits = 0;
+    if (*p == '0') ++p;
+    else
+      while (p < end && is_digit(*p) && digits < 19) id = id * 10 + static_cast<uint64_t>(*p++ - '0'), ++digits;
+    if (!(p < end && (is_digit(*p) || *p == '.' || *p == 'e' || *p == 'E'))) {
+      *exact = id > static_cast<uint64_t>(kMaxSafeInteger);
+      *low = static_cast<uint32_t>(id & kU32Max);
+      return true;
+    }
+    p = a;
+    id = 0;
+  }
+  if (!scan_number(p, end, &a, plain)) return false;
+  if (*plain) {
+    for (const uint8_t* d = a; d < p; ++d) {
+      const uint64_t digit = static_cast<uint64_t>(*d - '0');
+      if (id > (UINT64_MAX - digit) / 10) return false;  // past 64 bits
+      id = id * 10 + digit;
+    }
+    *exact = id > static_cast<uint64_t>(kMaxSafeInteger);
+  } else {
+    double v;
+    if (!number_value(a, p, &v) || !(v >= 0) || v != std::floor(v) || v > kMaxSafeInteger) return false;
+    id = static_cast<uint64_t>(v);
+  }
+  *low = static_cast<uint32_t>(id & kU32Max);
+  return true;
+}
+
 }  // namespace
+
+// The `hash_ids` array at p (on its '['), replacing the row's ids from `row_start` on (JSON.parse
+// keeps the last duplicate key).
+bool MooncakeScanner::scan_hash_ids(const uint8_t*& p, const uint8_t* end, size_t row_start) {
+  hash_ids.resize(row_start);
+  ++p;
+  skip_ws(p, end);
+  if (p < end && *p == ']') {
+    ++p;
+    return true;
+  }
+  bool any_exact = false, any_not_plain = false;
+  for (;;) {
+    skip_ws(p, end);
+    uint32_t low;
+    bool exact, plain;
+    if (!scan_hash_id(p, end, &low, &exact, &plain)) return false;
+    any_exact |= exact;
+    any_not_plain |= !plain;
+    if (any_exact && any_not_plain) return false;  // the loader's exact re-read refuses such a list
+    push_id(low);
+    const Next next = separator(p, end, ']');
+    if (next == Next::Bad) return false;
+    if (next == Next::Closed) return true;
+  }
+}
+
+void MooncakeScanner::expect_bytes(size_t bytes) {
+  const size_t rows = bytes / 64;
+  line.reserve(rows);
+  flags.reserve(rows);
+  timestamp.reserve(rows);
+  delay.reserve(rows);
+  input.reserve(rows);
+  output.reserve(rows);
+  session.reserve(rows);
+  hash_end.reserve(rows);
+  hash_ids.reserve(bytes / 8);
+}
 
 void MooncakeScanner::feed(const uint8_t* data, size_t size) {
   if (stopped_at_ != 0) return;
@@ -273,7 +376,6 @@ bool MooncakeScanner::scan_line(const uint8_t* p, const uint8_t* end) {
   ++p;
   Slot slots[kKeys];
   const size_t hash_start = hash_ids.size();
-  bool any_exact = false, any_not_plain = false;
   std::vector<uint8_t>& stack = stack_;
   skip_ws(p, end);
   if (p < end && *p == '}') {
@@ -283,11 +385,8 @@ bool MooncakeScanner::scan_line(const uint8_t* p, const uint8_t* end) {
       skip_ws(p, end);
       const uint8_t *ka, *kb;
       bool kesc;
-      if (p >= end || *p != '"' || !scan_string(p, end, &ka, &kb, &kesc)) return false;
+      if (!scan_key(p, end, &ka, &kb, &kesc)) return false;
       if (kesc) return false;  // a key spelt with escapes might name a field
-      skip_ws(p, end);
-      if (p >= end || *p != ':') return false;
-      ++p;
       skip_ws(p, end);
       if (p >= end) return false;
       const int key = key_of(ka, static_cast<size_t>(kb - ka));
@@ -297,69 +396,7 @@ bool MooncakeScanner::scan_line(const uint8_t* p, const uint8_t* end) {
         slot->kind = Kind::Null;
         if (key == kHashIds) hash_ids.resize(hash_start);
       } else if (key == kHashIds) {
-        if (*p != '[') return false;
-        hash_ids.resize(hash_start);
-        any_exact = any_not_plain = false;
-        ++p;
-        skip_ws(p, end);
-        if (p < end && *p == ']') {
-          ++p;
-        } else {
-          for (;;) {
-            skip_ws(p, end);
-            uint64_t id = 0;
-            if (const uint8_t* a = p; p < end && is_digit(*p)) {
-              // Fast path: up to 19 digits ending the number (no fraction or exponent) fit 64 bits.
-              int digits = 0;
-              if (*p == '0') {
-                ++p;
-              } else {
-                while (p < end && is_digit(*p) && digits < 19) id = id * 10 + static_cast<uint64_t>(*p++ - '0'), ++digits;
-              }
-              if (p < end && (is_digit(*p) || *p == '.' || *p == 'e' || *p == 'E')) {
-                p = a;
-                id = 0;
-              } else {
-                if (id > static_cast<uint64_t>(kMaxSafeInteger)) any_exact = true;
-                if (any_exact && any_not_plain) return false;
-                push_id(static_cast<uint32_t>(id & kU32Max));
-                goto next_id;
-              }
-            }
-            {
-            const uint8_t* a;
-            bool plain;
-            if (!scan_number(p, end, &a, &plain)) return false;
-            if (plain) {
-              // Digits only: exact, as the loader reads ids past 2^53 from the text.
-              for (const uint8_t* d = a; d < p; ++d) {
-                const uint64_t digit = static_cast<uint64_t>(*d - '0');
-                if (id > (UINT64_MAX - digit) / 10) return false;  // past 64 bits
-                id = id * 10 + digit;
-              }
-              if (id > static_cast<uint64_t>(kMaxSafeInteger)) any_exact = true;
-            } else {
-              double v;
-              if (!number_value(a, p, &v) || !(v >= 0) || v != std::floor(v) || v > kMaxSafeInteger) return false;
-              any_not_plain = true;
-              id = static_cast<uint64_t>(v);
-            }
-            if (any_exact && any_not_plain) return false;  // the loader's exact re-read refuses such a list
-            push_id(static_cast<uint32_t>(id & kU32Max));
-            }
-          next_id:
-            skip_ws(p, end);
-            if (p < end && *p == ',') {
-              ++p;
-              continue;
-            }
-            if (p < end && *p == ']') {
-              ++p;
-              break;
-            }
-            return false;
-          }
-        }
+        if (*p != '[' || !scan_hash_ids(p, end, hash_start)) return false;
         slot->kind = Kind::Array;
       } else if (key == kSession && *p == '"') {
         const uint8_t *a, *b;
@@ -377,16 +414,9 @@ bool MooncakeScanner::scan_line(const uint8_t* p, const uint8_t* end) {
         if (!skip_value(p, end, stack)) return false;
         if (slot) slot->kind = Kind::Other;
       }
-      skip_ws(p, end);
-      if (p < end && *p == ',') {
-        ++p;
-        continue;
-      }
-      if (p < end && *p == '}') {
-        ++p;
-        break;
-      }
-      return false;
+      const Next next = separator(p, end, '}');
+      if (next == Next::Bad) return false;
+      if (next == Next::Closed) break;
     }
   }
   skip_ws(p, end);

@@ -27,6 +27,10 @@ class MooncakeScanner {
 
   explicit MooncakeScanner(size_t max_line_bytes) : max_line_bytes_(max_line_bytes) {}
 
+  // Sizes the arrays for a file of about `bytes` bytes (a typical row takes more than 64 bytes, a
+  // hash id more than 8), so they grow by copying rarely; reserving touches no memory.
+  void expect_bytes(size_t bytes);
+
   // Scans the complete lines of `data`, keeping a partial last line for the next chunk.
   void feed(const uint8_t* data, size_t size);
   // Scans a final line without newline.
@@ -46,6 +50,7 @@ class MooncakeScanner {
 
  private:
   bool scan_line(const uint8_t* p, const uint8_t* end);
+  bool scan_hash_ids(const uint8_t*& p, const uint8_t* end, size_t row_start);
   // Appends one hash id, growing the array by doubling (kept inline: the scan's innermost step).
   void push_id(uint32_t id) {
     if (hash_ids.size() == hash_ids.capacity()) hash_ids.reserve(std::max<size_t>(1 << 16, 2 * hash_ids.capacity()));

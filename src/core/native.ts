@@ -224,7 +224,7 @@ export interface MooncakeScanner {
 }
 
 interface Addon {
-  MooncakeScanner: new (maxLineBytes: number) => MooncakeScanner;
+  MooncakeScanner: new (maxLineBytes: number, expectedBytes?: number) => MooncakeScanner;
   NativeSimulation: new (config: NativeSimConfig, workload: Workload) => NativeSimulation;
   evaluatePerfModel(engine: NativeEngineConfig, prefillPoints: Float64Array, decodePoints: Float64Array, breakdown?: boolean): PerfEvaluation;
   evaluateForwardPasses(engine: NativeEngineConfig, passes: Float64Array): Float64Array | null;
@@ -267,6 +267,7 @@ export function createSimulation(config: NativeSimConfig, workload: Workload): N
   return withUserNames(() => new (loadAddon().NativeSimulation)(config, workload));
 }
 
-export function createMooncakeScanner(maxLineBytes: number): MooncakeScanner {
-  return new (loadAddon().MooncakeScanner)(maxLineBytes);
+/** A scanner; `expectedBytes` (a plain file's size) sizes its arrays up front. */
+export function createMooncakeScanner(maxLineBytes: number, expectedBytes?: number): MooncakeScanner {
+  return new (loadAddon().MooncakeScanner)(maxLineBytes, expectedBytes);
 }

@@ -29,9 +29,11 @@ async function scanFile(path: string): Promise<ScannedMooncakeRows | null> {
   let raw: Readable | undefined;
   let source: Readable | undefined;
   try {
-    if (!(await handle.stat()).isFile()) return null;
-    const scanner = createMooncakeScanner(MAX_LINE_BYTES);
-    if (await isGzip(handle)) {
+    const stat = await handle.stat();
+    if (!stat.isFile()) return null;
+    const gz = await isGzip(handle);
+    const scanner = createMooncakeScanner(MAX_LINE_BYTES, gz ? 0 : stat.size);
+    if (gz) {
       ({ raw, source } = chunksOf(handle, true));
       for await (const chunk of source as AsyncIterable<Buffer>) if (scanner.feed(chunk) !== 0) return null;
     } else {
