@@ -225,7 +225,8 @@ mkdirSync(resultsDir, { recursive: true });
 const record = {
   date: new Date().toISOString(),
   commit: git('rev-parse', '--short', 'HEAD'),
-  dirty: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '',
+  // The results file itself does not make the tree dirty (the previous case of this run wrote it).
+  dirty: (git('status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results') ?? '') !== '',
   node: process.version,
   // Another build of the addon (DYNOSIM_NATIVE), e.g. an older commit's for a paired comparison.
   addon: process.env.DYNOSIM_NATIVE ?? null,
