@@ -361,6 +361,7 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
   const outputs = planRunOutputs(options, reportPath);
   const topology = resolveTopology(options);
   const simConfig = await buildSimConfig(topology, options);
+  if (options.reportJsonl !== undefined) simConfig.requestDetail = true;
   const planning = options.plannerConfig !== undefined ? await import('./planner/index.js') : null;
   const planned = planning ? await preparePlanner(planning, options, topology, simConfig) : null;
   if (planned && planning!.diagnosticsEnabled(planned.config)) checkPlannerReportDir(planned.config, outputs);

@@ -64,6 +64,48 @@ Napi::Int32Array workers_of(Napi::Env env, Pool& pool) {
   return out;
 }
 
+// Per-request detail (routing per pool, admissions in order, terminal times); pools are
+// entry-first (aggregated, or prefill then decode) and pool-major arrays index pool × n + r.
+Napi::Object detail_to_js(Napi::Env env, Simulation& sim) {
+  const Collector& c = sim.collector();
+  const size_t n = c.arrival.size();
+  Pool* pools[2] = {&sim.entry_pool(), sim.disaggregated() ? &sim.token_pool() : nullptr};
+  const size_t num_pools = pools[1] ? 2 : 1;
+  auto target = Napi::Int32Array::New(env, num_pools * n);
+  auto dp = Napi::Int32Array::New(env, num_pools);
+  for (size_t p = 0; p < num_pools; ++p) {
+    const auto& t = pools[p]->state().target;
+    dp[p] = pools[p]->dp();
+    for (size_t r = 0; r < n; ++r) target[p * n + r] = r < t.size() ? t[r] : -1;
+  }
+  const size_t m = c.admissions.size();
+  auto at = Napi::Float64Array::New(env, m);
+  auto who = Napi::Int32Array::New(env, m);
+  auto reused = Napi::Uint32Array::New(env, m);
+  auto pool = Napi::Uint8Array::New(env, m);
+  for (size_t i = 0; i < m; ++i) {
+    const Collector::Admission& a = c.admissions[i];
+    at[i] = ns_to_ms(a.at);
+    who[i] = a.r;
+    reused[i] = a.reused;
+    pool[i] = a.pool;
+  }
+  auto admissions = Napi::Object::New(env);
+  admissions.Set("atMs", at);
+  admissions.Set("request", who);
+  admissions.Set("reusedTokens", reused);
+  admissions.Set("pool", pool);
+  auto o = Napi::Object::New(env);
+  o.Set("terminalMs", times_ms(env, c.terminal));
+  o.Set("routeQueuedMs", times_ms(env, c.route_queued));
+  o.Set("routedMs", times_ms(env, c.routed));
+  o.Set("routeOverlapTokens", copy_out<uint32_t, Napi::Uint32Array>(env, c.route_overlap));
+  o.Set("routeTarget", target);
+  o.Set("dpSize", dp);
+  o.Set("admissions", admissions);
+  return o;
+}
+
 }  // namespace
 
 Napi::Object traffic_to_js(Napi::Env env, const TrafficWindow& w) {
@@ -175,8 +217,10 @@ Napi::Object results_to_js(Napi::Env env, Simulation& sim) {
     d.Set("destinationReservedMs", times_ms(env, c.destination_reserved));
     d.Set("destinationActivatedMs", times_ms(env, c.destination_activated));
     d.Set("decodeAdmitMs", times_ms(env, c.decode_admit));
+    d.Set("decodeReusedTokens", copy_out<uint32_t, Napi::Uint32Array>(env, c.decode_reused));
     req.Set("handoff", d);
   }
+  if (c.detail()) req.Set("detail", detail_to_js(env, sim));
 
   Collector::Summaries s = c.summarize_all();
   auto out = Napi::Object::New(env);

@@ -124,6 +124,7 @@ SimConfig parse_sim_config(const Napi::Object& config) {
   sc.max_sim_time = f.is_null("maxSimTimeMs") || unbounded ? kNever : ms_to_ns(f.number("maxSimTimeMs", 0, kMaxSimMs));
   sc.decode_runs = f.boolean_or("decodeRuns", true);
   sc.pass_log = f.boolean_or("passLog", false);
+  sc.request_detail = f.boolean_or("requestDetail", false);
   return sc;
 }
 

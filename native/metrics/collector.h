@@ -22,12 +22,14 @@ class Collector {
   Collector(int32_t num_requests, bool defer_gaps);
 
   void on_arrival(int32_t r, Ns t) { arrival[r] = t; }
+  // Aggregated admissions, or the prefill side's in disaggregated replay.
   void on_admit(int32_t r, Ns t, uint32_t reused) {
     if (first_admit[r] == kNever) {
       first_admit[r] = t;
       first_reused[r] = reused;
     }
     if (reused > reused_max[r]) reused_max[r] = reused;
+    if (detail_) admissions.push_back(Admission{t, r, reused, decode_admit.empty() ? kPoolAgg : kPoolPrefill});
   }
   void on_token(int32_t r, Ns t) {
     Ns last = last_token[r];
@@ -48,6 +50,7 @@ class Collector {
   // Disaggregated replay: the decode side's admission, and the KV hand-off milestones.
   void on_decode_admit(int32_t r, Ns t) {
     if (decode_admit[r] == kNever) decode_admit[r] = t;
+    if (detail_) admissions.push_back(Admission{t, r, decode_reused[r], kPoolDecode});
   }
   void enable_handoff_timeline(int32_t n) {
     decode_admit.assign(n, kNever);
@@ -66,6 +69,37 @@ class Collector {
   }
   void on_reject(int32_t r) { outcome[r] = Outcome::Rejected; }
 
+  // Per-request detail for the per-request records (--report-jsonl), recorded only when asked
+  // for: when each request ended, each routing decision (queued or immediate, released when,
+  // overlap reported), and every admission in order (re-admissions after preemption included).
+  static constexpr uint8_t kPoolAgg = 0, kPoolPrefill = 1, kPoolDecode = 2;
+  struct Admission {
+    Ns at;
+    int32_t r;
+    uint32_t reused;
+    uint8_t pool;
+  };
+  void enable_detail(int32_t n, int32_t pools) {
+    detail_ = true;
+    terminal.assign(n, kNever);
+    route_queued.assign(static_cast<size_t>(pools) * n, kNever);
+    routed.assign(static_cast<size_t>(pools) * n, kNever);
+    route_overlap.assign(static_cast<size_t>(pools) * n, 0);
+  }
+  bool detail() const { return detail_; }
+  void on_terminal(int32_t r, Ns t) {
+    if (detail_ && terminal[r] == kNever) terminal[r] = t;
+  }
+  void on_route_queued(int32_t pool, int32_t r, Ns t) {
+    if (detail_) route_queued[static_cast<size_t>(pool) * arrival.size() + r] = t;
+  }
+  void on_routed(int32_t pool, int32_t r, Ns t, uint32_t overlap_tokens) {
+    if (!detail_) return;
+    const size_t i = static_cast<size_t>(pool) * arrival.size() + r;
+    routed[i] = t;
+    route_overlap[i] = overlap_tokens;
+  }
+
   struct Summaries {
     Summary ttft, ttst, tpot, itl, e2e, otpu;
   };
@@ -78,8 +112,13 @@ class Collector {
   std::vector<Ns> decode_admit, source_held, destination_reserved, destination_activated;
   std::vector<int32_t> prefill_worker;
   std::vector<uint32_t> decode_reused;
+  // Detail (empty unless enable_detail): per request; per pool × request (pool-major).
+  std::vector<Ns> terminal, route_queued, routed;
+  std::vector<uint32_t> route_overlap;
+  std::vector<Admission> admissions;
 
  private:
+  bool detail_ = false;
   void record_gap(Ns gap, uint32_t times = 1) {
     uint64_t g = gap < 0 ? 0 : static_cast<uint64_t>(gap);
     if (!gap_values_.empty() && gap_values_.back() == g && gap_counts_.back() <= UINT32_MAX - times) {

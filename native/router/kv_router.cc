@@ -25,6 +25,7 @@ KvRouter::KvRouter(const RouterConfig& config, int32_t num_targets, int32_t bloc
       targets_(num_targets),
       in_prefill_(requests.size(), 0),
       target_of_(requests.size(), -1),
+      overlap_tokens_(requests.size(), 0),
       rng_(config.seed) {}
 
 // The blocks a request adds to its target's decode load: its full prompt blocks only
@@ -137,6 +138,7 @@ void KvRouter::admit(int32_t r, int32_t t, const std::vector<int32_t>& overlap, 
   const int64_t isl = req_.input_len(r);
   const int32_t hit = overlap_on(overlap, t);
   const int64_t cached = std::min<int64_t>(isl, static_cast<int64_t>(hit) * block_size_);
+  overlap_tokens_[r] = static_cast<uint32_t>(cached);
   // prefill_load_hint_for: the uncached prompt, with its predicted prefill time.
   if (cfg_.track_prefill_tokens && isl > cached) {
     tg.prefill.add(r, isl - cached, predicted_prefill(isl, cached), now);

@@ -29,6 +29,7 @@ class KvRouter final : public Router {
   void on_finished(int32_t r, Ns now) override;
   void release_queued(std::vector<std::pair<int32_t, int32_t>>& out, Ns now) override;
   size_t queued() const override { return queue_.size(); }
+  uint32_t overlap_tokens(int32_t r) const override { return overlap_tokens_[r]; }
   Ns next_recheck(Ns now) const override;
   void add_target() override;
   void set_eligible(int32_t target, bool eligible) override { targets_[target].eligible = eligible; }
@@ -68,6 +69,7 @@ class KvRouter final : public Router {
   std::vector<Target> targets_;
   std::vector<uint8_t> in_prefill_;  // per request: whether it counts in its target's backlog
   std::vector<int32_t> target_of_;   // per request: where it was placed
+  std::vector<uint32_t> overlap_tokens_;  // per request: cached prompt tokens seen on its target
   std::deque<Queued> queue_;
   Rng rng_;
   std::vector<int32_t> overlap_;

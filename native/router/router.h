@@ -47,6 +47,11 @@ class Router {
   // Queued requests that may now be placed, as (request, target), in dispatch order.
   virtual void release_queued(std::vector<std::pair<int32_t, int32_t>>& out, Ns now) = 0;
   virtual size_t queued() const = 0;
+  // Prompt tokens the router saw cached on the target it placed r on (0 without a cache view).
+  virtual uint32_t overlap_tokens(int32_t r) const {
+    (void)r;
+    return 0;
+  }
   // When the queue must be looked at again although nothing happened (kNever: not before the
   // next event): a decaying prefill load frees targets with time alone.
   virtual Ns next_recheck(Ns now) const {

@@ -33,6 +33,7 @@ Simulation::Simulation(const SimConfig& config, const WorkloadView& workload, co
   }
   pass_logs_.resize(pools_.size());
   recheck_at_.assign(pools_.size(), kNever);
+  if (cfg_.request_detail) collector_.enable_detail(workload.num_requests, static_cast<int32_t>(pools_.size()));
 }
 
 uint64_t Simulation::forward_passes() const {
@@ -186,6 +187,7 @@ void Simulation::on_finished(uint8_t p, int32_t r) {
   --in_flight_;
   DYNOSIM_INVARIANT(in_flight_ >= 0, "more requests finished than arrived");
   DYNOSIM_INVARIANT(rejected || collector_.tokens[r] <= requests_.max_output(r), "a request emitted more tokens than its output length");
+  collector_.on_terminal(r, now_);
   if (!rejected) {
     ++completed_;
     record_completion(r);
@@ -210,14 +212,19 @@ void Simulation::start_handoff(int32_t r) {
     // The prompt can never fit a decode worker: reject it, as an engine would.
     pools_[0]->engine_of_target(pools_[0]->state().target[r]).release_held(r);
     collector_.on_reject(r);
+    collector_.on_terminal(r, now_);
     --in_flight_;
     driver_.on_finished(r, now_);
     requests_.forget(r);
     return;
   }
   const int32_t t = decode.route(r, now_);
-  if (t >= 0) dispatch(1, r, t);
-  else arm_recheck(1);
+  if (t >= 0) {
+    dispatch(1, r, t);
+  } else {
+    collector_.on_route_queued(1, r, now_);
+    arm_recheck(1);
+  }
 }
 
 void Simulation::place_on_decode(int32_t r, int32_t target) {
@@ -229,6 +236,10 @@ void Simulation::place_on_decode(int32_t r, int32_t target) {
     return;
   }
   collector_.destination_reserved[r] = now_;
+  // The destination's resident prompt blocks are what its admission reuses.
+  const int64_t B = decode.engine_config().block_size;
+  const int64_t whole = (static_cast<int64_t>(requests_.input_len(r)) + B - 1) / B * B;
+  collector_.decode_reused[r] = static_cast<uint32_t>(std::max<int64_t>(0, whole - fresh));
   const double tokens = cfg_.transfer_timing == TransferTiming::FullPrompt ? requests_.input_len(r) : fresh;
   Ns delay = 0;
   if (cfg_.kv_bytes_per_token > 0 && cfg_.kv_transfer_gbps > 0)
@@ -262,6 +273,7 @@ void Simulation::complete_transfer(int32_t r) {
 void Simulation::dispatch(uint8_t p, int32_t r, int32_t target) {
   Pool& pool = *pools_[p];
   pool.note_dispatch(r, target);
+  collector_.on_routed(p, r, now_, pool.router().overlap_tokens(r));
   if (pool.role() == WorkerRole::Decode) {
     place_on_decode(r, target);
     return;
@@ -301,8 +313,12 @@ bool Simulation::release_arrivals() {
     traffic_.on_arrival();
     ++in_flight_;
     int32_t t = entry.route(r, now_);
-    if (t >= 0) dispatch(kEntry, r, t);
-    else arm_recheck(kEntry);
+    if (t >= 0) {
+      dispatch(kEntry, r, t);
+    } else {
+      collector_.on_route_queued(kEntry, r, now_);
+      arm_recheck(kEntry);
+    }
   }
   return !arrivals_.empty();
 }

@@ -28,6 +28,7 @@ struct SimConfig {
   Ns max_sim_time = kNever;  // stop the clock here; in-flight requests stay incomplete
   bool decode_runs = true;   // price plain decode passes in bulk (same results, fewer events)
   bool pass_log = false;     // log every pass for the planner's every-pass feed
+  bool request_detail = false;  // record routing, admissions and terminal times per request
 };
 
 class Simulation {

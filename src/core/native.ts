@@ -92,6 +92,8 @@ export interface NativeSimConfig {
   decodeRuns?: boolean;
   /** Log every pass for `drainPasses` (the planner's every-pass feed); default false. */
   passLog?: boolean;
+  /** Record routing, admissions and terminal times per request (per-request records); default false. */
+  requestDetail?: boolean;
 }
 
 export interface NativeStatus {

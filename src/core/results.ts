@@ -44,7 +44,39 @@ export interface RequestResults {
     destinationReservedMs: Float64Array;
     destinationActivatedMs: Float64Array;
     decodeAdmitMs: Float64Array;
+    /** Prompt tokens the decode worker already held when it took the request over. */
+    decodeReusedTokens?: Uint32Array;
   };
+  /** Routing, admissions and terminal times, recorded when the config asks (`requestDetail`). */
+  detail?: RequestDetail;
+}
+
+/** Request pools as the per-request records name them. */
+export const enum DetailPool {
+  Agg = 0,
+  Prefill = 1,
+  Decode = 2,
+}
+
+/**
+ * Per-request detail. Routing arrays are pool-major (index pool × requests + request) over the
+ * pools in entry order: the aggregated pool, or the prefill then the decode pool.
+ */
+export interface RequestDetail {
+  /** When the request completed or was rejected (NaN: never, e.g. cut off by the time limit). */
+  terminalMs: Float64Array;
+  /** When the pool's router queued the request (NaN: routed at once, or never reached it). */
+  routeQueuedMs: Float64Array;
+  /** When the pool's router placed it (NaN: never). */
+  routedMs: Float64Array;
+  /** Prompt tokens the router saw cached on the chosen target (0 without a cache view). */
+  routeOverlapTokens: Uint32Array;
+  /** Target (worker × dp_size + rank) in each pool, -1 when never placed. */
+  routeTarget: Int32Array;
+  /** Attention-DP ranks per worker of each pool. */
+  dpSize: Int32Array;
+  /** Every admission in simulated-time order: request, pool (DetailPool), time, reused prompt tokens. */
+  admissions: { atMs: Float64Array; request: Int32Array; reusedTokens: Uint32Array; pool: Uint8Array };
 }
 
 export interface SimResults {

@@ -1,18 +1,48 @@
 // Per-request JSONL records (`--report-jsonl` / `--per-request-jsonl`), generated lazily line by line.
 
 import type { SimResults } from "../core/results.js";
-import { RequestStatus } from "../core/results.js";
+import { RequestStatus, type RequestDetail } from "../core/results.js";
 import type { Workload } from "../core/workload.js";
 import { pyJsonDumpsCompact } from "./pyjson.js";
 
 export type TerminalStatus = "completed" | "rejected";
+export type RequestPool = "agg" | "prefill" | "decode";
 
+/** One routing decision (aisimulate replay report.rs, PerRequestRoutingRecord). */
+export interface RoutingRecord {
+  pool: RequestPool;
+  outcome: "immediate" | "queued";
+  queue_entered_at_ms: number | null;
+  released_at_ms: number | null;
+  queue_wait_ms: number | null;
+  logical_worker_id: number | null;
+  scheduler_id: number | null;
+  dp_rank: number | null;
+  reported_overlap_tokens: number | null;
+}
+
+/** One admission into a worker's running set (report.rs, PerRequestAdmissionRecord). */
+export interface AdmissionRecord {
+  admission_ordinal: number;
+  pool_admission_ordinal: number;
+  pool: RequestPool;
+  at_ms: number;
+  reused_input_tokens: number;
+  is_readmission: boolean;
+}
+
+/**
+ * The record of aisimulate replay report.rs `PerRequestRecord` (fields in its declaration order;
+ * the writer sorts keys). `request_id` and `metadata` are left out as the reference does when the
+ * trace authors none.
+ */
 export interface PerRequestRecord {
   session_id: string | null;
   turn_index: number | null;
   uuid: string;
   arrival_time_ms: number;
   first_admit_ms: number | null;
+  terminal_time_ms: number;
   first_token_ms: number | null;
   last_token_ms: number | null;
   ttft_ms: number | null;
@@ -32,10 +62,19 @@ export interface PerRequestRecord {
   destination_activated_ms: number | null;
   decode_admit_ms: number | null;
   source_released_ms: number | null;
+  decode_reused_input_tokens: number | null;
+  prefill_route_overlap_tokens: number | null;
+  decode_route_overlap_tokens: number | null;
+  routing_history: RoutingRecord[];
+  admission_history: AdmissionRecord[];
+  admission_count: number;
+  readmission_count: number;
+  /** Ordinals into the reference's KV-pressure evidence stream, which dynosim does not keep: always empty. */
+  pressure_record_ordinals: number[];
   terminal_status: TerminalStatus;
 }
 
-/** Per-request fields that are Python ints. */
+/** Per-request fields that are Python ints (at any depth). */
 export const PER_REQUEST_INT_KEYS: ReadonlySet<string> = new Set<string>([
   "turn_index",
   "input_length",
@@ -44,6 +83,18 @@ export const PER_REQUEST_INT_KEYS: ReadonlySet<string> = new Set<string>([
   "reused_input_tokens",
   "prefill_worker_idx",
   "decode_worker_idx",
+  "decode_reused_input_tokens",
+  "prefill_route_overlap_tokens",
+  "decode_route_overlap_tokens",
+  "logical_worker_id",
+  "scheduler_id",
+  "dp_rank",
+  "reported_overlap_tokens",
+  "admission_ordinal",
+  "pool_admission_ordinal",
+  "admission_count",
+  "readmission_count",
+  "pressure_record_ordinals",
 ]);
 
 export interface PerRequestInput {
@@ -87,14 +138,62 @@ export function terminatedRequestOrder(results: SimResults): Uint32Array {
   return order;
 }
 
-/** Records for terminated requests, in report order. Lazy: nothing is materialized up front. */
+const POOL_NAMES: readonly RequestPool[] = ["agg", "prefill", "decode"];
+
+/** Each request's admissions, in order: offsets into a permutation of the admission log. */
+function admissionsByRequest(detail: RequestDetail, n: number): { start: Uint32Array; order: Uint32Array } {
+  const who = detail.admissions.request;
+  const start = new Uint32Array(n + 1);
+  for (let i = 0; i < who.length; i++) start[who[i]! + 1]! += 1;
+  for (let r = 0; r < n; r++) start[r + 1]! += start[r]!;
+  const fill = start.slice(0, n);
+  const order = new Uint32Array(who.length);
+  for (let i = 0; i < who.length; i++) order[fill[who[i]!]!++] = i;
+  return { start, order };
+}
+
+/** The request's routing decisions, pool by pool in the order it met them. */
+function routingHistory(detail: RequestDetail, i: number, n: number, disaggregated: boolean): RoutingRecord[] {
+  const out: RoutingRecord[] = [];
+  for (let p = 0; p < detail.dpSize.length; p++) {
+    const k = p * n + i;
+    const queuedAt = detail.routeQueuedMs[k]!;
+    const routedAt = detail.routedMs[k]!;
+    const queued = Number.isFinite(queuedAt);
+    if (!queued && !Number.isFinite(routedAt)) continue;
+    const placed = Number.isFinite(routedAt);
+    const target = detail.routeTarget[k]!;
+    const dp = detail.dpSize[p]!;
+    out.push({
+      pool: disaggregated ? POOL_NAMES[p + 1]! : "agg",
+      outcome: queued ? "queued" : "immediate",
+      queue_entered_at_ms: queued ? queuedAt : null,
+      released_at_ms: queued && placed ? routedAt : null,
+      queue_wait_ms: !queued ? 0 : placed ? Math.max(routedAt - queuedAt, 0) : null,
+      logical_worker_id: placed ? Math.floor(target / dp) : null,
+      scheduler_id: placed ? target : null,
+      dp_rank: placed ? target % dp : null,
+      reported_overlap_tokens: placed ? detail.routeOverlapTokens[k]! : null,
+    });
+  }
+  return out;
+}
+
+/**
+ * Records for terminated requests, in report order. Lazy: nothing is materialized up front.
+ * Field meanings follow aisimulate replay report.rs (TraceCollector::per_request_records).
+ */
 export function* perRequestRecords(input: PerRequestInput): Generator<PerRequestRecord> {
   const { results, workload } = input;
   const r = results.requests;
+  const detail = r.detail;
+  if (!detail) throw new Error("per-request records need the run's request detail (NativeSimConfig.requestDetail)");
   // Disaggregated runs carry the prefill side and the hand-off; aggregated ones report nulls.
   const h = r.handoff;
   const n = r.status.length;
   const sessionOf = sessionOfRequest(workload, n);
+  const admitted = admissionsByRequest(detail, n);
+  const adm = detail.admissions;
   for (const i of terminatedRequestOrder(results)) {
     const s = sessionOf[i];
     const arrival = r.arrivalMs[i];
@@ -108,12 +207,32 @@ export function* perRequestRecords(input: PerRequestInput): Generator<PerRequest
     const decodeIdx = r.workerIdx[i];
     const prefillIdx = h ? h.prefillWorkerIdx[i] : -1;
     const at = (times: Float64Array | undefined): number | null => (times ? orNull(times[i]) : null);
+    const admissions: AdmissionRecord[] = [];
+    const perPool = [0, 0, 0];
+    let readmissions = 0;
+    for (let k = admitted.start[i]!; k < admitted.start[i + 1]!; k++) {
+      const a = admitted.order[k]!;
+      const pool = adm.pool[a]!;
+      const ordinal = perPool[pool]!++;
+      if (ordinal > 0) readmissions += 1;
+      admissions.push({
+        admission_ordinal: admissions.length,
+        pool_admission_ordinal: ordinal,
+        pool: POOL_NAMES[pool]!,
+        at_ms: adm.atMs[a]!,
+        reused_input_tokens: adm.reusedTokens[a]!,
+        is_readmission: ordinal > 0,
+      });
+    }
+    const decodeAdmitted = h !== undefined && Number.isFinite(h.decodeAdmitMs[i]);
+    const overlapIn = (p: number): number | null => (h && Number.isFinite(detail.routedMs[p * n + i]) ? detail.routeOverlapTokens[p * n + i]! : null);
     yield {
       session_id: workload.sessionIds[s] ?? null,
       turn_index: s < workload.sessionStart.length ? i - workload.sessionStart[s] : null,
       uuid: requestUuid(i),
       arrival_time_ms: arrival,
       first_admit_ms: orNull(r.firstAdmitMs[i]),
+      terminal_time_ms: detail.terminalMs[i]!,
       first_token_ms: hasFirst ? first : null,
       last_token_ms: hasLast ? last : null,
       ttft_ms: hasFirst ? Math.max(first - arrival, 0) : null,
@@ -133,6 +252,14 @@ export function* perRequestRecords(input: PerRequestInput): Generator<PerRequest
       decode_admit_ms: at(h?.decodeAdmitMs),
       // The source releases its KV the moment the destination activates.
       source_released_ms: at(h?.destinationActivatedMs),
+      decode_reused_input_tokens: decodeAdmitted && h.decodeReusedTokens ? h.decodeReusedTokens[i]! : null,
+      prefill_route_overlap_tokens: overlapIn(0),
+      decode_route_overlap_tokens: overlapIn(1),
+      routing_history: routingHistory(detail, i, n, h !== undefined),
+      admission_history: admissions,
+      admission_count: admissions.length,
+      readmission_count: readmissions,
+      pressure_record_ordinals: [],
       terminal_status: r.status[i] === RequestStatus.Completed ? "completed" : "rejected",
     };
   }

@@ -1,5 +1,5 @@
 // Hand-built SimResults / Workload for the report tests.
-import type { Distribution, SimResults } from "../../src/core/results.js";
+import type { Distribution, RequestDetail, SimResults } from "../../src/core/results.js";
 import type { Workload } from "../../src/core/workload.js";
 
 export const EMPTY_DIST: Distribution = {
@@ -33,6 +33,32 @@ export interface RequestSpec {
   status: 0 | 1 | 2;
   isl: number;
   osl: number;
+  /** Completion or rejection time (default: the last token, or the arrival for a rejection). */
+  terminal?: number;
+  /** When the router queued it (default: placed at once on arrival). */
+  queued?: number;
+}
+
+/** Aggregated-run detail: one routing per placed request, one admission per admitted one. */
+function makeDetail(specs: RequestSpec[]): RequestDetail {
+  const admitted = specs.map((s, r) => [s, r] as const).filter(([s]) => s.admit !== undefined);
+  admitted.sort((a, b) => a[0].admit! - b[0].admit! || a[1] - b[1]);
+  const terminal = (s: RequestSpec): number =>
+    s.terminal ?? (s.status === 1 ? (s.last ?? NaN) : s.status === 2 ? s.arrival : NaN);
+  return {
+    terminalMs: Float64Array.from(specs, terminal),
+    routeQueuedMs: Float64Array.from(specs, (s) => s.queued ?? NaN),
+    routedMs: Float64Array.from(specs, (s) => (s.worker !== undefined ? (s.admit ?? s.arrival) : NaN)),
+    routeOverlapTokens: Uint32Array.from(specs, (s) => s.firstReused ?? s.reused ?? 0),
+    routeTarget: Int32Array.from(specs, (s) => s.worker ?? -1),
+    dpSize: Int32Array.of(1),
+    admissions: {
+      atMs: Float64Array.from(admitted, ([s]) => s.admit!),
+      request: Int32Array.from(admitted, ([, r]) => r),
+      reusedTokens: Uint32Array.from(admitted, ([s]) => s.firstReused ?? s.reused ?? 0),
+      pool: new Uint8Array(admitted.length),
+    },
+  };
 }
 
 export function makeRun(
@@ -54,6 +80,7 @@ export function makeRun(
       firstAdmitReusedTokens: Uint32Array.from(specs, (s) => s.firstReused ?? s.reused ?? 0),
       workerIdx: Int32Array.from(specs, (s) => s.worker ?? -1),
       status: Uint8Array.from(specs, (s) => s.status),
+      detail: makeDetail(specs),
     },
     ttft: EMPTY_DIST,
     ttst: EMPTY_DIST,

@@ -5,19 +5,33 @@ import { makeRun, parityRun } from "./fixtures.js";
 describe("per-request JSONL", () => {
   it("parity scenario: compact, sorted, Python float repr, ints as ints", () => {
     const lines = [...perRequestJsonlLines(parityRun())];
+    // The lines aisimulate replay reporting.py write_per_request_jsonl prints for these records
+    // (json.dumps(record, sort_keys=True, separators=(",", ":"))), written out by hand from
+    // report.rs PerRequestRecord / PerRequestRoutingRecord / PerRequestAdmissionRecord.
     expect(lines).toEqual([
-      '{"arrival_time_ms":0.0,"decode_admit_ms":null,"decode_worker_idx":0,"destination_activated_ms":null,' +
-        '"destination_reserved_ms":null,"e2e_latency_ms":0.016654,"first_admit_ms":0.0,' +
+      '{"admission_count":1,"admission_history":[{"admission_ordinal":0,"at_ms":0.0,"is_readmission":false,' +
+        '"pool":"agg","pool_admission_ordinal":0,"reused_input_tokens":0}],"arrival_time_ms":0.0,' +
+        '"decode_admit_ms":null,"decode_reused_input_tokens":null,"decode_route_overlap_tokens":null,"decode_worker_idx":0,' +
+        '"destination_activated_ms":null,"destination_reserved_ms":null,"e2e_latency_ms":0.016654,"first_admit_ms":0.0,' +
         '"first_token_ms":0.016631999999999997,"input_length":8,"itl_ms":1.1000000000000593e-05,' +
-        '"last_token_ms":0.016654,"output_length":3,"prefill_admit_ms":null,"prefill_worker_idx":null,"requested_output_length":3,' +
-        '"reused_input_tokens":0,"session_id":"a","source_held_ms":null,"source_released_ms":null,' +
-        '"terminal_status":"completed","ttft_ms":0.016631999999999997,' +
+        '"last_token_ms":0.016654,"output_length":3,"prefill_admit_ms":null,"prefill_route_overlap_tokens":null,' +
+        '"prefill_worker_idx":null,"pressure_record_ordinals":[],"readmission_count":0,"requested_output_length":3,' +
+        '"reused_input_tokens":0,"routing_history":[{"dp_rank":0,"logical_worker_id":0,"outcome":"immediate","pool":"agg",' +
+        '"queue_entered_at_ms":null,"queue_wait_ms":0.0,"released_at_ms":null,"reported_overlap_tokens":0,"scheduler_id":0}],' +
+        '"session_id":"a","source_held_ms":null,"source_released_ms":null,' +
+        '"terminal_status":"completed","terminal_time_ms":0.016654,"ttft_ms":0.016631999999999997,' +
         '"ttst_ms":1.1000000000000593e-05,"turn_index":0,"uuid":"00000000-0000-0000-0000-000000000001"}\n',
-      '{"arrival_time_ms":0.5,"decode_admit_ms":null,"decode_worker_idx":0,"destination_activated_ms":null,' +
-        '"destination_reserved_ms":null,"e2e_latency_ms":0.016581999999999986,"first_admit_ms":0.5,' +
+      '{"admission_count":1,"admission_history":[{"admission_ordinal":0,"at_ms":0.5,"is_readmission":false,' +
+        '"pool":"agg","pool_admission_ordinal":0,"reused_input_tokens":4}],"arrival_time_ms":0.5,' +
+        '"decode_admit_ms":null,"decode_reused_input_tokens":null,"decode_route_overlap_tokens":null,"decode_worker_idx":0,' +
+        '"destination_activated_ms":null,"destination_reserved_ms":null,"e2e_latency_ms":0.016581999999999986,"first_admit_ms":0.5,' +
         '"first_token_ms":0.516571,"input_length":8,"itl_ms":1.0999999999983245e-05,"last_token_ms":0.516582,' +
-        '"output_length":2,"prefill_admit_ms":null,"prefill_worker_idx":null,"requested_output_length":2,"reused_input_tokens":4,' +
-        '"session_id":"b","source_held_ms":null,"source_released_ms":null,"terminal_status":"completed","ttft_ms":0.016571000000000002,' +
+        '"output_length":2,"prefill_admit_ms":null,"prefill_route_overlap_tokens":null,' +
+        '"prefill_worker_idx":null,"pressure_record_ordinals":[],"readmission_count":0,"requested_output_length":2,' +
+        '"reused_input_tokens":4,"routing_history":[{"dp_rank":0,"logical_worker_id":0,"outcome":"immediate","pool":"agg",' +
+        '"queue_entered_at_ms":null,"queue_wait_ms":0.0,"released_at_ms":null,"reported_overlap_tokens":4,"scheduler_id":0}],' +
+        '"session_id":"b","source_held_ms":null,"source_released_ms":null,' +
+        '"terminal_status":"completed","terminal_time_ms":0.516582,"ttft_ms":0.016571000000000002,' +
         '"ttst_ms":1.0999999999983245e-05,"turn_index":0,"uuid":"00000000-0000-0000-0000-000000000002"}\n',
     ]);
   });
@@ -74,6 +88,31 @@ describe("per-request JSONL", () => {
     expect(recs[2]).toMatchObject({ itl_ms: null, ttst_ms: null, ttft_ms: 1, prefill_worker_idx: 3, decode_worker_idx: 1 });
     expect(requestUuid(0)).toBe("00000000-0000-0000-0000-000000000001");
     expect(requestUuid(0xabcdef)).toBe("00000000-0000-0000-0000-000000abcdf0");
+  });
+
+  it("has exactly the reference record's keys, sorted, at every level", () => {
+    // aisimulate/crates/replay/src/report.rs: PerRequestRecord's fields in declaration order
+    // (request_id and metadata are skip_serializing_if none/null: no trace here authors them).
+    const recordFields = [
+      "session_id", "turn_index", "uuid", "arrival_time_ms", "first_admit_ms", "terminal_time_ms", "first_token_ms",
+      "last_token_ms", "ttft_ms", "ttst_ms", "e2e_latency_ms", "itl_ms", "input_length", "requested_output_length",
+      "output_length", "reused_input_tokens", "prefill_worker_idx", "decode_worker_idx", "prefill_admit_ms",
+      "source_held_ms", "destination_reserved_ms", "destination_activated_ms", "decode_admit_ms", "source_released_ms",
+      "decode_reused_input_tokens", "prefill_route_overlap_tokens", "decode_route_overlap_tokens", "routing_history",
+      "admission_history", "admission_count", "readmission_count", "pressure_record_ordinals", "terminal_status",
+    ];
+    const routingFields = [
+      "pool", "outcome", "queue_entered_at_ms", "released_at_ms", "queue_wait_ms", "logical_worker_id", "scheduler_id",
+      "dp_rank", "reported_overlap_tokens",
+    ];
+    const admissionFields = ["admission_ordinal", "pool_admission_ordinal", "pool", "at_ms", "reused_input_tokens", "is_readmission"];
+    const sorted = (keys: string[]) => [...keys].sort();
+    for (const line of perRequestJsonlLines(parityRun())) {
+      const rec = JSON.parse(line);
+      expect(Object.keys(rec)).toEqual(sorted(recordFields));
+      expect(Object.keys(rec.routing_history[0])).toEqual(sorted(routingFields));
+      expect(Object.keys(rec.admission_history[0])).toEqual(sorted(admissionFields));
+    }
   });
 
   it("is lazy (a generator)", () => {
