@@ -28,6 +28,7 @@ import type { PyJsonValue } from './report/pyjson.js';
 import { buildFlatReport, formatReportJson, type FlatReport } from './report/summary.js';
 import { recordTicks, runTransitions, type RunTransitions, type TransitionInputs } from './report/worker-transitions.js';
 import { resolveReportJsonPath } from './report/write-file.js';
+import { loadDynamoTrace } from './trace/dynamo.js';
 import { loadMooncakeTrace } from './trace/mooncake.js';
 import { syntheticWorkload } from './trace/synthetic.js';
 
@@ -117,6 +118,14 @@ function loadWorkload(options: ReplayOptions, blockSize: number): Promise<Worklo
   if (options.workload) return options.workload;
   const concurrency = options.replayConcurrency ?? 0;
   const files = options.traceFiles ?? [];
+  if (files.length > 0 && options.traceFormat === 'dynamo') {
+    return loadDynamoTrace(files, {
+      traceBlockSize: options.traceBlockSize,
+      arrivalSpeedupRatio: options.arrivalSpeedupRatio,
+      concurrency,
+      onNote: options.onNote,
+    });
+  }
   if (files.length > 0) {
     return loadMooncakeTrace(files[0]!, {
       traceBlockSize: options.traceBlockSize,

@@ -10,7 +10,7 @@ import { normalizeAicDtype } from '../config/engine-args.js';
 import { parseRouterConfig } from '../config/router-config.js';
 import type { RouterConfig } from '../config/router-config.js';
 import { UsageError } from '../errors.js';
-import type { AicPerfConfig, ReplayMode, ReplayOptions, RouterMode, TraceFormat } from '../options.js';
+import { TRACE_FORMATS, type AicPerfConfig, type ReplayMode, type ReplayOptions, type RouterMode, type TraceFormat } from '../options.js';
 import { checkReplayOptions } from '../config/replay-options.js';
 
 export const PROG = 'dynosim';
@@ -30,7 +30,7 @@ interface FlagSpec {
   help: string;
 }
 
-export const TRACE_FORMATS = ['mooncake', 'mooncake-delta', 'agentic_mooncake', 'applied_compute_agentic', 'dynamo'] as const;
+export { TRACE_FORMATS } from '../options.js';
 export const ROUTER_MODES = ['round_robin', 'kv_router'] as const;
 export const REPLAY_MODES = ['offline', 'online'] as const;
 
@@ -119,7 +119,7 @@ const FLAGS: readonly FlagSpec[] = [
   { flags: ['--replay-mode'], dest: 'replay_mode', kind: 'str', choices: REPLAY_MODES, help: 'offline (default); online needs a live Dynamo runtime and is not supported' },
   { flags: ['--router-mode'], dest: 'router_mode', kind: 'str', choices: ROUTER_MODES, help: 'request placement (default round_robin)' },
   { flags: ['--arrival-speedup-ratio'], dest: 'arrival_speedup_ratio', kind: 'float', help: 'divides trace arrival times and inter-turn delays (default 1.0)' },
-  { flags: ['--trace-format'], dest: 'trace_format', kind: 'str', choices: TRACE_FORMATS, help: 'trace file format (default mooncake; others not supported yet)' },
+  { flags: ['--trace-format'], dest: 'trace_format', kind: 'str', choices: TRACE_FORMATS, help: 'trace file format (default mooncake; dynamo reads dynamo.request.trace.v1 shards; the others are not supported yet)' },
   { flags: ['--trace-block-size'], dest: 'trace_block_size', kind: 'int', help: 'tokens per trace hash_id (default 512)' },
   { flags: ['--trace-shared-prefix-ratio'], dest: 'trace_shared_prefix_ratio', kind: 'float', help: 'applied_compute_agentic only: shared initial-prompt fraction' },
   { flags: ['--trace-num-prefix-groups'], dest: 'trace_num_prefix_groups', kind: 'int', help: 'applied_compute_agentic only: cross-session prefix groups' },
@@ -513,7 +513,8 @@ export function prepareReplay(ns: CliNamespace): PreparedReplay {
   // 13. Planner-in-the-loop.
   if (ns.planner_config !== null) {
     if (ns.replay_mode !== 'offline') usage('--planner-config only supports --replay-mode=offline');
-    if (usingTraceFile && ns.trace_format !== 'mooncake') usage('--planner-config only supports --trace-format=mooncake');
+    // Newer reference: the planner takes Mooncake and Dynamo request traces.
+    if (usingTraceFile && ns.trace_format !== 'mooncake' && ns.trace_format !== 'dynamo') usage('--planner-config only supports --trace-format=mooncake or --trace-format=dynamo');
   }
 
   // What this version cannot run (after every check the reference itself makes).

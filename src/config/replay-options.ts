@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { MAX_SIM_TIME_MS } from '../core/limits.js';
 import { UsageError } from '../errors.js';
-import type { ReplayOptions } from '../options.js';
+import { LOADABLE_FORMATS, TRACE_FORMATS, type ReplayOptions } from '../options.js';
 import { describeValue, isPlainObject } from './knob.js';
 
 const knob = z.union([z.string(), z.custom<Record<string, unknown>>(isPlainObject)], { error: 'must be a JSON string or a plain object' });
@@ -100,8 +100,11 @@ export function checkReplayOptions(options: unknown): asserts options is ReplayO
   const given = (key: keyof ReplayOptions) => o[key] !== undefined;
   if (o.traceFiles !== undefined) {
     const format = o.traceFormat ?? 'mooncake';
-    if (format !== 'mooncake') throw new UsageError(`--trace-format=${format} is not supported yet (only mooncake)`);
-    if (o.traceFiles.length > 1) throw new UsageError(`--trace-format=${format} requires exactly one trace file`);
+    if (!(TRACE_FORMATS as readonly string[]).includes(format))
+      throw new UsageError(`--trace-format must be one of ${TRACE_FORMATS.join(', ')}, got ${describeValue(format)}`);
+    if (!(LOADABLE_FORMATS as readonly string[]).includes(format))
+      throw new UsageError(`--trace-format=${format} is not supported yet (${LOADABLE_FORMATS.join(' and ')} only)`);
+    if (format !== 'dynamo' && o.traceFiles.length > 1) throw new UsageError(`--trace-format=${format} requires exactly one trace file`);
     const synthetic = SYNTHETIC_KEYS.find(given);
     if (synthetic) throw new UsageError(`${flagOf(synthetic)} applies to synthetic workloads only; provide either trace_file or all of --input-tokens/--output-tokens/--request-count`);
   } else {

@@ -236,8 +236,12 @@ describe('§1.1 checks, in order', () => {
   it('13: planner checks, then the planner config passes through to the replay', () => {
     expect(usageError(['t.jsonl', '--planner-config', '{}', '--replay-mode', 'online'])).toBe('--planner-config only supports --replay-mode=offline');
     expect(usageError(['t.jsonl', '--planner-config', '{}', '--trace-format', 'mooncake-delta'])).toBe(
-      '--planner-config only supports --trace-format=mooncake',
+      '--planner-config only supports --trace-format=mooncake or --trace-format=dynamo',
     );
+    // The newer reference plans on Dynamo request traces too.
+    const dynamo = parseCli(['a.jsonl', 'b.jsonl', '--trace-format', 'dynamo', '--planner-config', '{"mode": "agg"}']);
+    if (dynamo.kind === 'help') throw new Error('expected a replay');
+    expect(dynamo.options.traceFiles).toEqual(['a.jsonl', 'b.jsonl']);
     const parsed = parseCli(['t.jsonl', '--planner-config', '{"mode": "agg"}']);
     if (parsed.kind === 'help') throw new Error('expected a replay');
     expect(parsed.options.plannerConfig).toBe('{"mode": "agg"}');
@@ -245,8 +249,7 @@ describe('§1.1 checks, in order', () => {
 
   it('rejects what this version cannot run, after the reference checks', () => {
     expect(usageError(['t.jsonl', '--replay-mode', 'online'])).toContain('online needs a live Dynamo runtime and is not supported');
-    expect(usageError(['t.jsonl', '--trace-format', 'mooncake-delta'])).toBe('--trace-format=mooncake-delta is not supported yet (only mooncake)');
-    expect(usageError(['--trace-format', 'dynamo', 'a.jsonl', 'b.jsonl'])).toBe('--trace-format=dynamo is not supported yet (only mooncake)');
+    expect(usageError(['t.jsonl', '--trace-format', 'mooncake-delta'])).toBe('--trace-format=mooncake-delta is not supported yet (mooncake and dynamo only)');
     expect(usageError(['t.jsonl', '--router-policy-config', 'p.yaml'])).toContain('--router-policy-config');
   });
 });
