@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parseEngineArgs, type EngineArgs } from './config/engine-args.js';
 import { checkReplayOptions } from './config/replay-options.js';
 import { parseRouterConfig, type RouterConfig } from './config/router-config.js';
+import { refuseUnmodelledRouterKeys } from './config/router-offline.js';
 import { validateTopology, type Topology } from './config/topology.js';
 import { gpusPerWorker, nativeEngineConfig, nativeRouterConfig, trackedBlockSize, type PoolRole } from './core/engine-config.js';
 import type { NativeEngineConfig, NativePoolConfig, NativeSimConfig } from './core/native.js';
@@ -93,6 +94,13 @@ function parseOptionalEngineArgs(
   return knob === undefined ? null : parseEngineArgs(knob, flag, { aicSystemsPath: options.aicSystemsPath });
 }
 
+/** The router config, refused by key when it sets what the simulation does not model. */
+function modelledRouterConfig(knob: NonNullable<ReplayOptions['routerConfig']>): RouterConfig {
+  const config = parseRouterConfig(knob);
+  refuseUnmodelledRouterKeys(config);
+  return config;
+}
+
 /** Parses and checks the engine, router and topology knobs, in the reference's order. */
 export function resolveTopology(options: ReplayOptions): Topology {
   return validateTopology({
@@ -105,7 +113,7 @@ export function resolveTopology(options: ReplayOptions): Topology {
     replayConcurrency: options.replayConcurrency ?? null,
     replayMode: options.replayMode,
     routerMode: options.routerMode,
-    routerConfig: options.routerConfig === undefined ? null : parseRouterConfig(options.routerConfig),
+    routerConfig: options.routerConfig === undefined ? null : modelledRouterConfig(options.routerConfig),
     hasAicPerfConfig: options.aicPerfConfig !== undefined,
     arrivalSpeedupRatio: options.arrivalSpeedupRatio,
     slaTtftMs: options.slaTtftMs ?? null,

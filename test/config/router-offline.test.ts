@@ -1,0 +1,87 @@
+// Every KvRouterConfig key either changes a result or is refused by name (issue 13, item 3): the
+// modelled keys each move the routing of a loaded kv_router run off the defaults' routing; the
+// unmodelled ones (the approximate indexer of use_kv_events=false, lower KV tiers, a shared cache,
+// live-deployment settings) are refused when set off their defaults, and accepted at them.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { replay } from '../../src/api.js';
+import { DEFAULT_ROUTER_CONFIG, ROUTER_CONFIG_KEYS } from '../../src/config/router-config.js';
+
+const trace = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/trace.jsonl');
+const base = {
+  traceFiles: [trace],
+  numWorkers: 4,
+  routerMode: 'kv_router' as const,
+  arrivalSpeedupRatio: 6,
+  extraEngineArgs: { num_gpu_blocks: 4000, block_size: 16 },
+};
+
+/** What routing decided: each request's worker and first-token time. */
+async function routing(routerConfig: Record<string, unknown>): Promise<string> {
+  const { results } = await replay({ ...base, routerConfig });
+  return JSON.stringify([Array.from(results.requests.workerIdx), Array.from(results.requests.firstTokenMs)]);
+}
+
+// A non-default value of each modelled key (router_prefill_load_model "aic" needs the --aic-*
+// selection and is exercised in test/replay/routing.test.ts).
+const MODELLED: Record<string, Record<string, unknown>> = {
+  overlap_score_credit: { overlap_score_credit: 0 },
+  prefill_load_scale: { prefill_load_scale: 8 },
+  overlap_score_credit_decay: { overlap_score_credit_decay: 4 },
+  decode_active_request_weight: { decode_active_request_weight: 50 },
+  overlap_score_weight: { overlap_score_weight: 0 },
+  router_temperature: { router_temperature: 1 },
+  router_track_active_blocks: { router_track_active_blocks: false },
+  router_assume_kv_reuse: { router_assume_kv_reuse: false },
+  router_track_prefill_tokens: { router_track_prefill_tokens: false },
+  router_queue_threshold: { router_queue_threshold: 0.05 },
+  router_queue_policy: { router_queue_threshold: 0.05, router_queue_policy: 'lcfs' },
+};
+const UNMODELLED: Record<string, unknown> = {
+  use_kv_events: false,
+  router_ttl_secs: 5,
+  router_max_tree_size: 1024,
+  router_prune_target_ratio: 0.5,
+  router_track_output_blocks: true,
+  host_cache_hit_weight: 0.5,
+  disk_cache_hit_weight: 0.5,
+  shared_cache_multiplier: 0.5,
+  router_policy_config: 'policy.yaml',
+  durable_kv_events: true,
+  router_replica_sync: true,
+  router_snapshot_threshold: 10,
+  router_reset_states: true,
+  router_event_threads: 8,
+  router_enable_cache_control: true,
+  skip_initial_worker_wait: true,
+  min_initial_workers: 2,
+  remote_indexer_component: 'indexer',
+  use_remote_indexer: true,
+  serve_indexer: true,
+};
+
+describe('router config keys in a run', () => {
+  it('lists every key exactly once: modelled, aic (tested elsewhere) or refused', () => {
+    expect([...Object.keys(MODELLED), 'router_prefill_load_model', ...Object.keys(UNMODELLED)].sort()).toEqual([...ROUTER_CONFIG_KEYS].sort());
+  });
+
+  it('each modelled key changes the routing of a loaded run', async () => {
+    const defaults = await routing({});
+    // Queue policy is compared with the same (tight) queue threshold under fcfs.
+    const tightQueue = await routing({ router_queue_threshold: 0.05 });
+    for (const [key, config] of Object.entries(MODELLED)) {
+      const against = key === 'router_queue_policy' ? tightQueue : defaults;
+      expect(await routing(config), key).not.toBe(against);
+    }
+  }, 120_000);
+
+  it('each unmodelled key is refused by name off its default, and accepted at it', async () => {
+    for (const [key, value] of Object.entries(UNMODELLED)) {
+      await expect(replay({ ...base, routerConfig: { [key]: value } }), key).rejects.toThrow(`--router-config: ${key}=${JSON.stringify(value)} is not supported`);
+    }
+    const atDefaults = Object.fromEntries(Object.keys(UNMODELLED).map((k) => [k, DEFAULT_ROUTER_CONFIG[k as keyof typeof DEFAULT_ROUTER_CONFIG]]));
+    expect(await routing(atDefaults)).toBe(await routing({}));
+    await expect(replay({ ...base, routerConfig: { use_kv_events: false } })).rejects.toThrow('approximate indexer');
+  }, 120_000);
+});
