@@ -29,6 +29,7 @@ import type { PyJsonValue } from './report/pyjson.js';
 import { buildFlatReport, formatReportJson, type FlatReport } from './report/summary.js';
 import { recordTicks, runTransitions, type RunTransitions, type TransitionInputs } from './report/worker-transitions.js';
 import { resolveReportJsonPath } from './report/write-file.js';
+import { loadAppliedComputeTrace } from './trace/applied-compute.js';
 import { loadDynamoTrace } from './trace/dynamo.js';
 import { loadMooncakeTrace } from './trace/mooncake.js';
 import { syntheticWorkload } from './trace/synthetic.js';
@@ -132,6 +133,15 @@ function loadWorkload(options: ReplayOptions, blockSize: number): Promise<Worklo
       arrivalSpeedupRatio: options.arrivalSpeedupRatio,
       concurrency,
       onNote: options.onNote,
+    });
+  }
+  if (files.length > 0 && options.traceFormat === 'applied_compute_agentic') {
+    return loadAppliedComputeTrace(files[0]!, {
+      traceBlockSize: options.traceBlockSize,
+      sharedPrefixRatio: options.traceSharedPrefixRatio,
+      numPrefixGroups: options.traceNumPrefixGroups,
+      arrivalSpeedupRatio: options.arrivalSpeedupRatio,
+      concurrency,
     });
   }
   if (files.length > 0) {

@@ -7,7 +7,7 @@ import type { SyntheticKnobs } from './trace/synthetic.js';
 export const TRACE_FORMATS = ['mooncake', 'mooncake-delta', 'agentic_mooncake', 'applied_compute_agentic', 'dynamo'] as const;
 export type TraceFormat = (typeof TRACE_FORMATS)[number];
 /** The formats dynosim loads (the others are refused by name). */
-export const LOADABLE_FORMATS: readonly TraceFormat[] = ['mooncake', 'dynamo'];
+export const LOADABLE_FORMATS: readonly TraceFormat[] = ['mooncake', 'dynamo', 'applied_compute_agentic'];
 export type RouterMode = 'round_robin' | 'kv_router';
 export type ReplayMode = 'offline' | 'online';
 

@@ -119,7 +119,7 @@ const FLAGS: readonly FlagSpec[] = [
   { flags: ['--replay-mode'], dest: 'replay_mode', kind: 'str', choices: REPLAY_MODES, help: 'offline (default); online needs a live Dynamo runtime and is not supported' },
   { flags: ['--router-mode'], dest: 'router_mode', kind: 'str', choices: ROUTER_MODES, help: 'request placement (default round_robin)' },
   { flags: ['--arrival-speedup-ratio'], dest: 'arrival_speedup_ratio', kind: 'float', help: 'divides trace arrival times and inter-turn delays (default 1.0)' },
-  { flags: ['--trace-format'], dest: 'trace_format', kind: 'str', choices: TRACE_FORMATS, help: 'trace file format (default mooncake; dynamo reads dynamo.request.trace.v1 shards; the others are not supported yet)' },
+  { flags: ['--trace-format'], dest: 'trace_format', kind: 'str', choices: TRACE_FORMATS, help: 'trace file format (default mooncake; also dynamo request-trace shards and applied_compute_agentic; mooncake-delta and agentic_mooncake are not supported yet)' },
   { flags: ['--trace-block-size'], dest: 'trace_block_size', kind: 'int', help: 'tokens per trace hash_id (default 512)' },
   { flags: ['--trace-shared-prefix-ratio'], dest: 'trace_shared_prefix_ratio', kind: 'float', help: 'applied_compute_agentic only: shared initial-prompt fraction' },
   { flags: ['--trace-num-prefix-groups'], dest: 'trace_num_prefix_groups', kind: 'int', help: 'applied_compute_agentic only: cross-session prefix groups' },

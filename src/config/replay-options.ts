@@ -103,7 +103,9 @@ export function checkReplayOptions(options: unknown): asserts options is ReplayO
     if (!(TRACE_FORMATS as readonly string[]).includes(format))
       throw new UsageError(`--trace-format must be one of ${TRACE_FORMATS.join(', ')}, got ${describeValue(format)}`);
     if (!(LOADABLE_FORMATS as readonly string[]).includes(format))
-      throw new UsageError(`--trace-format=${format} is not supported yet (${LOADABLE_FORMATS.join(' and ')} only)`);
+      throw new UsageError(`--trace-format=${format} is not supported yet (dynosim reads ${LOADABLE_FORMATS.join(', ')})`);
+    if (format === 'applied_compute_agentic' && o.replayConcurrency === undefined)
+      throw new UsageError('--trace-format=applied_compute_agentic requires --replay-concurrency because the source traces do not include first-turn timestamps');
     if (format !== 'dynamo' && o.traceFiles.length > 1) throw new UsageError(`--trace-format=${format} requires exactly one trace file`);
     const synthetic = SYNTHETIC_KEYS.find(given);
     if (synthetic) throw new UsageError(`${flagOf(synthetic)} applies to synthetic workloads only; provide either trace_file or all of --input-tokens/--output-tokens/--request-count`);
@@ -111,7 +113,7 @@ export function checkReplayOptions(options: unknown): asserts options is ReplayO
     const traceOnly = TRACE_KEYS.find(given);
     if (traceOnly) throw new UsageError(`${flagOf(traceOnly)} applies to trace-file replay only`);
   }
-  if (given('traceSharedPrefixRatio') || given('traceNumPrefixGroups'))
+  if ((given('traceSharedPrefixRatio') || given('traceNumPrefixGroups')) && o.traceFormat !== 'applied_compute_agentic')
     throw new UsageError(`${flagOf(given('traceSharedPrefixRatio') ? 'traceSharedPrefixRatio' : 'traceNumPrefixGroups')} applies to --trace-format applied_compute_agentic only`);
   if (o.routerPolicyConfig !== undefined) throw new UsageError('--router-policy-config (DYN_ROUTER_POLICY_CONFIG) is not supported yet');
   if (o.maxSimTimeSeconds !== undefined) {

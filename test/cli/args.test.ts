@@ -249,7 +249,7 @@ describe('§1.1 checks, in order', () => {
 
   it('rejects what this version cannot run, after the reference checks', () => {
     expect(usageError(['t.jsonl', '--replay-mode', 'online'])).toContain('online needs a live Dynamo runtime and is not supported');
-    expect(usageError(['t.jsonl', '--trace-format', 'mooncake-delta'])).toBe('--trace-format=mooncake-delta is not supported yet (mooncake and dynamo only)');
+    expect(usageError(['t.jsonl', '--trace-format', 'mooncake-delta'])).toBe('--trace-format=mooncake-delta is not supported yet (dynosim reads mooncake, dynamo, applied_compute_agentic)');
     expect(usageError(['t.jsonl', '--router-policy-config', 'p.yaml'])).toContain('--router-policy-config');
   });
 });

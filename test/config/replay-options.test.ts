@@ -28,7 +28,7 @@ describe('replay() options', () => {
 
   it('options a trace replay would ignore are refused (extra trace files, other formats, synthetic knobs, policy files)', () => {
     refused({ traceFiles: [TRACE, TRACE] }, '--trace-format=mooncake requires exactly one trace file');
-    refused({ traceFiles: [TRACE], traceFormat: 'agentic_mooncake' }, '--trace-format=agentic_mooncake is not supported yet (mooncake and dynamo only)');
+    refused({ traceFiles: [TRACE], traceFormat: 'agentic_mooncake' }, '--trace-format=agentic_mooncake is not supported yet (dynosim reads mooncake, dynamo, applied_compute_agentic)');
     refused({ traceFiles: [TRACE], requestRate: 5 }, '--request-rate applies to synthetic workloads only');
     refused({ traceFiles: [TRACE], routerPolicyConfig: 'p.yaml' }, '--router-policy-config (DYN_ROUTER_POLICY_CONFIG) is not supported yet');
     refused({ traceFiles: [TRACE], traceSharedPrefixRatio: 0.5 }, '--trace-shared-prefix-ratio applies to --trace-format applied_compute_agentic only');

@@ -173,7 +173,7 @@ describe('dynamo request traces', () => {
     expect(() => checkReplayOptions({ traceFiles: ['a', 'b'], traceFormat: 'dynamo' })).not.toThrow();
     expect(() => checkReplayOptions({ traceFiles: ['a', 'b'] })).toThrow('--trace-format=mooncake requires exactly one trace file');
     expect(() => checkReplayOptions({ traceFiles: ['a'], traceFormat: 'agentic_mooncake' })).toThrow(
-      '--trace-format=agentic_mooncake is not supported yet (mooncake and dynamo only)',
+      '--trace-format=agentic_mooncake is not supported yet (dynosim reads mooncake, dynamo, applied_compute_agentic)',
     );
     expect(() => checkReplayOptions({ traceFiles: ['a'], traceFormat: 'csv' })).toThrow('--trace-format must be one of');
   });
