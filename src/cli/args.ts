@@ -362,15 +362,19 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
   return { kind: 'args', namespace: ns };
 }
 
+/** The subcommands `dynosim <name> ...` runs instead of a replay, as `--help` lists them. */
+export const SUBCOMMANDS: ReadonlyArray<readonly [string, string]> = [
+  ['sweep', 'run a study of many replays from a spec: dynosim sweep SPEC (see dynosim sweep --help)'],
+  ['compare', 'compare runs side by side: dynosim compare REPORT.json... (see dynosim compare --help)'],
+  ['perf-model', 'print the forward-pass latency model an engine-args JSON resolves to (see dynosim perf-model --help)'],
+];
+
 export function helpText(): string {
-  const lines = [
-    USAGE,
-    '',
-    'Offline trace replay of LLM serving (a drop-in for `python -m dynamo.replay`).',
-    'Studies: `dynosim sweep SPEC` (many runs), `dynosim compare REPORT.json...`; models: `dynosim perf-model`.',
-    '',
-  ];
-  lines.push('positional arguments:', '  trace_files           trace file(s) (mooncake JSONL)', '', 'options:');
+  const lines = [USAGE, '', 'Offline trace replay of LLM serving (a drop-in for `python -m dynamo.replay`).', ''];
+  lines.push('subcommands:');
+  for (const [name, help] of SUBCOMMANDS) lines.push(`  ${name.padEnd(22)}${help}`);
+  lines.push('');
+  lines.push('positional arguments:', '  trace_files           trace file(s): one (mooncake, applied_compute_agentic) or several dynamo shards (JSONL or JSONL.GZ)', '', 'options:');
   const entry = (names: string, help: string) => {
     const head = `  ${names}`;
     if (head.length <= 22) lines.push(`${head.padEnd(24)}${help}`);

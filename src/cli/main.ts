@@ -4,6 +4,7 @@
 
 import { replay } from '../api.js';
 import { formatPlannerTrailer, formatScalingEventsBlock } from '../planner/report-json.js';
+import { runNoteLines } from '../report/run-notes.js';
 import { renderRunOutput } from '../report/table.js';
 import { OutputsInterrupted } from '../report/output-set.js';
 import { resolveReportJsonPath } from '../report/write-file.js';
@@ -45,7 +46,7 @@ export interface MainDeps {
  */
 export const runReplayViaApi: ReplayRunner = async (options) => {
   const result = await replay({ ...options, reportJson: resolveReportJsonPath(options.reportJson, new Date()) });
-  const table = renderRunOutput(result.report, result.reportPath!);
+  const table = renderRunOutput(result.report, result.reportPath!, runNoteLines(result.report, result.results));
   if (!result.planner) return { stdout: table };
   // The reference's planner order: scaling events, the table, then ticks and the HTML path.
   const { events, ticks, htmlPath } = result.planner;

@@ -2,23 +2,56 @@
 // string or object a caller hands us, zod field builders with the reference's type vocabulary
 // (usize / u32 / u16 / f64 / bool / string), and turning the first zod issue into one line.
 
+import * as fs from 'node:fs';
 import * as z from 'zod';
 import { ReplayError } from '../errors.js';
 
 export type JsonObject = Record<string, unknown>;
 
+/** Whether a knob's text is meant as inline JSON (valid JSON, or an attempt at an object or array) rather than a file path. */
+export function looksLikeInlineJson(text: string): boolean {
+  const c = text.trimStart()[0];
+  if (c === '{' || c === '[') return true;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Decodes a knob: a JSON string is parsed (invalid JSON ⇒ one line naming the flag), an object is
- * shallow-copied. Anything that is not a plain JSON object ends in `ReplayError(notObjectMessage)`.
+ * The text of a JSON knob given inline or as a file path, the same way for every knob: inline
+ * JSON is taken as is, an existing file is read, anything else is "no such file".
+ */
+export function knobText(input: string, flag: string): { text: string; file: string | null } {
+  if (looksLikeInlineJson(input)) return { text: input, file: null };
+  let text: string;
+  try {
+    text = fs.readFileSync(input, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new ReplayError(`${flag}: no such file: ${input}`);
+    if (code === 'EISDIR') throw new ReplayError(`${flag}: ${input} is a directory, not a JSON file`);
+    throw new ReplayError(`${flag}: cannot read ${input}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { text, file: input };
+}
+
+/**
+ * Decodes a knob: JSON text (inline, or read from the file it names) is parsed (invalid JSON ⇒
+ * one line naming the flag), an object is shallow-copied. Anything that is not a plain JSON
+ * object ends in `ReplayError(notObjectMessage)`.
  */
 export function decodeJsonObject(input: unknown, flag: string, notObjectMessage: string): JsonObject {
   let value: unknown = input;
   if (typeof input === 'string') {
+    const { text, file } = knobText(input, flag);
     try {
-      value = JSON.parse(input);
+      value = JSON.parse(text);
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
-      throw new ReplayError(`${flag}: invalid JSON: ${detail}`);
+      throw new ReplayError(file === null ? `${flag}: invalid JSON: ${detail}` : `${flag}: could not parse JSON file '${file}': ${detail}`);
     }
   }
   if (!isPlainObject(value)) throw new ReplayError(notObjectMessage);

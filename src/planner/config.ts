@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as z from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { ReplayError, UsageError } from '../errors.js';
+import { looksLikeInlineJson } from '../config/knob.js';
 import { pyFloatRepr } from '../report/pyjson.js';
 import type { PlannerMode, Role } from './types.js';
 import { MAX_SIM_TIME_MS } from '../core/limits.js';
@@ -391,6 +392,8 @@ function loadData(input: string, flag: string, cwd: string): { data: unknown; so
       return { data: fromYaml(), source: input };
     }
   }
+  // A value that is neither inline JSON nor an existing file is a missing file, as for every knob.
+  if (!looksLikeInlineJson(input)) throw new ReplayError(`${flag}: no such file: ${input}`);
   try {
     return { data: JSON.parse(input), source: 'inline' };
   } catch (error) {

@@ -142,7 +142,8 @@ export function formatReportTable(report: ReportLike): string {
   return lines.join("\n");
 }
 
-/** Everything the reference writes to stdout for a non-planner run. */
-export function renderRunOutput(report: ReportLike, reportPath: string): string {
-  return `${formatReportTable(report)}\nSaved full report to: ${reportPath}\n`;
+/** Everything the reference writes to stdout for a non-planner run (with dynosim's extra lines under the table). */
+export function renderRunOutput(report: ReportLike, reportPath: string, extraLines: readonly string[] = []): string {
+  const extra = extraLines.map((line) => `${line}\n`).join('');
+  return `${formatReportTable(report)}\n${extra}Saved full report to: ${reportPath}\n`;
 }

@@ -144,6 +144,8 @@ describe('argparse parsing', () => {
     expect(parseArgs(['--he']).kind).toBe('help');
     expect(helpText()).toContain('--per-request-jsonl');
     expect(helpText()).toMatch(/^usage: dynosim /);
+    // The subcommands are listed (issue 13, item 6).
+    expect(helpText()).toMatch(/\nsubcommands:\n {2}sweep {17}run a study.*\n {2}compare {15}compare runs.*\n {2}perf-model {12}print the forward-pass latency model/);
   });
 });
 
