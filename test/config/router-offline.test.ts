@@ -74,7 +74,7 @@ describe('router config keys in a run', () => {
       const against = key === 'router_queue_policy' ? tightQueue : defaults;
       expect(await routing(config), key).not.toBe(against);
     }
-  }, 120_000);
+  });
 
   it('each unmodelled key is refused by name off its default, and accepted at it', async () => {
     for (const [key, value] of Object.entries(UNMODELLED)) {
@@ -83,5 +83,5 @@ describe('router config keys in a run', () => {
     const atDefaults = Object.fromEntries(Object.keys(UNMODELLED).map((k) => [k, DEFAULT_ROUTER_CONFIG[k as keyof typeof DEFAULT_ROUTER_CONFIG]]));
     expect(await routing(atDefaults)).toBe(await routing({}));
     await expect(replay({ ...base, routerConfig: { use_kv_events: false } })).rejects.toThrow('approximate indexer');
-  }, 120_000);
+  });
 });
