@@ -19,7 +19,7 @@ import type { PlannerConfig, PlannerSummary, ReplayPlanner, ScalingEvent } from 
 import { PLANNER_INT_KEYS } from './planner/report-json.js';
 import type { Workload } from './core/workload.js';
 import { ReplayError } from './errors.js';
-import type { ReplayOptions } from './options.js';
+import { canonicalTraceFormat, type ReplayOptions } from './options.js';
 import { resolvePerfModel, type NativePerfConfig, type ResolvedPerfModel } from './perf/resolve.js';
 import { checkOutputPath, type OutputSet } from './report/output-set.js';
 import { perRequestJsonlLines } from './report/per-request.js';
@@ -29,9 +29,11 @@ import type { PyJsonValue } from './report/pyjson.js';
 import { buildFlatReport, formatReportJson, type FlatReport } from './report/summary.js';
 import { recordTicks, runTransitions, type RunTransitions, type TransitionInputs } from './report/worker-transitions.js';
 import { resolveReportJsonPath } from './report/write-file.js';
+import { loadAgenticTrace } from './trace/agentic.js';
 import { loadAppliedComputeTrace } from './trace/applied-compute.js';
 import { loadDynamoTrace } from './trace/dynamo.js';
 import { loadMooncakeTrace } from './trace/mooncake.js';
+import { loadMooncakeDeltaTrace } from './trace/mooncake-delta.js';
 import { syntheticWorkload } from './trace/synthetic.js';
 
 export type { ReplayOptions } from './options.js';
@@ -135,7 +137,22 @@ function loadWorkload(options: ReplayOptions, blockSize: number): Promise<Worklo
       onNote: options.onNote,
     });
   }
-  if (files.length > 0 && options.traceFormat === 'applied_compute_agentic') {
+  const format = canonicalTraceFormat(options.traceFormat ?? 'mooncake');
+  if (files.length > 0 && format === 'mooncake-delta') {
+    return loadMooncakeDeltaTrace(files[0]!, {
+      traceBlockSize: options.traceBlockSize,
+      arrivalSpeedupRatio: options.arrivalSpeedupRatio,
+      concurrency,
+    });
+  }
+  if (files.length > 0 && format === 'agentic_mooncake') {
+    return loadAgenticTrace(files[0]!, {
+      traceBlockSize: options.traceBlockSize,
+      arrivalSpeedupRatio: options.arrivalSpeedupRatio,
+      agenticLanes: options.agenticLanes,
+    });
+  }
+  if (files.length > 0 && format === 'applied_compute_agentic') {
     return loadAppliedComputeTrace(files[0]!, {
       traceBlockSize: options.traceBlockSize,
       sharedPrefixRatio: options.traceSharedPrefixRatio,

@@ -6,8 +6,12 @@ import type { SyntheticKnobs } from './trace/synthetic.js';
 /** Every `--trace-format` the reference reads. */
 export const TRACE_FORMATS = ['mooncake', 'mooncake-delta', 'agentic_mooncake', 'applied_compute_agentic', 'dynamo'] as const;
 export type TraceFormat = (typeof TRACE_FORMATS)[number];
-/** The formats dynosim loads (the others are refused by name). */
-export const LOADABLE_FORMATS: readonly TraceFormat[] = ['mooncake', 'dynamo', 'applied_compute_agentic'];
+/** Other spellings the reference's CLI accepts, and the format each names. */
+export const TRACE_FORMAT_ALIASES: Readonly<Record<string, TraceFormat>> = { mooncake_delta: 'mooncake-delta' };
+/** A format name or alias as the format it names (unknown names unchanged). */
+export function canonicalTraceFormat(name: string): string {
+  return TRACE_FORMAT_ALIASES[name] ?? name;
+}
 export type RouterMode = 'round_robin' | 'kv_router';
 export type ReplayMode = 'offline' | 'online';
 
@@ -57,6 +61,8 @@ export interface ReplayOptions extends Partial<SyntheticKnobs> {
   /** applied_compute_agentic only: `--trace-shared-prefix-ratio` / `--trace-num-prefix-groups`. */
   traceSharedPrefixRatio?: number;
   traceNumPrefixGroups?: number;
+  /** agentic_mooncake v2 only: `--agentic-lanes`, plays run one after another in this many lanes. */
+  agenticLanes?: number;
   /** `--planner-config` (path or inline JSON) and `--benchmark-granularity` (default 8). */
   plannerConfig?: string;
   benchmarkGranularity?: number;

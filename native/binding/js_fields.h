@@ -135,6 +135,7 @@ struct Field {
   }
   std::vector<int32_t> i32(const std::string& key) const { return typed<int32_t, napi_int32_array>(key, "Int32Array"); }
   std::vector<uint32_t> u32(const std::string& key) const { return typed<uint32_t, napi_uint32_array>(key, "Uint32Array"); }
+  std::vector<uint8_t> u8(const std::string& key) const { return typed<uint8_t, napi_uint8_array>(key, "Uint8Array"); }
 
   void expect_length(const std::string& key, size_t got, size_t want) const {
     if (got != want) fail(key, "has length " + std::to_string(got) + ", expected " + std::to_string(want));

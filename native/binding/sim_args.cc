@@ -1,5 +1,7 @@
 #include "sim_args.h"
 
+#include <algorithm>
+
 #include "js_fields.h"
 #include "perf_args.h"
 
@@ -96,6 +98,84 @@ PoolConfig read_pool(const Field& p) {
   return c;
 }
 
+// The agentic dependency graph: every request its own session, each dependency inside its play,
+// one root per play, no cycle, and every request's latest possible start within the time limit.
+void parse_graph(const Field& w, WorkloadArrays& a) {
+  const size_t n = a.input_len.size();
+  if (a.session_start.size() != n + 1) w.fail("sessionStart", "must hold one session per request with depOffsets");
+  if (a.sessions.concurrency != 0) w.fail("concurrency", "must be 0 with depOffsets");
+  a.dep_offsets = w.u32("depOffsets");
+  a.dep_source = w.u32("depSources");
+  a.dep_delay = w.f64("depDelayMs");
+  a.dep_on_dispatch = w.u8("depOnDispatch");
+  a.play_of = w.u32("playOf");
+  w.expect_length("depOffsets", a.dep_offsets.size(), n + 1);
+  w.expect_length("playOf", a.play_of.size(), n);
+  const size_t deps = a.dep_source.size();
+  w.expect_length("depDelayMs", a.dep_delay.size(), deps);
+  w.expect_length("depOnDispatch", a.dep_on_dispatch.size(), deps);
+  if (a.dep_offsets[0] != 0 || a.dep_offsets[n] != deps) w.fail("depOffsets", "must start at 0 and end at depSources.length");
+  for (size_t r = 0; r < n; ++r)
+    if (a.dep_offsets[r + 1] < a.dep_offsets[r]) w.fail("depOffsets", "decreases at request " + std::to_string(r));
+  uint32_t plays = 0;
+  for (size_t r = 0; r < n; ++r) {
+    if (a.play_of[r] >= n) w.fail("playOf", "names a play past the request count for request " + std::to_string(r));
+    plays = std::max(plays, a.play_of[r] + 1);
+  }
+  std::vector<int32_t> roots(plays, 0);
+  std::vector<uint32_t> indegree(n), dependents_offsets(n + 1, 0);
+  for (size_t r = 0; r < n; ++r) {
+    indegree[r] = a.dep_offsets[r + 1] - a.dep_offsets[r];
+    if (indegree[r] == 0) ++roots[a.play_of[r]];
+    for (uint32_t d = a.dep_offsets[r]; d < a.dep_offsets[r + 1]; ++d) {
+      const uint32_t s = a.dep_source[d];
+      if (s >= n || s == r || a.play_of[s] != a.play_of[r])
+        w.fail("depSources", "must name another request of the same play, for request " + std::to_string(r));
+      if (!(a.dep_delay[d] >= 0 && a.dep_delay[d] <= kMaxSimMs)) w.fail("depDelayMs", "is outside [0, 100 years] for request " + std::to_string(r));
+      if (a.dep_on_dispatch[d] > 1) w.fail("depOnDispatch", "must hold 0 or 1");
+      ++dependents_offsets[s + 1];
+    }
+  }
+  const int64_t lanes = w.integer_or("agenticLanes", 0, 0, 1 << 30);
+  for (uint32_t p = 0; p < plays; ++p) {
+    if (roots[p] == 0) w.fail("depOffsets", "must give play " + std::to_string(p) + " a request without dependencies");
+    if (lanes > 0 && roots[p] != 1) w.fail("depOffsets", "must give play " + std::to_string(p) + " exactly one request without dependencies with agenticLanes");
+  }
+  for (size_t r = 0; r < n; ++r) dependents_offsets[r + 1] += dependents_offsets[r];
+  std::vector<uint32_t> dependents(deps), target_of(deps), fill(dependents_offsets.begin(), dependents_offsets.end() - 1);
+  std::vector<double> bound_ms(n);
+  for (size_t r = 0; r < n; ++r) {
+    bound_ms[r] = a.first_arrival[r];
+    for (uint32_t d = a.dep_offsets[r]; d < a.dep_offsets[r + 1]; ++d) {
+      dependents[fill[a.dep_source[d]]++] = d;
+      target_of[d] = static_cast<uint32_t>(r);
+    }
+  }
+  // Kahn's order; each request's bound is the latest its dependencies' delays can push it.
+  std::vector<uint32_t> order;
+  order.reserve(n);
+  for (size_t r = 0; r < n; ++r)
+    if (indegree[r] == 0) order.push_back(static_cast<uint32_t>(r));
+  for (size_t i = 0; i < order.size(); ++i) {
+    const uint32_t s = order[i];
+    if (!(bound_ms[s] <= kMaxSimMs)) w.fail("depDelayMs", "puts request " + std::to_string(s) + " past 100 years");
+    for (uint32_t j = dependents_offsets[s]; j < dependents_offsets[s + 1]; ++j) {
+      const uint32_t d = dependents[j];
+      const uint32_t target = target_of[d];
+      bound_ms[target] = std::max(bound_ms[target], bound_ms[s] + a.dep_delay[d]);
+      if (--indegree[target] == 0) order.push_back(target);
+    }
+  }
+  if (order.size() != n) w.fail("depSources", "form a cycle");
+  a.sessions.graph.dep_offsets = a.dep_offsets.data();
+  a.sessions.graph.dep_source = a.dep_source.data();
+  a.sessions.graph.dep_delay_ms = a.dep_delay.data();
+  a.sessions.graph.dep_on_dispatch = a.dep_on_dispatch.data();
+  a.sessions.graph.play_of = a.play_of.data();
+  a.sessions.graph.num_plays = static_cast<int32_t>(plays);
+  a.sessions.graph.lanes = static_cast<int32_t>(lanes);
+}
+
 }  // namespace
 
 EngineConfig parse_engine(const Napi::Object& engine) { return read_engine(Field{engine, "engine"}); }
@@ -149,11 +229,24 @@ void parse_workload(const Napi::Object& workload, WorkloadArrays& a) {
   const int64_t trace_bs = w.integer_or("traceBlockSize", 512, 1, 1 << 24);
   if (a.hash_offsets[0] != 0 || a.hash_offsets[n] != a.hash_ids.size())
     w.fail("hashOffsets", "must start at 0 and end at hashIds.length");
+  const bool runs = !w.is_null("hashRunTokens");
+  if (runs) {
+    a.run_tokens = w.u32("hashRunTokens");
+    w.expect_length("hashRunTokens", a.run_tokens.size(), a.hash_ids.size());
+  }
   for (size_t i = 0; i < n; ++i) {
     if (a.hash_offsets[i + 1] <= a.hash_offsets[i]) w.fail("hashIds", "has no ids for request " + std::to_string(i));
     if (a.input_len[i] == 0) w.fail("inputLength", "is 0 for request " + std::to_string(i));
-    // Each hash id stands for trace_bs tokens: a longer prompt would read past its ids.
-    if (static_cast<int64_t>(a.input_len[i]) > static_cast<int64_t>(a.hash_offsets[i + 1] - a.hash_offsets[i]) * trace_bs)
+    // Each hash id stands for trace_bs tokens (or its run's): a longer prompt would read past its ids.
+    int64_t covered = static_cast<int64_t>(a.hash_offsets[i + 1] - a.hash_offsets[i]) * trace_bs;
+    if (runs) {
+      covered = 0;
+      for (uint32_t k = a.hash_offsets[i]; k < a.hash_offsets[i + 1]; ++k) {
+        if (a.run_tokens[k] == 0) w.fail("hashRunTokens", "has an empty run for request " + std::to_string(i));
+        covered += a.run_tokens[k];
+      }
+    }
+    if (static_cast<int64_t>(a.input_len[i]) > covered)
       w.fail("inputLength", "exceeds what its hash ids cover for request " + std::to_string(i));
     if (!(a.turn_delay[i] >= 0 && a.turn_delay[i] <= kMaxSimMs))
       w.fail("turnDelayMs", "is outside [0, 100 years] for request " + std::to_string(i));
@@ -176,11 +269,13 @@ void parse_workload(const Napi::Object& workload, WorkloadArrays& a) {
   a.view.hash_offsets = a.hash_offsets.data();
   a.view.hash_ids = a.hash_ids.data();
   a.view.trace_block_size = static_cast<int32_t>(trace_bs);
+  a.view.run_tokens = runs ? a.run_tokens.data() : nullptr;
   a.sessions.num_sessions = static_cast<int32_t>(sessions);
   a.sessions.session_start = a.session_start.data();
   a.sessions.first_arrival_ms = a.first_arrival.data();
   a.sessions.turn_delay_ms = a.turn_delay.data();
   a.sessions.concurrency = static_cast<int32_t>(w.integer_or("concurrency", 0, 0, 1 << 30));
+  if (!w.is_null("depOffsets")) parse_graph(w, a);
 }
 
 }  // namespace dynosim

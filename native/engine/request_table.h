@@ -20,6 +20,12 @@ struct WorkloadView {
   const uint32_t* hash_offsets = nullptr;  // num_requests + 1
   const uint32_t* hash_ids = nullptr;
   int32_t trace_block_size = 512;
+  // Tokens of each hash id when they vary (mooncake-delta's accumulated prompts); null = every
+  // hash id stands for trace_block_size tokens.
+  const uint32_t* run_tokens = nullptr;
+  // With run_tokens: the token id each request generates (its output_length tokens), giving its
+  // generated blocks content a later prompt can match; null = generated blocks are private.
+  const uint32_t* output_run_ids = nullptr;
 };
 
 class RequestTable {
@@ -32,6 +38,12 @@ class RequestTable {
   uint32_t max_output(int32_t r) const { return w_.output_length[r]; }
   // Full prompt blocks, whose identities chain over content and can be shared.
   int32_t full_prompt_blocks(int32_t r) const { return static_cast<int32_t>(w_.input_length[r] / block_size_); }
+  // Blocks with a content identity: the full prompt blocks, and past them the blocks filled by
+  // generated tokens when those have content (output_run_ids).
+  int32_t content_blocks(int32_t r) const {
+    const uint64_t tokens = static_cast<uint64_t>(w_.input_length[r]) + (w_.output_run_ids != nullptr ? w_.output_length[r] : 0);
+    return static_cast<int32_t>(tokens / block_size_);
+  }
   const BlockHash* prompt_ids(int32_t r) const {
     std::vector<BlockHash>& ids = ids_[r];
     if (ids.empty()) materialize(r, ids);
@@ -39,7 +51,7 @@ class RequestTable {
   }
   // Identity of block i of request r's sequence (prompt and generated tokens).
   BlockHash block_id(int32_t r, int32_t i) const {
-    return i < full_prompt_blocks(r) ? prompt_ids(r)[i] : unique_block_id(r, i);
+    return i < content_blocks(r) ? prompt_ids(r)[i] : unique_block_id(r, i);
   }
   // The request is done everywhere: drop its block identities (a later look-up would simply
   // compute them again), so they take memory only while requests are in flight.

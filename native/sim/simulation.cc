@@ -192,7 +192,7 @@ void Simulation::on_finished(uint8_t p, int32_t r) {
     ++completed_;
     record_completion(r);
   }
-  driver_.on_finished(r, now_);
+  driver_.on_finished(r, now_, rejected);
   requests_.forget(r);
 }
 
@@ -214,7 +214,7 @@ void Simulation::start_handoff(int32_t r) {
     collector_.on_reject(r);
     collector_.on_terminal(r, now_);
     --in_flight_;
-    driver_.on_finished(r, now_);
+    driver_.on_finished(r, now_, true);
     requests_.forget(r);
     return;
   }

@@ -17,9 +17,15 @@ WorkloadDriver::WorkloadDriver(const SessionView& s, int32_t num_requests)
     for (uint32_t r = session_start_[i]; r < session_start_[i + 1]; ++r) session_of_[r] = i;
   }
   for (int32_t r = 0; r < num_requests; ++r) turn_delay_[r] = ms_to_ns(s.turn_delay_ms[r]);
+  if (s.graph.dep_offsets != nullptr) {
+    std::vector<Ns> not_before(num_requests);
+    for (int32_t r = 0; r < num_requests; ++r) not_before[r] = ms_to_ns(s.first_arrival_ms[session_of_[r]]);
+    graph_ = std::make_unique<DependencyGraph>(s.graph, not_before, num_requests);
+  }
 }
 
 Ns WorkloadDriver::next_ready(Ns now) const {
+  if (graph_) return graph_->next_ready();
   Ns t = kNever;
   if (next_session_ < num_sessions_) {
     if (concurrency_ == 0) t = first_arrival_[next_session_];
@@ -30,6 +36,7 @@ Ns WorkloadDriver::next_ready(Ns now) const {
 }
 
 void WorkloadDriver::release(Ns now, std::vector<int32_t>& out) {
+  if (graph_) return graph_->release(now, out);
   // Later turns and new sessions interleave by ready time, then session, then turn.
   for (;;) {
     bool first_ready = next_session_ < num_sessions_ &&
@@ -53,7 +60,8 @@ void WorkloadDriver::release(Ns now, std::vector<int32_t>& out) {
   }
 }
 
-void WorkloadDriver::on_finished(int32_t r, Ns now) {
+void WorkloadDriver::on_finished(int32_t r, Ns now, bool rejected) {
+  if (graph_) return graph_->on_finished(r, now, rejected);
   int32_t s = session_of_[r];
   if (static_cast<uint32_t>(r) + 1 < session_start_[s + 1]) {
     followups_.push(Pending{now + turn_delay_[r + 1], s, r + 1});

@@ -1,11 +1,14 @@
 // Releases requests as the clock advances: first turns at their trace arrival (open loop) or as
 // session slots free up (closed loop), later turns once the previous turn finished plus its delay.
+// An agentic workload (a dependency graph) is released by its DependencyGraph instead.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <queue>
 #include <vector>
 
 #include "../common/types.h"
+#include "dependency_graph.h"
 
 namespace dynosim {
 
@@ -15,6 +18,8 @@ struct SessionView {
   const double* first_arrival_ms = nullptr;  // num_sessions
   const double* turn_delay_ms = nullptr;     // per request
   int32_t concurrency = 0;                   // 0 = open loop
+  // Agentic workloads: one request per session, first_arrival_ms is each request's earliest start.
+  GraphView graph;
 };
 
 class WorkloadDriver {
@@ -25,11 +30,11 @@ class WorkloadDriver {
   Ns next_ready(Ns now) const;
   // Appends every request ready at or before `now`, in release order; stamps their arrival.
   void release(Ns now, std::vector<int32_t>& out);
-  // The request finished (completed or rejected) at `now`.
-  void on_finished(int32_t r, Ns now);
-  bool exhausted() const { return sessions_done_ == num_sessions_; }
+  // The request finished (completed, or rejected when `rejected`) at `now`.
+  void on_finished(int32_t r, Ns now, bool rejected);
+  bool exhausted() const { return graph_ ? graph_->exhausted() : sessions_done_ == num_sessions_; }
   // Last first-turn arrival, for progress estimates.
-  Ns last_first_arrival() const { return last_first_arrival_; }
+  Ns last_first_arrival() const { return graph_ ? graph_->last_root_start() : last_first_arrival_; }
 
  private:
   struct Pending {
@@ -54,6 +59,7 @@ class WorkloadDriver {
   int32_t sessions_done_ = 0;
   Ns last_first_arrival_ = 0;
   std::priority_queue<Pending, std::vector<Pending>, std::greater<Pending>> followups_;
+  std::unique_ptr<DependencyGraph> graph_;
 };
 
 }  // namespace dynosim

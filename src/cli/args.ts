@@ -10,7 +10,7 @@ import { normalizeAicDtype } from '../config/engine-args.js';
 import { parseRouterConfig } from '../config/router-config.js';
 import type { RouterConfig } from '../config/router-config.js';
 import { UsageError } from '../errors.js';
-import { TRACE_FORMATS, type AicPerfConfig, type ReplayMode, type ReplayOptions, type RouterMode, type TraceFormat } from '../options.js';
+import { TRACE_FORMATS, TRACE_FORMAT_ALIASES, canonicalTraceFormat, type AicPerfConfig, type ReplayMode, type ReplayOptions, type RouterMode, type TraceFormat } from '../options.js';
 import { checkReplayOptions } from '../config/replay-options.js';
 
 export const PROG = 'dynosim';
@@ -67,6 +67,7 @@ export interface CliNamespace extends AicSelection {
   trace_block_size: number | null;
   trace_shared_prefix_ratio: number;
   trace_num_prefix_groups: number;
+  agentic_lanes: number | null;
   report_json: string | null;
   report_jsonl: string | null;
   planner_config: string | null;
@@ -119,10 +120,11 @@ const FLAGS: readonly FlagSpec[] = [
   { flags: ['--replay-mode'], dest: 'replay_mode', kind: 'str', choices: REPLAY_MODES, help: 'offline (default); online needs a live Dynamo runtime and is not supported' },
   { flags: ['--router-mode'], dest: 'router_mode', kind: 'str', choices: ROUTER_MODES, help: 'request placement (default round_robin)' },
   { flags: ['--arrival-speedup-ratio'], dest: 'arrival_speedup_ratio', kind: 'float', help: 'divides trace arrival times and inter-turn delays (default 1.0)' },
-  { flags: ['--trace-format'], dest: 'trace_format', kind: 'str', choices: TRACE_FORMATS, help: 'trace file format (default mooncake; also dynamo request-trace shards and applied_compute_agentic; mooncake-delta and agentic_mooncake are not supported yet)' },
+  { flags: ['--trace-format'], dest: 'trace_format', kind: 'str', choices: [...TRACE_FORMATS, ...Object.keys(TRACE_FORMAT_ALIASES)], help: 'trace file format (default mooncake; mooncake_delta is an alias of mooncake-delta)' },
   { flags: ['--trace-block-size'], dest: 'trace_block_size', kind: 'int', help: 'tokens per trace hash_id (default 512)' },
   { flags: ['--trace-shared-prefix-ratio'], dest: 'trace_shared_prefix_ratio', kind: 'float', help: 'applied_compute_agentic only: shared initial-prompt fraction' },
   { flags: ['--trace-num-prefix-groups'], dest: 'trace_num_prefix_groups', kind: 'int', help: 'applied_compute_agentic only: cross-session prefix groups' },
+  { flags: ['--agentic-lanes'], dest: 'agentic_lanes', kind: 'int', help: 'agentic_mooncake v2 only: run the plays one after another in this many lanes' },
   { flags: ['--report-json'], dest: 'report_json', kind: 'str', help: 'path of the full report JSON (default: ./dynamo_replay_report_<timestamp>.json)' },
   { flags: ['--report-jsonl', '--per-request-jsonl'], dest: 'report_jsonl', kind: 'str', help: 'path of a per-request JSONL (trace-file replay only)' },
   { flags: ['--planner-config'], dest: 'planner_config', kind: 'str', help: 'planner config (YAML/JSON path or inline JSON): enables planner-in-the-loop replay' },
@@ -183,6 +185,7 @@ function defaults(env: Record<string, string | undefined>): CliNamespace {
     trace_block_size: null,
     trace_shared_prefix_ratio: 0.0,
     trace_num_prefix_groups: 0,
+    agentic_lanes: null,
     report_json: null,
     report_jsonl: null,
     planner_config: null,
@@ -374,7 +377,7 @@ export function helpText(): string {
   lines.push('subcommands:');
   for (const [name, help] of SUBCOMMANDS) lines.push(`  ${name.padEnd(22)}${help}`);
   lines.push('');
-  lines.push('positional arguments:', '  trace_files           trace file(s): one (mooncake, applied_compute_agentic) or several dynamo shards (JSONL or JSONL.GZ)', '', 'options:');
+  lines.push('positional arguments:', '  trace_files           trace file(s): one (mooncake, mooncake-delta, agentic_mooncake, applied_compute_agentic) or several dynamo shards (JSONL or JSONL.GZ)', '', 'options:');
   const entry = (names: string, help: string) => {
     const head = `  ${names}`;
     if (head.length <= 22) lines.push(`${head.padEnd(24)}${help}`);
@@ -462,6 +465,7 @@ export function prepareReplay(ns: CliNamespace): PreparedReplay {
     ns.num_prefix_groups !== 0 ||
     ns.inter_turn_delay_ms !== 0;
 
+  ns.trace_format = canonicalTraceFormat(ns.trace_format);
   // 2–3. Trace file count per format.
   if (ns.trace_format === 'dynamo' && !usingTraceFile) usage('--trace-format=dynamo requires at least one trace file');
   if (ns.trace_format !== 'dynamo' && ns.trace_files.length > 1) usage(`--trace-format=${ns.trace_format} requires exactly one trace file`);
@@ -480,6 +484,13 @@ export function prepareReplay(ns: CliNamespace): PreparedReplay {
   // 6.
   if (usingTraceFile && ns.trace_format === 'applied_compute_agentic' && ns.replay_concurrency === null) {
     usage('--trace-format=applied_compute_agentic requires --replay-concurrency because the source traces do not include first-turn timestamps');
+  }
+  if (ns.agentic_lanes !== null) {
+    if (ns.agentic_lanes <= 0) usage('agentic_lanes must be greater than 0');
+    if (ns.trace_format !== 'agentic_mooncake') usage('--agentic-lanes applies to --trace-format agentic_mooncake only');
+  }
+  if (usingTraceFile && ns.trace_format === 'agentic_mooncake' && ns.replay_concurrency !== null) {
+    usage('--trace-format=agentic_mooncake replays its request graph open-loop: use --agentic-lanes instead of --replay-concurrency');
   }
   // 7.
   if (ns.report_jsonl !== null) {
@@ -549,6 +560,7 @@ export function prepareReplay(ns: CliNamespace): PreparedReplay {
     if (ns.arrival_seed !== 42) set('arrivalSeed', ns.arrival_seed);
     if (agentic || ns.trace_shared_prefix_ratio !== 0) set('traceSharedPrefixRatio', ns.trace_shared_prefix_ratio);
     if (agentic || ns.trace_num_prefix_groups !== 0) set('traceNumPrefixGroups', ns.trace_num_prefix_groups);
+    set('agenticLanes', ns.agentic_lanes);
   } else {
     set('inputTokens', ns.input_tokens);
     set('outputTokens', ns.output_tokens);

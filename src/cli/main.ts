@@ -46,7 +46,7 @@ export interface MainDeps {
  */
 export const runReplayViaApi: ReplayRunner = async (options) => {
   const result = await replay({ ...options, reportJson: resolveReportJsonPath(options.reportJson, new Date()) });
-  const table = renderRunOutput(result.report, result.reportPath!, runNoteLines(result.report, result.results));
+  const table = renderRunOutput(result.report, result.reportPath!, runNoteLines(result.report, result.results, result.workload));
   if (!result.planner) return { stdout: table };
   // The reference's planner order: scaling events, the table, then ticks and the HTML path.
   const { events, ticks, htmlPath } = result.planner;

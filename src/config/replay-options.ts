@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { MAX_SIM_TIME_MS } from '../core/limits.js';
 import { UsageError } from '../errors.js';
-import { LOADABLE_FORMATS, TRACE_FORMATS, type ReplayOptions } from '../options.js';
+import { TRACE_FORMATS, canonicalTraceFormat, type ReplayOptions } from '../options.js';
 import { describeValue, isPlainObject } from './knob.js';
 
 const knob = z.union([z.string(), z.custom<Record<string, unknown>>(isPlainObject)], { error: 'must be a JSON string or a plain object' });
@@ -30,6 +30,7 @@ const optionsSchema = z.strictObject({
   aicPerfConfig: z.custom<Record<string, unknown>>(isPlainObject, { error: 'must be an object' }),
   traceSharedPrefixRatio: num,
   traceNumPrefixGroups: count,
+  agenticLanes: count,
   plannerConfig: knob,
   benchmarkGranularity: count,
   numWorkers: count,
@@ -75,7 +76,7 @@ const SYNTHETIC_KEYS = [
   'numPrefixGroups',
   'interTurnDelayMs',
 ] as const;
-const TRACE_KEYS = ['traceBlockSize', 'traceSharedPrefixRatio', 'traceNumPrefixGroups', 'maxSimTimeSeconds', 'reportJsonl'] as const;
+const TRACE_KEYS = ['traceBlockSize', 'traceSharedPrefixRatio', 'traceNumPrefixGroups', 'agenticLanes', 'maxSimTimeSeconds', 'reportJsonl'] as const;
 
 /** `maxSimTimeSeconds` → `--max-sim-time-seconds`. */
 export function flagOf(key: string): string {
@@ -99,11 +100,14 @@ export function checkReplayOptions(options: unknown): asserts options is ReplayO
   const o = parsed.data;
   const given = (key: keyof ReplayOptions) => o[key] !== undefined;
   if (o.traceFiles !== undefined) {
-    const format = o.traceFormat ?? 'mooncake';
+    const format = canonicalTraceFormat(o.traceFormat ?? 'mooncake');
     if (!(TRACE_FORMATS as readonly string[]).includes(format))
-      throw new UsageError(`--trace-format must be one of ${TRACE_FORMATS.join(', ')}, got ${describeValue(format)}`);
-    if (!(LOADABLE_FORMATS as readonly string[]).includes(format))
-      throw new UsageError(`--trace-format=${format} is not supported yet (dynosim reads ${LOADABLE_FORMATS.join(', ')})`);
+      throw new UsageError(`--trace-format must be one of ${TRACE_FORMATS.join(', ')}, got ${describeValue(o.traceFormat)}`);
+    if (format === 'agentic_mooncake' && o.replayConcurrency !== undefined)
+      throw new UsageError('--trace-format=agentic_mooncake replays its request graph open-loop: use --agentic-lanes instead of --replay-concurrency');
+    if (o.agenticLanes !== undefined && format !== 'agentic_mooncake')
+      throw new UsageError('--agentic-lanes applies to --trace-format agentic_mooncake only');
+    if (o.agenticLanes === 0) throw new UsageError('agentic_lanes must be greater than 0');
     if (format === 'applied_compute_agentic' && o.replayConcurrency === undefined)
       throw new UsageError('--trace-format=applied_compute_agentic requires --replay-concurrency because the source traces do not include first-turn timestamps');
     if (format !== 'dynamo' && o.traceFiles.length > 1) throw new UsageError(`--trace-format=${format} requires exactly one trace file`);

@@ -54,6 +54,7 @@ export function whyNeverServed(config: NativeSimConfig, w: Workload, r: number):
 
 /** The request's name as the user knows it: its session id, and its turn when there are several. */
 export function requestName(w: Workload, r: number): string {
+  if (w.graph) return `request ${w.graph.requestIds[r]}`;
   let lo = 0;
   let hi = w.sessionIds.length - 1;
   while (lo < hi) {

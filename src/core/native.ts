@@ -266,7 +266,9 @@ export function evaluateForwardPasses(engine: NativeEngineConfig, passes: Float6
 }
 
 export function createSimulation(config: NativeSimConfig, workload: Workload): NativeSimulation {
-  return withUserNames(() => new (loadAddon().NativeSimulation)(config, workload));
+  // The core reads the graph's arrays beside the others.
+  const flat = workload.graph ? { ...workload, ...workload.graph, agenticLanes: workload.graph.lanes } : workload;
+  return withUserNames(() => new (loadAddon().NativeSimulation)(config, flat));
 }
 
 /** A scanner; `expectedBytes` (a plain file's size) sizes its arrays up front. */

@@ -21,6 +21,32 @@ export interface Workload {
   sessionIds: string[];
   /** Closed-loop cap on sessions in flight; 0 = open loop (timestamps drive arrivals). */
   concurrency: number;
+  /**
+   * Tokens of each hash id (parallel to `hashIds`) when they vary, as in mooncake-delta's
+   * accumulated prompts; absent = `traceBlockSize` tokens each.
+   */
+  hashRunTokens?: Uint32Array;
+  /** An agentic request graph (agentic_mooncake), when present. */
+  graph?: WorkloadGraph;
+}
+
+/**
+ * Requests released by their dependencies (agentic_mooncake). Every request is its own session,
+ * and `firstArrivalMs` holds each request's earliest start. Request r waits for the requests
+ * depSources[depOffsets[r] .. depOffsets[r+1]) — on their dispatch (depOnDispatch 1) or completion
+ * (0) — plus depDelayMs each. Requests belong to plays (`playOf`, ids in `playIds`).
+ */
+export interface WorkloadGraph {
+  depOffsets: Uint32Array;
+  depSources: Uint32Array;
+  depDelayMs: Float64Array;
+  depOnDispatch: Uint8Array;
+  playOf: Uint32Array;
+  playIds: string[];
+  /** The trace's request ids, for per-request records. */
+  requestIds: string[];
+  /** `--agentic-lanes`: plays run one after another in this many lanes; 0 = each at its own start. */
+  lanes: number;
 }
 
 export function requestCount(w: Workload): number {

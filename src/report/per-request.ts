@@ -33,10 +33,11 @@ export interface AdmissionRecord {
 
 /**
  * The record of aisimulate replay report.rs `PerRequestRecord` (fields in its declaration order;
- * the writer sorts keys). `request_id` and `metadata` are left out as the reference does when the
- * trace authors none.
+ * the writer sorts keys). `request_id` is the trace's own id where it authors one (agentic_mooncake);
+ * it and `metadata` are left out as the reference does when the trace authors none.
  */
 export interface PerRequestRecord {
+  request_id?: string;
   session_id: string | null;
   turn_index: number | null;
   uuid: string;
@@ -227,6 +228,7 @@ export function* perRequestRecords(input: PerRequestInput): Generator<PerRequest
     const decodeAdmitted = h !== undefined && Number.isFinite(h.decodeAdmitMs[i]);
     const overlapIn = (p: number): number | null => (h && Number.isFinite(detail.routedMs[p * n + i]) ? detail.routeOverlapTokens[p * n + i]! : null);
     yield {
+      ...(workload.graph ? { request_id: workload.graph.requestIds[i] } : {}),
       session_id: workload.sessionIds[s] ?? null,
       turn_index: s < workload.sessionStart.length ? i - workload.sessionStart[s] : null,
       uuid: requestUuid(i),

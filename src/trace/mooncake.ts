@@ -61,7 +61,7 @@ export function validateConcurrency(concurrency: number): void {
  * exceeds 2^53 and JSON.parse has already rounded it. Finds the last top-level `"hash_ids"` key (as
  * JSON.parse keeps the last duplicate); returns null when it cannot make sense of the text.
  */
-function exactHashIdsFromText(line: string): bigint[] | null {
+export function exactHashIdsFromText(line: string): bigint[] | null {
   const n = line.length;
   let depth = 0;
   let i = 0;

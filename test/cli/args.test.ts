@@ -249,9 +249,20 @@ describe('§1.1 checks, in order', () => {
     expect(parsed.options.plannerConfig).toBe('{"mode": "agg"}');
   });
 
+  it('takes the mooncake_delta alias and --agentic-lanes for agentic_mooncake only', () => {
+    const delta = parseCli(['t.jsonl', '--trace-format', 'mooncake_delta']);
+    if (delta.kind === 'help') throw new Error('expected a replay');
+    expect(delta.options.traceFormat).toBe('mooncake-delta');
+    const lanes = parseCli(['t.jsonl', '--trace-format', 'agentic_mooncake', '--agentic-lanes', '3']);
+    if (lanes.kind === 'help') throw new Error('expected a replay');
+    expect(lanes.options.agenticLanes).toBe(3);
+    expect(usageError(['t.jsonl', '--trace-format', 'agentic_mooncake', '--agentic-lanes', '-1'])).toBe('agentic_lanes must be greater than 0');
+    expect(usageError(['t.jsonl', '--agentic-lanes', '2'])).toBe('--agentic-lanes applies to --trace-format agentic_mooncake only');
+  });
+
   it('rejects what this version cannot run, after the reference checks', () => {
     expect(usageError(['t.jsonl', '--replay-mode', 'online'])).toContain('online needs a live Dynamo runtime and is not supported');
-    expect(usageError(['t.jsonl', '--trace-format', 'mooncake-delta'])).toBe('--trace-format=mooncake-delta is not supported yet (dynosim reads mooncake, dynamo, applied_compute_agentic)');
+    expect(usageError(['t.jsonl', '--trace-format', 'agentic_mooncake', '--replay-concurrency', '2'])).toContain('use --agentic-lanes instead');
     expect(usageError(['t.jsonl', '--router-policy-config', 'p.yaml'])).toContain('--router-policy-config');
   });
 });
