@@ -6,6 +6,7 @@
 // default (block size per engine, sglang/trtllm sub-configs, dtype spelling, MTP accept rates).
 
 import * as z from 'zod';
+import { lowerTimingModel } from './timing-model.js';
 import { ReplayError } from '../errors.js';
 import type { JsonObject } from './knob.js';
 import {
@@ -362,6 +363,7 @@ export function parseEngineArgs(
     throw new ReplayError(`${flag}: ${message}`);
   };
   const raw: JsonObject = decodeJsonObject(input, flag, `${flag}: engine-args must be a JSON object`);
+  lowerTimingModel(raw, fail);
   if (options.aicSystemsPath !== undefined) raw.aic_systems_path = options.aicSystemsPath;
 
   // Python pre-pass: worker_type is a strict lower-case word and excludes the legacy booleans.

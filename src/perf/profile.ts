@@ -1,9 +1,38 @@
 // `planner_profile_data`: a planner-profiler .npz with prefill TTFT over ISL and decode ITL over
-// (active KV tokens, context length), interpolated as the reference mocker does.
+// (active KV tokens, context length), interpolated as the reference mocker does — or a profiler
+// results directory, converted to those grids first.
 import fs from 'node:fs';
 import { ReplayError } from '../errors.js';
 import { NpzError, readNpz, type NpyArray } from './npz.js';
 import type { NativeProfileConfig } from './native-types.js';
+import { convertProfileResults, isProfileResultsDir } from './profile-results.js';
+
+/**
+ * What `planner_profile_data` names, as the reference resolves it
+ * (components/src/dynamo/replay/config.py resolve_planner_profile_data, then
+ * components/src/dynamo/mocker/args.py resolve_planner_profile_data): a `.npz` path is the
+ * mocker's grids; a profiler results directory is converted; anything else is refused. A `.npz`
+ * the mocker cannot load leaves it on its polynomial model with an error in its log (MockEngineArgs
+ * from the JSON: "Failed to load performance model … Falling back to polynomial model."): here a
+ * note says so and null is returned.
+ */
+export function resolvePlannerProfile(file: string, note: (line: string) => void): NativeProfileConfig | null {
+  if (file.endsWith('.npz')) {
+    try {
+      return loadProfile(file);
+    } catch (err) {
+      if (!(err instanceof ReplayError)) throw err;
+      note(`note: ${err.message}; falling back to the polynomial model, as the reference's mocker does`);
+      return null;
+    }
+  }
+  if (isProfileResultsDir(file)) return convertProfileResults(file);
+  throw new ReplayError(
+    `planner_profile_data: '${file}' is neither a mocker-format NPZ file nor a valid profiler results directory; expected a .npz file with ` +
+      'prefill_isl, prefill_ttft_ms, decode_active_kv_tokens, decode_context_length and decode_itl, or a directory with ' +
+      'selected_prefill_interpolation/raw_data.npz and selected_decode_interpolation/raw_data.npz (or prefill_raw_data.json and decode_raw_data.json)',
+  );
+}
 
 const ARRAYS = ['prefill_isl', 'prefill_ttft_ms', 'decode_active_kv_tokens', 'decode_context_length', 'decode_itl'] as const;
 

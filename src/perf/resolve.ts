@@ -28,7 +28,7 @@ import { loadModel, resolveQuantModes, type ModelFacts, type QuantModes } from '
 import { modelOps } from './aic-ops.js';
 import { resolveParallelism, type Parallelism } from './parallel.js';
 import type { NativePerfConfig } from './native-types.js';
-import { loadProfile } from './profile.js';
+import { resolvePlannerProfile } from './profile.js';
 
 export type {
   NativeAicConfig,
@@ -293,12 +293,12 @@ export async function resolvePerfModel(args: EngineArgs, options: ResolvePerfOpt
     for (const line of notes) options.warn?.(line);
     return resolved;
   }
-  if (args.planner_profile_data !== null) {
-    const native = loadProfile(args.planner_profile_data);
+  const native = args.planner_profile_data === null ? null : resolvePlannerProfile(args.planner_profile_data, (line) => options.warn?.(line));
+  if (native !== null) {
     return {
       native,
-      description: `planner profile ${args.planner_profile_data} (interpolated)`,
-      info: { model: 'profile', profilePath: args.planner_profile_data },
+      description: `planner profile ${args.planner_profile_data!} (interpolated)`,
+      info: { model: 'profile', profilePath: args.planner_profile_data! },
     };
   }
   return { native: { kind: 'polynomial' }, description: 'polynomial (the reference default)', info: { model: 'polynomial' } };

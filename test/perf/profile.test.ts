@@ -171,7 +171,9 @@ describe('planner_profile_data interpolation', () => {
     expect(b.decode).toEqual(a.decode);
   });
 
-  it('bad profiles fail with one line', async () => {
+  it(".npz files the mocker cannot load leave it on the polynomial model, with a note", async () => {
+    // Reference: the mocker's MockEngineArgs from JSON logs "Failed to load performance model from
+    // …: …. Falling back to polynomial model." and keeps PerfModel::default().
     const missing = path.join(tmp, 'missing.npz');
     const notZip = path.join(tmp, 'not-a-zip.npz');
     writeFileSync(notZip, 'hello');
@@ -181,16 +183,78 @@ describe('planner_profile_data interpolation', () => {
     const badShape = writeProfile('bad-shape.npz', { ...PROFILE, kv: [0, 1000] });
     const cases: [string, RegExp][] = [
       [missing, /planner_profile_data: '.*missing\.npz' does not exist/],
-      [tmp, /is a directory/],
       [notZip, /not a zip archive/],
       [noItl, /missing array 'prefill_ttft_ms'/],
       [unsorted, /prefill_isl must be strictly increasing \(index 2\)/],
       [badShape, /decode_itl shape \(3, 2\) does not match decode_active_kv_tokens 2/],
     ];
     for (const [f, message] of cases) {
-      const err = await evaluate(profileArgs(f)).catch((e: Error) => e);
-      expect((err as Error).name, f).toBe('ReplayError');
-      expect((err as Error).message).toMatch(message);
+      const r = await evaluate(profileArgs(f));
+      expect(r.perf.info.model, f).toBe('polynomial');
+      expect(r.notes).toHaveLength(1);
+      expect(r.notes[0]).toMatch(message);
+      expect(r.notes[0]).toMatch(/falling back to the polynomial model, as the reference's mocker does$/);
     }
+  });
+
+  it('a path that is neither an .npz nor a profiler results directory is refused in one line', async () => {
+    const err = await evaluate(profileArgs(tmp)).catch((e: Error) => e);
+    expect((err as Error).name).toBe('ReplayError');
+    expect((err as Error).message).toMatch(/is neither a mocker-format NPZ file nor a valid profiler results directory; expected/);
+    expect((err as Error).message).not.toContain('\n');
+  });
+});
+
+describe('planner_profile_data: a profiler results directory', () => {
+  // components/src/dynamo/mocker/utils/planner_profiler_perf_data_converter.py
+  // (convert_profile_results_to_npz): the points become forward passes
+  // (planner/monitoring/perf_metrics.py _convert_prefill_profiling / _convert_decode_profiling),
+  // the planner's regressions fit them, and the fits fill 100-point grids. Points on exact lines
+  // make the fits exact, so every grid value is known by hand.
+  const dir = mkdtempSync(path.join(tmp, 'results-'));
+  const isls = [100, 500, 1000, 2000, 4000, 8000];
+  writeFileSync(path.join(dir, 'prefill_raw_data.json'), JSON.stringify({ prefill_isl: isls, prefill_ttft: isls.map((x) => 5 + 0.01 * x) }));
+  // Decode points (KV usage of 10000 tokens, context): batch = round(kv / context).
+  const points = [
+    [0.1, 100], [0.2, 100], [0.4, 200], [0.5, 1000], [0.8, 400], [1.0, 2500],
+  ];
+  const itl = (batch: number, kv: number) => 2 + 0.5 * batch + 0.0001 * kv;
+  writeFileSync(
+    path.join(dir, 'decode_raw_data.json'),
+    JSON.stringify({
+      x_kv_usage: points.map((p) => p[0]),
+      y_context_length: points.map((p) => p[1]),
+      z_itl: points.map(([u, c]) => itl(Math.round((u! * 10000) / c!), u! * 10000)),
+      max_kv_tokens: 10000,
+    }),
+  );
+
+  it('converts to grids over the profiled ranges, evaluating the fits', async () => {
+    const { convertProfileResults } = await import('../../src/perf/profile-results.js');
+    const g = convertProfileResults(dir);
+    expect(g.prefillTokens).toHaveLength(100);
+    expect(g.prefillTokens[0]).toBe(100);
+    expect(g.prefillTokens[99]).toBe(8000);
+    for (let k = 0; k < 100; k += 33) expect(g.prefillMs[k]).toBeCloseTo(5 + 0.01 * g.prefillTokens[k]!, 9);
+    // KV tokens 0 … 10000; contexts 1 … the largest kv / batch (10000 / 4 = 2500).
+    expect(g.decodeKvTokens[0]).toBe(0);
+    expect(g.decodeKvTokens[99]).toBe(10000);
+    expect(g.decodeContext[0]).toBe(1);
+    expect(g.decodeContext[99]).toBe(2500);
+    for (const [i, j] of [[0, 0], [50, 10], [99, 99], [99, 0]] as const) {
+      const kv = g.decodeKvTokens[i]!;
+      expect(g.decodeItlMs[i * 100 + j]).toBeCloseTo(itl(Math.max(1, kv / g.decodeContext[j]!), kv), 9);
+    }
+    const r = await evaluate(profileArgs(dir), [[1, 1000, 0]]);
+    expect(r.perf.info.model).toBe('profile');
+    expect(r.prefill[0]).toBeCloseTo(15, 9);
+  });
+
+  it('names the missing file of a half-written directory', async () => {
+    const half = mkdtempSync(path.join(tmp, 'half-'));
+    writeFileSync(path.join(half, 'prefill_raw_data.json'), JSON.stringify({ prefill_isl: [1, 2], prefill_ttft: [1] }));
+    writeFileSync(path.join(half, 'decode_raw_data.json'), '{}');
+    const err = await evaluate(profileArgs(half)).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/No prefill profiling data found in/);
   });
 });
