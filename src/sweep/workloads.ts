@@ -21,10 +21,13 @@ export function traceKeyString(k: TraceKey): string {
   return `${k.file}\u0000${k.blockSize}\u0000${k.closedLoop ? 'closed' : 'open'}`;
 }
 
-/** Which parsed trace a run needs (null for synthetic runs). */
-export function traceKeyOf(options: { traceFiles?: string[]; traceBlockSize?: number; replayConcurrency?: number }): TraceKey | null {
+/**
+ * Which parsed trace a run needs (null for synthetic runs, and for the other trace formats, which
+ * each run loads itself: only Mooncake traces are shared).
+ */
+export function traceKeyOf(options: { traceFiles?: string[]; traceFormat?: string; traceBlockSize?: number; replayConcurrency?: number }): TraceKey | null {
   const file = options.traceFiles?.[0];
-  if (file === undefined) return null;
+  if (file === undefined || (options.traceFormat ?? 'mooncake') !== 'mooncake') return null;
   return { file, blockSize: options.traceBlockSize ?? DEFAULT_TRACE_BLOCK_SIZE, closedLoop: (options.replayConcurrency ?? 0) > 0 };
 }
 

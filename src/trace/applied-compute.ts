@@ -15,6 +15,7 @@ import type { Workload } from '../core/workload.js';
 import { ReplayError } from '../errors.js';
 import { formatFloat, formatJsonValue } from './fmt.js';
 import { GrowableFloat64, GrowableUint32 } from './growable.js';
+import { parseObject } from './json-row.js';
 import { forEachLine } from './lines.js';
 import { DEFAULT_TRACE_BLOCK_SIZE, validateConcurrency, validateSpeedupRatio } from './mooncake.js';
 
@@ -66,14 +67,7 @@ export async function loadAppliedComputeTrace(path: string, opts: AppliedCompute
     if (BLANK.test(text)) return;
     const lineError = (msg: string) => new ReplayError(`${path}:${lineNo}: ${msg}`);
     const parseError = (detail: string) => lineError(`failed to parse line ${lineNo} from ${path} as JSON: ${detail}`);
-    let row: unknown;
-    try {
-      row = JSON.parse(text);
-    } catch (err) {
-      throw parseError(err instanceof Error ? err.message : String(err));
-    }
-    if (row === null || typeof row !== 'object' || Array.isArray(row)) throw parseError(`expected a JSON object, got ${formatJsonValue(row)}`);
-    const r = row as Record<string, unknown>;
+    const r = parseObject(text, parseError);
     const count = (name: string, v: unknown = r[name]): number => {
       if (v === undefined) throw parseError(`missing field \`${name}\``);
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw parseError(`field "${name}" must be a non-negative integer, got ${formatJsonValue(v)}`);

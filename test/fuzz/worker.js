@@ -5,7 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildSimConfig, resolveTopology } from '../../dist/api.js';
 import { createSimulation, evaluatePerfModel } from '../../dist/core/native.js';
+import { loadAgenticTrace } from '../../dist/trace/agentic.js';
 import { loadMooncakeTrace } from '../../dist/trace/mooncake.js';
+import { loadMooncakeDeltaTrace } from '../../dist/trace/mooncake-delta.js';
 import { syntheticWorkload } from '../../dist/trace/synthetic.js';
 import { mutate, randomTraceFile, rng, tmpDir } from './cases.js';
 
@@ -27,7 +29,11 @@ const bases = [
 ];
 const configs = [];
 for (const options of bases) configs.push(await buildSimConfig(resolveTopology(options), options));
+const examples = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../examples');
 const workloads = [
+  // A request graph (with lanes) and accumulated delta prompts (hash-id runs of varying length).
+  await loadAgenticTrace(path.join(examples, 'agentic_mooncake.jsonl'), { agenticLanes: 3 }),
+  await loadMooncakeDeltaTrace(path.join(examples, 'mooncake_delta.jsonl')),
   syntheticWorkload({ inputTokens: 700, outputTokens: 20, requestCount: 30, blockSize: 64, requestRate: 50 }),
   syntheticWorkload({ inputTokens: 3000, outputTokens: 5, requestCount: 8, blockSize: 64, turnsPerSession: 3, interTurnDelayMs: 5, sharedPrefixRatio: 0.5, numPrefixGroups: 2 }),
 ];

@@ -5,24 +5,16 @@
 // new_agentic_trace_with_options for lanes), and v1 as dynamo-mocker 1.3's AgenticMooncakeRow
 // describes it (start after every wait_for completion plus delay + tool_wait_ms; rows without
 // wait_for at their timestamp). Fixtures written here from the formats.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { replay } from '../../src/api.js';
 import { ReplayError } from '../../src/errors.js';
 import { perRequestRecords } from '../../src/report/per-request.js';
 import { loadAgenticTrace } from '../../src/trace/agentic.js';
 import { runCli } from '../cli/run-cli.js';
+import { traceFiles } from './trace-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dynosim-agentic-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-function file(lines: (string | object)[]): string {
-  const path = join(dir, `t${n++}.jsonl`);
-  writeFileSync(path, lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n');
-  return path;
-}
+const { dir, file } = traceFiles('dynosim-agentic-');
 
 const header = (over: Record<string, unknown> = {}) => ({
   schema: 'dynamo.agentic_mooncake',

@@ -1,23 +1,15 @@
 // `--trace-format applied_compute_agentic`: one agent session per line, replayed closed loop, as
 // aisimulate/crates/core/src/replay/loadgen/trace.rs (Trace::from_applied_compute_agentic,
 // extend_applied_compute_agentic_hash_ids) builds it. Fixtures written here from the format.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { replay } from '../../src/api.js';
 import { checkReplayOptions } from '../../src/config/replay-options.js';
 import { ReplayError } from '../../src/errors.js';
 import { loadAppliedComputeTrace } from '../../src/trace/applied-compute.js';
+import { traceFiles } from './trace-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dynosim-acagentic-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-function file(lines: (string | object)[]): string {
-  const path = join(dir, `t${n++}.jsonl`);
-  writeFileSync(path, lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n');
-  return path;
-}
+const { dir, file } = traceFiles('dynosim-acagentic-');
 
 const session = (over: Record<string, unknown> = {}) => ({
   num_turns: 2,

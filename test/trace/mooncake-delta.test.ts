@@ -3,23 +3,15 @@
 // aisimulate/crates/core/src/replay/loadgen/driver.rs accumulates them (PromptMode::DeltaCumulative:
 // pop_ready_compact appends the turn's tokens, resolve_turn the completed turn's output when a
 // later turn follows). Fixtures written here from the format.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { replay } from '../../src/api.js';
 import { ReplayError } from '../../src/errors.js';
 import { loadMooncakeDeltaTrace } from '../../src/trace/mooncake-delta.js';
 import { runCli } from '../cli/run-cli.js';
+import { traceFiles } from './trace-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dynosim-delta-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-function file(lines: object[]): string {
-  const path = join(dir, `t${n++}.jsonl`);
-  writeFileSync(path, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-  return path;
-}
+const { dir, file } = traceFiles('dynosim-delta-');
 
 // Session a: 700 tokens (ids 11, 12 at 512 per id), then +50 (id 13), then +600 (ids 14, 15).
 // Session b: one turn of 512 tokens of id 11.
