@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "../common/invariants.h"
+
 namespace dynosim {
 
 DependencyGraph::DependencyGraph(const GraphView& g, const std::vector<Ns>& not_before, int32_t n)
@@ -75,6 +77,7 @@ void DependencyGraph::fire(const std::vector<uint32_t>& offsets, const std::vect
     const Edge& e = edges[i];
     if (state_[e.target] != State::Blocked) continue;
     ready_after_[e.target] = std::max(ready_after_[e.target], now + e.delay);
+    DYNOSIM_INVARIANT(remaining_[e.target] > 0, "a dependency fired twice");
     if (--remaining_[e.target] == 0) schedule(e.target, ready_after_[e.target]);
   }
 }
@@ -99,7 +102,9 @@ void DependencyGraph::release(Ns now, std::vector<int32_t>& out) {
 
 void DependencyGraph::on_finished(int32_t r, Ns now, bool rejected) {
   const int32_t p = play_of_[r];
+  DYNOSIM_INVARIANT(state_[r] == State::Released, "a request finished that the graph never released");
   --in_flight_[p];
+  DYNOSIM_INVARIANT(in_flight_[p] >= 0, "a play finished more requests than it released");
   if (!rejected) {
     state_[r] = State::Completed;
     ++completed_[p];
@@ -124,6 +129,7 @@ void DependencyGraph::settle_play(int32_t p, Ns now) {
   if (settled_[p]) return;
   settled_[p] = 1;
   ++settled_plays_;
+  DYNOSIM_INVARIANT(settled_plays_ <= num_plays_, "more plays settled than exist");
   if (lanes_ > 0 && p + lanes_ < num_plays_) schedule(root_[p + lanes_], now);
 }
 
