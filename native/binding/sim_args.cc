@@ -270,6 +270,12 @@ void parse_workload(const Napi::Object& workload, WorkloadArrays& a) {
   a.view.hash_ids = a.hash_ids.data();
   a.view.trace_block_size = static_cast<int32_t>(trace_bs);
   a.view.run_tokens = runs ? a.run_tokens.data() : nullptr;
+  if (!w.is_null("outputRunIds")) {
+    if (!runs) w.fail("outputRunIds", "needs hashRunTokens");
+    a.output_run_ids = w.u32("outputRunIds");
+    w.expect_length("outputRunIds", a.output_run_ids.size(), n);
+    a.view.output_run_ids = a.output_run_ids.data();
+  }
   a.sessions.num_sessions = static_cast<int32_t>(sessions);
   a.sessions.session_start = a.session_start.data();
   a.sessions.first_arrival_ms = a.first_arrival.data();

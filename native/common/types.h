@@ -12,7 +12,8 @@ using Ns = int64_t;
 constexpr Ns kNever = -1;
 
 // Identity of a KV block: a chained content hash for full prompt blocks, a per-request unique id
-// for everything else (partial tails and generated tokens are never shared across requests).
+// for everything else (partial tails, and generated tokens unless the workload gives them content,
+// are never shared across requests).
 using BlockHash = uint64_t;
 
 // The simulated-time limit, 100 years (3.2e18 ns, inside int64). Inputs are checked against it

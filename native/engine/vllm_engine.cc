@@ -241,17 +241,7 @@ VllmEngine::Scheduled VllmEngine::schedule(int32_t r, uint32_t cached) {
     }
     blocks.push_back(b);
   }
-  // Blocks that became full in [before, after) join the prefix cache under their content id
-  // (nothing to do once the prompt's full blocks are all behind `before`, as in decode).
-  const int32_t full_prompt = req_.full_prompt_blocks(r);
-  const int32_t last_full =
-      before >= static_cast<uint32_t>(full_prompt) * B ? 0 : std::min<int32_t>(static_cast<int32_t>(after / B), full_prompt);
-  for (int32_t i = last_full == 0 ? 0 : static_cast<int32_t>(before / B); i < last_full; ++i) {
-    if (pool_.id_of(blocks[i]) & kUniqueBlockTag) {
-      BlockHash content = req_.block_id(r, i);
-      if (!(content & kUniqueBlockTag)) blocks[i] = pool_.promote(blocks[i], content);
-    }
-  }
+  promote_filled(r, before, after);
 
   st_.num_computed[r] = after;
   const uint32_t prompt_tokens = std::min(after, prompt) - prompt_before;
@@ -523,6 +513,23 @@ void VllmEngine::finish_pass(Ns start, Ns end, PassOutput& out) {
   out.decode_forwards += forwards;
 }
 
+// Blocks of r that became full in [before, after) computed tokens join the prefix cache under
+// their content id (nothing to do once the blocks with content are all behind `before`, as in
+// decode unless generated tokens have content).
+void VllmEngine::promote_filled(int32_t r, uint32_t before, uint32_t after) {
+  const int64_t B = cfg_.block_size;
+  const int32_t content = req_.content_blocks(r);
+  if (before >= static_cast<int64_t>(content) * B) return;
+  const int32_t last_full = std::min<int32_t>(static_cast<int32_t>(after / B), content);
+  auto& blocks = st_.blocks[r];
+  for (int32_t i = static_cast<int32_t>(before / B); i < last_full; ++i) {
+    if (pool_.id_of(blocks[i]) & kUniqueBlockTag) {
+      BlockHash id = req_.block_id(r, i);
+      if (!(id & kUniqueBlockTag)) blocks[i] = pool_.promote(blocks[i], id);
+    }
+  }
+}
+
 // Decode runs (see Engine). A pass of the run is what plan_pass and finish_pass would do when
 // the queue admits nothing: every running request schedules its one dangling token (the budget
 // covers them all), the batch is priced with the KV held, which no pass of the run changes, and
@@ -582,8 +589,10 @@ void VllmEngine::complete_decode_run(const Ns* ends, int32_t count, PassOutput& 
   compact_running();
   collector_.on_run_tokens(running_.data(), running_.size(), ends, count);
   for (int32_t r : running_) {
+    const uint32_t before = st_.num_computed[r];
     st_.generated[r] += count;
     st_.num_computed[r] = seq_len(r) - 1;
+    promote_filled(r, before, st_.num_computed[r]);
   }
   running_len_ += static_cast<int64_t>(count) * running_count_;
   epoch_ += count;

@@ -51,6 +51,7 @@ class VllmEngine final : public Engine {
   BlockPool& pool() { return pool_; }
 
  private:
+  void promote_filled(int32_t r, uint32_t before, uint32_t after);
   enum class Scheduled : uint8_t { Ok, Blocked, CurrentPreempted };
 
   bool trtllm() const { return cfg_.kind == EngineKind::Trtllm; }

@@ -26,6 +26,12 @@ export interface Workload {
    * accumulated prompts; absent = `traceBlockSize` tokens each.
    */
   hashRunTokens?: Uint32Array;
+  /**
+   * With `hashRunTokens`: the token id each request generates (as many as its output length), so
+   * its generated KV blocks have content a later prompt can match (mooncake-delta, where the next
+   * turn's prompt holds this turn's output); absent = generated blocks are private.
+   */
+  outputRunIds?: Uint32Array;
   /** An agentic request graph (agentic_mooncake), when present. */
   graph?: WorkloadGraph;
 }

@@ -7,8 +7,10 @@
 // turn's tokens append to the session's history when it is dispatched, and its generated tokens
 // when it completes with a later turn to come. The reference's generated tokens are drawn at random
 // per request (planned_output_token_ids), so they never match another request's: here each turn's
-// output is one run of a token id of its own. Trace hash ids are interned to compact ids first, as
-// the reference's HashIdInterner does, which leaves the ids above them free for those outputs.
+// output is one run of a token id of its own (`outputRunIds`), which gives its generated KV blocks
+// content the next turn's prompt matches, as the reference's content-hashed blocks do. Trace hash
+// ids are interned to compact ids first, as the reference's HashIdInterner does, which leaves the
+// ids above them free for those outputs.
 //
 // The accumulated prompts carry runs of varying length, so the workload says how many tokens each
 // hash id stands for (`hashRunTokens`).
@@ -40,6 +42,7 @@ export function accumulateDeltas(w: Workload): Workload {
   let nextOutputId = interned.size;
 
   const inputLength = new Uint32Array(R);
+  const outputRunIds = new Uint32Array(R);
   const hashOffsets = new Uint32Array(R + 1);
   const ids = new GrowableUint32(w.hashIds.length * 2);
   const runs = new GrowableUint32(w.hashIds.length * 2);
@@ -72,15 +75,16 @@ export function accumulateDeltas(w: Workload): Workload {
         runs.push(historyRuns[k]!);
       }
       hashOffsets[r + 1] = ids.length;
-      // Its output joins the history when a later turn follows.
+      // Its output, a token id of its own, joins the history when a later turn follows.
+      if (nextOutputId > U32_MAX) throw new ReplayError('trace contains more unique hash IDs than u32 can represent');
+      outputRunIds[r] = nextOutputId++;
       const out = w.outputLength[r]!;
       if (r < last && out > 0) {
-        if (nextOutputId > U32_MAX) throw new ReplayError('trace contains more unique hash IDs than u32 can represent');
-        historyIds.push(nextOutputId++);
+        historyIds.push(outputRunIds[r]!);
         historyRuns.push(out);
         history += out;
       }
     }
   }
-  return { ...w, inputLength, hashOffsets, hashIds: ids.finish(), hashRunTokens: runs.finish() };
+  return { ...w, inputLength, hashOffsets, hashIds: ids.finish(), hashRunTokens: runs.finish(), outputRunIds };
 }

@@ -4,7 +4,8 @@
 // not-before time and every dependency's trigger + delay), and the addon's checks on both.
 import { describe, expect, it } from 'vitest';
 import type { Workload, WorkloadGraph } from '../../src/core/workload.js';
-import { simulate, start, workload } from './build.js';
+import { sglangEngine, simulate, start, workload } from './build.js';
+import { agg, expectSame } from './equivalence.js';
 
 interface Node {
   isl?: number;
@@ -99,6 +100,26 @@ describe('hash-id runs of varying length', () => {
   });
 });
 
+describe('generated tokens with content (outputRunIds)', () => {
+  // Turn 1: 700 tokens of runs, 100 generated tokens of id 9; turn 2: those 800 tokens, then 50
+  // more. Blocks of 64: turn 1's sequence fills 12 blocks (768 tokens), which turn 2 finds cached
+  // once the generated blocks carry their content, as the reference's content-hashed blocks do.
+  const turns = (): Workload => {
+    const w = workload([[{ isl: 700, osl: 100, ids: [1, 2], at: 0 }, { isl: 850, osl: 4, ids: [1, 2, 9, 3], delay: 50 }]], 512);
+    return { ...w, hashRunTokens: Uint32Array.from([512, 188, 512, 188, 100, 50]), outputRunIds: Uint32Array.from([9, 10]) };
+  };
+
+  it('a later prompt matches them (vLLM, TRT-LLM and SGLang), and decode runs promote them as stepping does', () => {
+    const w = turns();
+    expect(simulate(w).requests.reusedTokens[1]).toBe(768);
+    expect(simulate({ ...w, outputRunIds: undefined }).requests.reusedTokens[1]).toBe(640);
+    expect(simulate(w, { engine: { kind: 'trtllm' } }).requests.reusedTokens[1]).toBe(768);
+    expect(simulate(w, { engine: sglangEngine({ blockSize: 64 }) }).requests.reusedTokens[1]).toBe(768);
+    const { bulk } = expectSame(agg({}), w);
+    expect(bulk.results.requests.reusedTokens[1]).toBe(768);
+  });
+});
+
 describe('the addon checks the graph and the runs', () => {
   const fails = (w: Workload, message: string) => expect(() => start(w)).toThrow(`native config: workload.${message}`);
 
@@ -125,5 +146,7 @@ describe('the addon checks the graph and the runs', () => {
     fails({ ...w, hashRunTokens: Uint32Array.from([100, 0]) }, 'hashRunTokens has an empty run for request 0');
     fails({ ...w, hashRunTokens: Uint32Array.from([50, 49]) }, 'inputLength exceeds what its hash ids cover for request 0');
     fails({ ...w, hashRunTokens: Uint32Array.from([50]) }, 'hashRunTokens has length 1, expected 2');
+    fails({ ...w, outputRunIds: Uint32Array.from([1]) }, 'outputRunIds needs hashRunTokens');
+    fails({ ...w, hashRunTokens: Uint32Array.from([60, 40]), outputRunIds: Uint32Array.from([1, 2]) }, 'outputRunIds has length 2, expected 1');
   });
 });

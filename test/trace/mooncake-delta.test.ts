@@ -46,10 +46,10 @@ describe('mooncake-delta traces', () => {
     const path = trace();
     const opts = { traceFiles: [path], extraEngineArgs: { block_size: 64 } };
     const delta = (await replay({ ...opts, traceFormat: 'mooncake_delta' })).results.requests.reusedTokens;
-    // Turn 2 finds turn 1's 10 full prompt blocks (640 tokens; the generated ones are not shared);
-    // turn 3 finds turn 2's 13 (832 tokens of 850). Session b's 512 tokens of id 11 match turn 1's
-    // first 512, less the block vLLM recomputes: 448.
-    expect(Array.from(delta)).toEqual([0, 640, 832, 448]);
+    // Turn 2 finds turn 1's whole sequence cached, generated tokens included: 800 tokens fill 12
+    // blocks (768); turn 3 finds turn 2's 880 tokens' 13 blocks (832). Session b's 512 tokens of
+    // id 11 match turn 1's first 512, less the block vLLM recomputes: 448.
+    expect(Array.from(delta)).toEqual([0, 768, 832, 448]);
     const plain = (await replay({ ...opts, traceFormat: 'mooncake' })).results.requests;
     expect(Array.from(plain.reusedTokens)).toEqual([0, 0, 0, 448]);
   });
