@@ -236,6 +236,9 @@ void parse_workload(const Napi::Object& workload, WorkloadArrays& a) {
   }
   for (size_t i = 0; i < n; ++i) {
     if (a.hash_offsets[i + 1] <= a.hash_offsets[i]) w.fail("hashIds", "has no ids for request " + std::to_string(i));
+    // Offsets rise request by request; one past hashIds here would fall again later, too late for
+    // the runs read below.
+    if (a.hash_offsets[i + 1] > a.hash_ids.size()) w.fail("hashOffsets", "runs past hashIds at request " + std::to_string(i));
     if (a.input_len[i] == 0) w.fail("inputLength", "is 0 for request " + std::to_string(i));
     // Each hash id stands for trace_bs tokens (or its run's): a longer prompt would read past its ids.
     int64_t covered = static_cast<int64_t>(a.hash_offsets[i + 1] - a.hash_offsets[i]) * trace_bs;

@@ -147,6 +147,9 @@ describe('the addon checks the graph and the runs', () => {
     fails({ ...w, hashRunTokens: Uint32Array.from([50, 49]) }, 'inputLength exceeds what its hash ids cover for request 0');
     fails({ ...w, hashRunTokens: Uint32Array.from([50]) }, 'hashRunTokens has length 1, expected 2');
     fails({ ...w, outputRunIds: Uint32Array.from([1]) }, 'outputRunIds needs hashRunTokens');
+    // Offsets past the ids that fall back later: the runs were read out of bounds (fuzz case 8209).
+    const two = workload([[{ isl: 10, osl: 1, ids: [1], at: 0 }], [{ isl: 10, osl: 1, ids: [2], at: 0 }]], 64);
+    fails({ ...two, hashOffsets: Uint32Array.from([0, 100, 2]), hashRunTokens: Uint32Array.from([10, 10]) }, 'hashOffsets runs past hashIds at request 0');
     fails({ ...w, hashRunTokens: Uint32Array.from([60, 40]), outputRunIds: Uint32Array.from([1, 2]) }, 'outputRunIds has length 2, expected 1');
   });
 });
