@@ -79,6 +79,10 @@ RouterConfig read_router(const Field& r) {
   c.assume_kv_reuse = r.boolean_or("assumeKvReuse", true);
   c.track_prefill_tokens = r.boolean_or("trackPrefillTokens", true);
   c.seed = static_cast<uint64_t>(r.integer_or("seed", 42, 0, 1LL << 52));
+  c.use_kv_events = r.boolean_or("useKvEvents", true);
+  c.ttl = ms_to_ns(r.number_or("ttlSecs", 120.0, 0, kMaxSimMs / 1000) * 1000.0);
+  c.max_tree_size = r.integer_or("maxTreeSize", 1 << 20, 1, 1LL << 53);
+  c.prune_target_ratio = r.number_or("pruneTargetRatio", 0.8, 0, 1);
   if (!r.is_null("prefillLoadModel")) {
     // The estimator's perf model, in the engine's perf format.
     Napi::Object holder = Napi::Object::New(r.obj.Env());

@@ -15,6 +15,9 @@ KvRouter::KvRouter(const RouterConfig& config, int32_t num_targets, int32_t bloc
                    int64_t max_num_batched_tokens, const RequestTable& requests, OverlapIndex& index,
                    TrafficAccumulator& traffic)
     : cfg_(config),
+      routed_(config.use_kv_events ? nullptr
+                                   : std::make_unique<RoutedBlocks>(index, config.ttl, config.max_tree_size,
+                                                                    config.prune_target_ratio)),
       block_size_(block_size),
       busy_tokens_(config.queue_threshold >= 0 && max_num_batched_tokens > 0
                        ? config.queue_threshold * static_cast<double>(max_num_batched_tokens)
@@ -38,6 +41,7 @@ void KvRouter::router_blocks(int32_t r, std::vector<BlockHash>& ids) const {
 }
 
 void KvRouter::add_target() {
+  if (routed_) routed_->add_target();
   targets_.emplace_back();
   targets_.back().eligible = false;
 }
@@ -46,6 +50,7 @@ void KvRouter::remove_target(int32_t target) {
   targets_[target] = Target();
   targets_[target].eligible = false;
   index_.remove_target(target);
+  if (routed_) routed_->forget_target(target);
 }
 
 // Busy = every eligible target's prefill backlog is over the threshold (or none is eligible).
@@ -145,6 +150,8 @@ void KvRouter::admit(int32_t r, int32_t t, const std::vector<int32_t>& overlap, 
     in_prefill_[r] = 1;
   }
   traffic_.on_admission(hit, (isl + block_size_ - 1) / block_size_);
+  // Without KV events the decision itself is the cache update (process_routing_decision_for_request).
+  if (routed_) routed_->record(t, req_.prompt_ids(r), req_.full_prompt_blocks(r), now);
   ++tg.live_requests;
   if (cfg_.track_active_blocks) {
     for (BlockHash id : ids_) {
@@ -160,6 +167,7 @@ void KvRouter::admit(int32_t r, int32_t t, const std::vector<int32_t>& overlap, 
 }
 
 int32_t KvRouter::route(int32_t r, Ns now) {
+  if (routed_) routed_->expire(now);
   // The overlap is taken at arrival; a queued request keeps it (PendingRequest::overlaps).
   index_.match(req_.prompt_ids(r), req_.full_prompt_blocks(r), overlap_);
   if (!queue_.empty() || all_busy(now)) {
@@ -208,6 +216,7 @@ void KvRouter::on_finished(int32_t r, Ns now) {
 }
 
 void KvRouter::release_queued(std::vector<std::pair<int32_t, int32_t>>& out, Ns now) {
+  if (routed_) routed_->expire(now);
   while (!queue_.empty() && !all_busy(now)) {
     std::deque<Queued>::iterator it;
     if (cfg_.queue_policy == QueuePolicy::Lcfs) {

@@ -3,10 +3,12 @@
 // backlog plus the request's uncached prompt (scaled) plus its decode load in blocks; the
 // cheapest target wins (equal costs: a seeded uniform pick), or a softmax draw when a temperature
 // is set. When every target's prefill backlog exceeds the threshold, requests wait in the
-// router's queue, keeping the cache overlap seen at their arrival.
+// router's queue, keeping the cache overlap seen at their arrival. The cache view is the engines'
+// KV events, or with use_kv_events=false the router's own routing decisions (RoutedBlocks).
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <vector>
 
 #include "../common/flat_map.h"
@@ -15,6 +17,7 @@
 #include "../metrics/traffic.h"
 #include "overlap_index.h"
 #include "prefill_load.h"
+#include "routed_blocks.h"
 #include "router.h"
 
 namespace dynosim {
@@ -61,6 +64,8 @@ class KvRouter final : public Router {
   }
 
   RouterConfig cfg_;
+  // Without KV events: the router's own record of where it sent which blocks (else null).
+  std::unique_ptr<RoutedBlocks> routed_;
   int32_t block_size_;
   double busy_tokens_;  // a target is busy above this prefill backlog
   const RequestTable& req_;

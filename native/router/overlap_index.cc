@@ -36,6 +36,7 @@ void OverlapIndex::remove_target(int32_t target) {
     w &= ~bit;
     if (--holders_[slot] == 0) release_slot(slot);
   }
+  total_size_ -= tree_size_[target];
   tree_size_[target] = 0;
 }
 
@@ -68,6 +69,7 @@ int32_t OverlapIndex::add(int32_t target, BlockHash id) {
   w |= bit;
   ++holders_[slot];
   ++tree_size_[target];
+  ++total_size_;
   return slot;
 }
 
@@ -77,6 +79,7 @@ void OverlapIndex::remove(int32_t target, int32_t slot) {
   if (!(w & bit)) return;
   w &= ~bit;
   --tree_size_[target];
+  --total_size_;
   if (--holders_[slot] == 0) release_slot(slot);
 }
 

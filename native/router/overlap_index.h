@@ -27,6 +27,8 @@ class OverlapIndex {
   void match(const BlockHash* ids, int32_t count, std::vector<int32_t>& overlap) const;
 
   int64_t tree_size(int32_t target) const { return tree_size_[target]; }
+  // (target, block) entries over all targets: the reference's RadixTree::current_size.
+  int64_t total_size() const { return total_size_; }
   int32_t num_targets() const { return num_targets_; }
   void add_target();
   // Drops every block of the target (its worker is gone).
@@ -46,6 +48,7 @@ class OverlapIndex {
   std::vector<int32_t> holders_;     // per slot: number of targets holding it
   std::vector<int32_t> free_slots_;
   std::vector<int64_t> tree_size_;
+  int64_t total_size_ = 0;
 };
 
 }  // namespace dynosim

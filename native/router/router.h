@@ -31,6 +31,12 @@ struct RouterConfig {
   bool track_active_blocks = true;
   bool assume_kv_reuse = true;
   bool track_prefill_tokens = true;
+  // use_kv_events=false: the router sees no KV events and records its own routing decisions
+  // (RoutedBlocks), expiring after router_ttl_secs and pruned at router_max_tree_size.
+  bool use_kv_events = true;
+  Ns ttl = 120'000'000'000;
+  int64_t max_tree_size = 1 << 20;
+  double prune_target_ratio = 0.8;
   // router_prefill_load_model "aic": predicts each admitted request's prefill time, over which the
   // target's active prefill load decays.
   std::optional<PerfModel> prefill_load_model;

@@ -36,7 +36,8 @@ int32_t Pool::add_worker(WorkerState state) {
     std::unique_ptr<Engine> engine = make_engine(cfg_.engine, requests_, state_, collector_, static_cast<uint64_t>(target));
     if (index_) {
       if (target >= index_->num_targets()) index_->add_target();
-      engine->attach_index(index_.get(), target);
+      // Without KV events the engines publish nothing; the router records its own decisions.
+      if (cfg_.router.use_kv_events) engine->attach_index(index_.get(), target);
     }
     worker.ranks.push_back(std::move(engine));
   }

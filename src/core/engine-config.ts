@@ -2,6 +2,7 @@
 import { acceptRates, type EngineArgs } from '../config/engine-args.js';
 import type { RouterConfig } from '../config/router-config.js';
 import type { NativePerfConfig, ResolvedPerfModel } from '../perf/resolve.js';
+import { MAX_SIM_TIME_MS } from './limits.js';
 import type { NativeEngineConfig, NativeRouterConfig } from './native.js';
 
 /** Attention-DP ranks per worker: `dp_size`, or AIC's attention DP when only that is set. */
@@ -89,6 +90,11 @@ export function nativeRouterConfig(
     trackActiveBlocks: role === 'prefill' ? false : router.router_track_active_blocks,
     assumeKvReuse: decode ? false : router.router_assume_kv_reuse,
     trackPrefillTokens: decode ? false : router.router_track_prefill_tokens,
+    useKvEvents: router.use_kv_events,
+    // A TTL past the 100-year simulated-time limit never expires within a run.
+    ttlSecs: Math.min(router.router_ttl_secs, MAX_SIM_TIME_MS / 1000),
+    maxTreeSize: router.router_max_tree_size,
+    pruneTargetRatio: router.router_prune_target_ratio,
     prefillLoadModel: decode ? null : prefillLoadModel,
     seed: decode ? seed + 1 : seed,
   };

@@ -27,6 +27,9 @@ const ROUTER_KEYS: Record<string, string> = {
   trackActiveBlocks: 'router_track_active_blocks',
   assumeKvReuse: 'router_assume_kv_reuse',
   trackPrefillTokens: 'router_track_prefill_tokens',
+  ttlSecs: 'router_ttl_secs',
+  maxTreeSize: 'router_max_tree_size',
+  pruneTargetRatio: 'router_prune_target_ratio',
 };
 
 const TOP_KEYS: Record<string, string> = {

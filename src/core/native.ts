@@ -58,6 +58,12 @@ export interface NativeRouterConfig {
   trackActiveBlocks: boolean;
   assumeKvReuse: boolean;
   trackPrefillTokens: boolean;
+  /** false: no KV events; the router records its own decisions (approximate indexer). Default true. */
+  useKvEvents?: boolean;
+  /** Approximate indexer: entry lifetime (at most 100 years), size cap and prune target. */
+  ttlSecs?: number;
+  maxTreeSize?: number;
+  pruneTargetRatio?: number;
   /** router_prefill_load_model "aic": the estimator of each request's prefill time; null = none. */
   prefillLoadModel?: NativePerfConfig | null;
   seed: number;

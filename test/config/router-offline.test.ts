@@ -1,7 +1,10 @@
 // Every KvRouterConfig key either changes a result or is refused by name (issue 13, item 3): the
-// modelled keys each move the routing of a loaded kv_router run off the defaults' routing; the
-// unmodelled ones (the approximate indexer of use_kv_events=false, lower KV tiers, a shared cache,
-// live-deployment settings) are refused when set off their defaults, and accepted at them.
+// modelled keys each move the routing of a loaded kv_router run off a baseline's routing (the
+// defaults, or the same config without the key); the unmodelled ones (output-block tracking the
+// offline router never sees, lower KV tiers, a shared cache, live-deployment settings) are refused
+// when set off their defaults, and accepted at them. The approximate indexer's keys
+// (router_ttl_secs, router_max_tree_size, router_prune_target_ratio) change routing with
+// use_kv_events=false and are refused with KV events on, where the reference would not read them.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -37,12 +40,20 @@ const MODELLED: Record<string, Record<string, unknown>> = {
   router_track_prefill_tokens: { router_track_prefill_tokens: false },
   router_queue_threshold: { router_queue_threshold: 0.05 },
   router_queue_policy: { router_queue_threshold: 0.05, router_queue_policy: 'lcfs' },
+  use_kv_events: { use_kv_events: false },
+  router_ttl_secs: { use_kv_events: false, router_ttl_secs: 0.5 },
+  router_max_tree_size: { use_kv_events: false, router_max_tree_size: 64 },
+  router_prune_target_ratio: { use_kv_events: false, router_max_tree_size: 64, router_prune_target_ratio: 0.1 },
 };
+/** The run each modelled key is compared with (the defaults when absent). */
+const BASELINE: Record<string, Record<string, unknown>> = {
+  router_queue_policy: { router_queue_threshold: 0.05 },
+  router_ttl_secs: { use_kv_events: false },
+  router_max_tree_size: { use_kv_events: false },
+  router_prune_target_ratio: { use_kv_events: false, router_max_tree_size: 64 },
+};
+const APPROXIMATE_INDEXER: Record<string, unknown> = { router_ttl_secs: 5, router_max_tree_size: 1024, router_prune_target_ratio: 0.5 };
 const UNMODELLED: Record<string, unknown> = {
-  use_kv_events: false,
-  router_ttl_secs: 5,
-  router_max_tree_size: 1024,
-  router_prune_target_ratio: 0.5,
   router_track_output_blocks: true,
   host_cache_hit_weight: 0.5,
   disk_cache_hit_weight: 0.5,
@@ -63,16 +74,24 @@ const UNMODELLED: Record<string, unknown> = {
 
 describe('router config keys in a run', () => {
   it('lists every key exactly once: modelled, aic (tested elsewhere) or refused', () => {
-    expect([...Object.keys(MODELLED), 'router_prefill_load_model', ...Object.keys(UNMODELLED)].sort()).toEqual([...ROUTER_CONFIG_KEYS].sort());
+    const listed = [...Object.keys(MODELLED), 'router_prefill_load_model', ...Object.keys(UNMODELLED)];
+    expect(listed.sort()).toEqual([...ROUTER_CONFIG_KEYS].sort());
+    for (const key of Object.keys(APPROXIMATE_INDEXER)) expect(MODELLED[key], key).toBeDefined();
   });
 
   it('each modelled key changes the routing of a loaded run', async () => {
     const defaults = await routing({});
-    // Queue policy is compared with the same (tight) queue threshold under fcfs.
-    const tightQueue = await routing({ router_queue_threshold: 0.05 });
     for (const [key, config] of Object.entries(MODELLED)) {
-      const against = key === 'router_queue_policy' ? tightQueue : defaults;
+      const against = BASELINE[key] ? await routing(BASELINE[key]) : defaults;
       expect(await routing(config), key).not.toBe(against);
+    }
+  });
+
+  it("the approximate indexer's keys are refused with KV events on, naming the key", async () => {
+    for (const [key, value] of Object.entries(APPROXIMATE_INDEXER)) {
+      await expect(replay({ ...base, routerConfig: { [key]: value } }), key).rejects.toThrow(
+        `--router-config: ${key}=${JSON.stringify(value)} takes effect only with use_kv_events=false`,
+      );
     }
   });
 
@@ -80,8 +99,9 @@ describe('router config keys in a run', () => {
     for (const [key, value] of Object.entries(UNMODELLED)) {
       await expect(replay({ ...base, routerConfig: { [key]: value } }), key).rejects.toThrow(`--router-config: ${key}=${JSON.stringify(value)} is not supported`);
     }
-    const atDefaults = Object.fromEntries(Object.keys(UNMODELLED).map((k) => [k, DEFAULT_ROUTER_CONFIG[k as keyof typeof DEFAULT_ROUTER_CONFIG]]));
+    const keys = [...Object.keys(UNMODELLED), ...Object.keys(APPROXIMATE_INDEXER)];
+    const atDefaults = Object.fromEntries(keys.map((k) => [k, DEFAULT_ROUTER_CONFIG[k as keyof typeof DEFAULT_ROUTER_CONFIG]]));
     expect(await routing(atDefaults)).toBe(await routing({}));
-    await expect(replay({ ...base, routerConfig: { use_kv_events: false } })).rejects.toThrow('approximate indexer');
+    await expect(replay({ ...base, routerConfig: { router_track_output_blocks: true } })).rejects.toThrow('never tells its router about generated tokens');
   });
 });

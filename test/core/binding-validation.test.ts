@@ -43,6 +43,15 @@ describe('numbers in the configuration', () => {
     expect(() => agg(w, { numWorkers: 3, router: { mode: 'kv_router', temperature: Infinity } })).toThrow('--router-config: router_temperature must be a finite number');
   });
 
+  it("the approximate indexer's TTL, size and ratio are range-checked, naming the router key", () => {
+    const w = one();
+    const approx = (over: Record<string, number>) => () => agg(w, { numWorkers: 2, router: { mode: 'kv_router', useKvEvents: false, ...over } });
+    expect(approx({ ttlSecs: NaN })).toThrow('--router-config: router_ttl_secs must be a finite number');
+    expect(approx({ ttlSecs: 1e300 })).toThrow('--router-config: router_ttl_secs must be a finite number in [0, ');
+    expect(approx({ maxTreeSize: 0 })).toThrow('--router-config: router_max_tree_size must be');
+    expect(approx({ pruneTargetRatio: 1.5 })).toThrow('--router-config: router_prune_target_ratio must be a finite number in [0, 1]');
+  });
+
   it('a speedup ratio of 1e-300 is refused (it gave TTFT 0)', () => {
     expect(() => agg(one(), { engine: { speedupRatio: 1e-300 } })).toThrow('--extra-engine-args: speedup_ratio must be a finite number in [1e-09, 1000000000], got 1e-300');
   });
