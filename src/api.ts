@@ -5,6 +5,7 @@ import { parseEngineArgs, type EngineArgs } from './config/engine-args.js';
 import { checkReplayOptions } from './config/replay-options.js';
 import { parseRouterConfig, type RouterConfig } from './config/router-config.js';
 import { refuseUnmodelledRouterKeys } from './config/router-offline.js';
+import { loadRouterPolicyConfig, resolvePolicyProfile, type PolicyProfile } from './config/router-policy.js';
 import { validateTopology, type Topology } from './config/topology.js';
 import { gpusPerWorker, nativeEngineConfig, nativeRouterConfig, trackedBlockSize, type PoolRole } from './core/engine-config.js';
 import type { NativeEngineConfig, NativePoolConfig, NativeSimConfig } from './core/native.js';
@@ -196,12 +197,22 @@ async function prefillLoadModel(router: RouterConfig, options: ReplayOptions): P
   return (await resolvePerfModel(selection, { warn: options.onNote })).native;
 }
 
+/**
+ * The router policy profile: `--router-policy-config` (or DYN_ROUTER_POLICY_CONFIG), else the router
+ * config's `router_policy_config`, with the `--model-name` profile (RouterPolicyConfig::resolve_profile).
+ */
+function routerPolicy(options: ReplayOptions): PolicyProfile | null {
+  const file = options.routerPolicyConfig ?? parseRouterConfig(options.routerConfig).router_policy_config;
+  return file === null ? null : resolvePolicyProfile(loadRouterPolicyConfig(file), options.modelName);
+}
+
 async function poolConfig(
   engine: EngineArgs,
   numWorkers: number,
   role: PoolRole,
   topology: Topology,
   options: ReplayOptions,
+  policy: PolicyProfile | null,
 ): Promise<ResolvedPool> {
   const perf = await resolvePerfModel(engine, { warn: options.onNote });
   const router = parseRouterConfig(options.routerConfig);
@@ -209,7 +220,7 @@ async function poolConfig(
   return {
     pool: {
       engine: nativeEngineConfig(engine, perf),
-      router: nativeRouterConfig(topology.routerMode, router, engine, role, estimator, options.routerSeed),
+      router: nativeRouterConfig(topology.routerMode, router, engine, role, estimator, options.routerSeed, policy),
       numWorkers,
       startupTimeS: engine.startup_time ?? 0,
     },
@@ -219,12 +230,13 @@ async function poolConfig(
 
 export async function buildSimConfig(topology: Topology, options: ReplayOptions): Promise<NativeSimConfig> {
   const maxSimTimeMs = options.maxSimTimeSeconds !== undefined ? options.maxSimTimeSeconds * 1000 : Infinity;
+  const policy = routerPolicy(options);
   if (topology.kind === 'aggregated') {
-    const agg = await poolConfig(topology.engine, topology.numWorkers, 'agg', topology, options);
+    const agg = await poolConfig(topology.engine, topology.numWorkers, 'agg', topology, options, policy);
     return { disaggregated: false, agg: agg.pool, maxSimTimeMs };
   }
-  const prefill = await poolConfig(topology.prefill, topology.numPrefillWorkers, 'prefill', topology, options);
-  const decode = await poolConfig(topology.decode, topology.numDecodeWorkers, 'decode', topology, options);
+  const prefill = await poolConfig(topology.prefill, topology.numPrefillWorkers, 'prefill', topology, options, policy);
+  const decode = await poolConfig(topology.decode, topology.numDecodeWorkers, 'decode', topology, options, policy);
   // The source (prefill) worker publishes the transfer timing when its KV is held; without both
   // its kv_bytes_per_token and a positive kv_transfer_bandwidth the hand-off takes no time
   // (aisimulate replay handoff.rs: HandoffCoordinatorCore::advance_active, delay_ms()'s None

@@ -50,6 +50,42 @@ EngineConfig read_engine(const Field& e) {
   return c;
 }
 
+// A policy profile (--router-policy-config), validated again here: no input reaches UB.
+RouterPolicy read_policy(const Field& p) {
+  RouterPolicy policy;
+  constexpr int64_t kMaxCount = 1LL << 40;  // tokens, requests and quanta: far past any trace
+  for (const Field& c : p.objects("classes")) {
+    PolicyClass k;
+    k.name = c.string_or("name", "default");
+    const std::string q = c.string_or("queuePolicy", "fcfs");
+    if (q == "fcfs") k.policy = QueuePolicy::Fcfs;
+    else if (q == "wspt") k.policy = QueuePolicy::Wspt;
+    else c.fail("queuePolicy", "must be fcfs or wspt, got '" + q + "'");
+    k.quantum = c.integer("quantum", 1, kMaxCount);
+    k.busy_tokens = c.integer_or("busyTokens", -1, 0, kMaxCount);
+    k.busy_frac = c.number_or("busyFrac", -1, 0, 1e12);
+    k.busy_worker_ratio = c.is_null("busyWorkerRatio") ? -1 : c.number("busyWorkerRatio", 1e-12, 1);
+    k.request_limit = c.integer_or("requestLimit", -1, 0, kMaxCount);
+    k.raw_isl_limit = c.integer_or("rawIslLimit", -1, 0, kMaxCount);
+    k.cached_limit = c.integer_or("cachedLimit", -1, 0, kMaxCount);
+    policy.classes.push_back(k);
+  }
+  if (policy.classes.empty()) p.fail("classes", "must not be empty");
+  const std::vector<double> mins = p.numbers("bucketMinTokens");
+  const std::vector<double> cls = p.numbers("bucketClass");
+  p.expect_length("bucketClass", cls.size(), mins.size());
+  if (mins.empty() || mins[0] != 0) p.fail("bucketMinTokens", "must start at 0");
+  for (size_t i = 0; i < mins.size(); ++i) {
+    if (!(mins[i] >= 0 && mins[i] <= kMaxCount && mins[i] == std::floor(mins[i])) || (i > 0 && mins[i] <= mins[i - 1]))
+      p.fail("bucketMinTokens", "must be strictly increasing whole numbers");
+    if (!(cls[i] >= 0 && cls[i] < static_cast<double>(policy.classes.size()) && cls[i] == std::floor(cls[i])))
+      p.fail("bucketClass", "must hold class indices");
+    policy.bucket_min_tokens.push_back(static_cast<int64_t>(mins[i]));
+    policy.bucket_class.push_back(static_cast<int32_t>(cls[i]));
+  }
+  return policy;
+}
+
 RouterConfig read_router(const Field& r) {
   RouterConfig c;
   const std::string mode = r.string_or("mode", "round_robin");
@@ -83,6 +119,7 @@ RouterConfig read_router(const Field& r) {
   c.ttl = ms_to_ns(r.number_or("ttlSecs", 120.0, 0, kMaxSimMs / 1000) * 1000.0);
   c.max_tree_size = r.integer_or("maxTreeSize", 1 << 20, 1, 1LL << 53);
   c.prune_target_ratio = r.number_or("pruneTargetRatio", 0.8, 0, 1);
+  if (!r.is_null("policy")) c.policy = read_policy(r.object("policy"));
   if (!r.is_null("prefillLoadModel")) {
     // The estimator's perf model, in the engine's perf format.
     Napi::Object holder = Napi::Object::New(r.obj.Env());

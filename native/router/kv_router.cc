@@ -9,6 +9,16 @@ namespace dynosim {
 namespace {
 // KvRouterConfig::router_queue_recheck_interval with a prefill-load model and a queue threshold.
 constexpr Ns kPrefillLoadRecheck = 100'000'000;
+
+// The policy profile's classes, or PolicyProfile::synthetic: one class queueing above
+// router_queue_threshold × max_num_batched_tokens with router_queue_policy.
+std::vector<PolicyClass> policy_classes(const RouterConfig& c) {
+  if (!c.policy.classes.empty()) return c.policy.classes;
+  PolicyClass one;
+  one.policy = c.queue_policy;
+  one.busy_frac = c.queue_threshold;  // < 0: no queueing
+  return {one};
+}
 }  // namespace
 
 KvRouter::KvRouter(const RouterConfig& config, int32_t num_targets, int32_t block_size,
@@ -19,9 +29,7 @@ KvRouter::KvRouter(const RouterConfig& config, int32_t num_targets, int32_t bloc
                                    : std::make_unique<RoutedBlocks>(index, config.ttl, config.max_tree_size,
                                                                     config.prune_target_ratio)),
       block_size_(block_size),
-      busy_tokens_(config.queue_threshold >= 0 && max_num_batched_tokens > 0
-                       ? config.queue_threshold * static_cast<double>(max_num_batched_tokens)
-                       : std::numeric_limits<double>::infinity()),
+      max_num_batched_tokens_(max_num_batched_tokens),
       req_(requests),
       index_(index),
       traffic_(traffic),
@@ -29,6 +37,7 @@ KvRouter::KvRouter(const RouterConfig& config, int32_t num_targets, int32_t bloc
       in_prefill_(requests.size(), 0),
       target_of_(requests.size(), -1),
       overlap_tokens_(requests.size(), 0),
+      queue_(policy_classes(config)),
       rng_(config.seed) {}
 
 // The blocks a request adds to its target's decode load: its full prompt blocks only
@@ -53,13 +62,23 @@ void KvRouter::remove_target(int32_t target) {
   if (routed_) routed_->forget_target(target);
 }
 
-// Busy = every eligible target's prefill backlog is over the threshold (or none is eligible).
-bool KvRouter::all_busy(Ns now) const {
+int64_t KvRouter::eligible_targets() const {
+  int64_t n = 0;
+  for (const auto& t : targets_) n += t.eligible ? 1 : 0;
+  return n;
+}
+
+// all_workers_busy_with / PolicyClassConfig::pool_is_busy: a target is busy when its prefill
+// backlog is over the class's threshold; with no eligible target the pool counts as busy.
+bool KvRouter::pool_busy(int32_t c, Ns now) const {
+  const PolicyClass& cls = queue_.cls(c);
+  int64_t eligible = 0, busy = 0;
   for (const auto& t : targets_) {
     if (!t.eligible) continue;
-    if (cfg_.queue_threshold < 0 || static_cast<double>(t.prefill.active_tokens(now)) <= busy_tokens_) return false;
+    ++eligible;
+    if (cls.queueing() && cls.target_busy(t.prefill.active_tokens(now), max_num_batched_tokens_)) ++busy;
   }
-  return true;
+  return cls.pool_busy(busy, eligible);
 }
 
 // The prefill-load model's prediction for one request (batch of one, `cached` prompt tokens
@@ -170,8 +189,14 @@ int32_t KvRouter::route(int32_t r, Ns now) {
   if (routed_) routed_->expire(now);
   // The overlap is taken at arrival; a queued request keeps it (PendingRequest::overlaps).
   index_.match(req_.prompt_ids(r), req_.full_prompt_blocks(r), overlap_);
-  if (!queue_.empty() || all_busy(now)) {
-    queue_.push_back(Queued{r, overlap_, uncached_tokens(r, overlap_)});
+  QueuedRequest q = snapshot(r, overlap_);
+  const int32_t c = cfg_.policy.classify(q.raw_isl - q.cached);
+  // A class that does not queue still waits behind its backlog (left from a time without
+  // routable targets) and while no target is routable.
+  const bool wait = queue_.has_backlog(c) || eligible_targets() == 0 || (queue_.cls(c).queueing() && pool_busy(c, now));
+  if (wait) {
+    q.overlap = overlap_;
+    queue_.enqueue(c, eligible_targets(), std::move(q), now);
     return -1;
   }
   const int32_t t = select(r, overlap_, now);
@@ -179,14 +204,18 @@ int32_t KvRouter::route(int32_t r, Ns now) {
   return t;
 }
 
-// The queue's snapshot of a request (QueueSnapshot): its prompt less the longest prefix cached on
-// an eligible target, at least one token.
-int64_t KvRouter::uncached_tokens(int32_t r, const std::vector<int32_t>& overlap) const {
+// QueueSnapshot::new: the prompt, its longest prefix cached on an eligible target, and the
+// scheduling cost (the uncached rest, at least one token).
+QueuedRequest KvRouter::snapshot(int32_t r, const std::vector<int32_t>& overlap) const {
   int64_t best = 0;
   for (int32_t t = 0; t < static_cast<int32_t>(targets_.size()); ++t)
     if (targets_[t].eligible) best = std::max<int64_t>(best, overlap_on(overlap, t));
-  const int64_t isl = req_.input_len(r);
-  return std::max<int64_t>(1, isl - std::min(isl, best * block_size_));
+  QueuedRequest q;
+  q.r = r;
+  q.raw_isl = req_.input_len(r);
+  q.cached = std::min(q.raw_isl, best * block_size_);
+  q.cost = std::max<int64_t>(1, q.raw_isl - q.cached);
+  return q;
 }
 
 void KvRouter::drop_prefill(int32_t r, Ns now) {
@@ -217,19 +246,12 @@ void KvRouter::on_finished(int32_t r, Ns now) {
 
 void KvRouter::release_queued(std::vector<std::pair<int32_t, int32_t>>& out, Ns now) {
   if (routed_) routed_->expire(now);
-  while (!queue_.empty() && !all_busy(now)) {
-    std::deque<Queued>::iterator it;
-    if (cfg_.queue_policy == QueuePolicy::Lcfs) {
-      it = std::prev(queue_.end());
-    } else if (cfg_.queue_policy == QueuePolicy::Wspt) {
-      // Smith's rule with equal weights (policy_queue.rs, queue_policy_score: 1 /
-      // scheduling_cost_tokens): fewest uncached prompt tokens at arrival, oldest among equals.
-      it = std::min_element(queue_.begin(), queue_.end(), [](const Queued& a, const Queued& b) { return a.cost < b.cost; });
-    } else {
-      it = queue_.begin();
-    }
-    Queued q = std::move(*it);
-    queue_.erase(it);
+  // drain_pending: a class's head may go when some target is routable and the class does not
+  // find the pool busy.
+  const bool none = eligible_targets() == 0;
+  auto dispatchable = [&](int32_t c) { return !none && !(queue_.cls(c).queueing() && pool_busy(c, now)); };
+  QueuedRequest q;
+  while (queue_.pop_next(dispatchable, q)) {
     const int32_t t = select(q.r, q.overlap, now);
     admit(q.r, t, q.overlap, now);
     out.emplace_back(q.r, t);
@@ -239,7 +261,7 @@ void KvRouter::release_queued(std::vector<std::pair<int32_t, int32_t>>& out, Ns 
 // A decaying prefill load frees targets with time alone: the reference's scheduler looks at its
 // queue again every 100 ms (KvRouterConfig::router_queue_recheck_interval), on a fixed grid.
 Ns KvRouter::next_recheck(Ns now) const {
-  if (!cfg_.prefill_load_model || cfg_.queue_threshold < 0 || queue_.empty()) return kNever;
+  if (!cfg_.prefill_load_model || queue_.size() == 0) return kNever;
   return (now / kPrefillLoadRecheck + 1) * kPrefillLoadRecheck;
 }
 

@@ -2,12 +2,12 @@
 // lib/mocker/src/replay/offline/extensions/kv_router/mod.rs): each target's cost is its prefill
 // backlog plus the request's uncached prompt (scaled) plus its decode load in blocks; the
 // cheapest target wins (equal costs: a seeded uniform pick), or a softmax draw when a temperature
-// is set. When every target's prefill backlog exceeds the threshold, requests wait in the
-// router's queue, keeping the cache overlap seen at their arrival. The cache view is the engines'
+// is set. A request joins its policy class's queue when the class queues and has a backlog or
+// finds the pool busy (every target's prefill backlog over the class's threshold, or the class's
+// share of them), keeping the cache overlap seen at its arrival (on_request_arrival_for_session). The cache view is the engines'
 // KV events, or with use_kv_events=false the router's own routing decisions (RoutedBlocks).
 #pragma once
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <vector>
 
@@ -46,14 +46,11 @@ class KvRouter final : public Router {
     FlatMap block_refs{256};    // block id -> live requests holding it
     bool eligible = true;
   };
-  struct Queued {
-    int32_t r;
-    std::vector<int32_t> overlap;  // cached prefix per target when it arrived
-    int64_t cost;                  // wspt's processing time: its prompt less the best cached prefix
-  };
-
-  bool all_busy(Ns now) const;
-  int64_t uncached_tokens(int32_t r, const std::vector<int32_t>& overlap) const;
+  // Routable targets, and how many of them are busy for class c (its thresholds) at `now`.
+  bool pool_busy(int32_t c, Ns now) const;
+  int64_t eligible_targets() const;
+  // QueueSnapshot: the prompt and the longest prefix cached on an eligible target.
+  QueuedRequest snapshot(int32_t r, const std::vector<int32_t>& overlap) const;
   int32_t select(int32_t r, const std::vector<int32_t>& overlap, Ns now);
   void admit(int32_t r, int32_t t, const std::vector<int32_t>& overlap, Ns now);
   void router_blocks(int32_t r, std::vector<BlockHash>& ids) const;
@@ -67,7 +64,7 @@ class KvRouter final : public Router {
   // Without KV events: the router's own record of where it sent which blocks (else null).
   std::unique_ptr<RoutedBlocks> routed_;
   int32_t block_size_;
-  double busy_tokens_;  // a target is busy above this prefill backlog
+  int64_t max_num_batched_tokens_;
   const RequestTable& req_;
   OverlapIndex& index_;
   TrafficAccumulator& traffic_;
@@ -75,7 +72,7 @@ class KvRouter final : public Router {
   std::vector<uint8_t> in_prefill_;  // per request: whether it counts in its target's backlog
   std::vector<int32_t> target_of_;   // per request: where it was placed
   std::vector<uint32_t> overlap_tokens_;  // per request: cached prompt tokens seen on its target
-  std::deque<Queued> queue_;
+  PolicyQueue queue_;
   Rng rng_;
   std::vector<int32_t> overlap_;
   std::vector<double> logits_, weights_;

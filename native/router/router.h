@@ -7,10 +7,9 @@
 
 #include "../common/types.h"
 #include "../perf/perf_model.h"
+#include "policy_queue.h"
 
 namespace dynosim {
-
-enum class QueuePolicy : uint8_t { Fcfs, Lcfs, Wspt };
 
 // Defaults are the current KvRouterConfig's (lib/kv-router/src/scheduling/config.rs, Default).
 struct RouterConfig {
@@ -28,6 +27,8 @@ struct RouterConfig {
   double temperature = 0.0;
   double queue_threshold = 16.0;  // < 0: queueing disabled
   QueuePolicy queue_policy = QueuePolicy::Fcfs;
+  // A policy profile (--router-policy-config) replaces the two above; empty: they make one class.
+  RouterPolicy policy;
   bool track_active_blocks = true;
   bool assume_kv_reuse = true;
   bool track_prefill_tokens = true;

@@ -83,7 +83,7 @@ const FLAGS: readonly FlagSpec[] = [
   { flags: ['--prefill-engine-args'], dest: 'prefill_engine_args', kind: 'str', help: 'disaggregated prefill engine args (JSON; worker_type defaults to prefill)' },
   { flags: ['--decode-engine-args'], dest: 'decode_engine_args', kind: 'str', help: 'disaggregated decode engine args (JSON; worker_type defaults to decode)' },
   { flags: ['--router-config'], dest: 'router_config', kind: 'str', help: 'KV router config (KvRouterConfig JSON)' },
-  { flags: ['--router-policy-config'], dest: 'router_policy_config', kind: 'str', help: 'startup-only policy-family and cache-bucket queue YAML path (default: env DYN_ROUTER_POLICY_CONFIG); not supported yet' },
+  { flags: ['--router-policy-config'], dest: 'router_policy_config', kind: 'str', help: 'startup-only policy-family and cache-bucket queue YAML path (default: env DYN_ROUTER_POLICY_CONFIG)' },
   { flags: ['--model-name'], dest: 'model_name', kind: 'str', help: 'model profile to select from --router-policy-config' },
   { flags: ['--aic-backend'], dest: 'aic_backend', kind: 'str', help: 'router-side AIC prefill-load estimator backend (vllm, sglang, trtllm)' },
   { flags: ['--aic-system'], dest: 'aic_system', kind: 'str', help: 'GPU system for the router-side AIC estimator, e.g. h200_sxm' },

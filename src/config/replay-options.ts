@@ -119,7 +119,6 @@ export function checkReplayOptions(options: unknown): asserts options is ReplayO
   }
   if ((given('traceSharedPrefixRatio') || given('traceNumPrefixGroups')) && o.traceFormat !== 'applied_compute_agentic')
     throw new UsageError(`${flagOf(given('traceSharedPrefixRatio') ? 'traceSharedPrefixRatio' : 'traceNumPrefixGroups')} applies to --trace-format applied_compute_agentic only`);
-  if (o.routerPolicyConfig !== undefined) throw new UsageError('--router-policy-config (DYN_ROUTER_POLICY_CONFIG) is not supported yet');
   if (o.maxSimTimeSeconds !== undefined) {
     const limitS = MAX_SIM_TIME_MS / 1000;
     if (!(o.maxSimTimeSeconds > 0 && o.maxSimTimeSeconds <= limitS))

@@ -17,7 +17,6 @@ const UNMODELLED: ReadonlyArray<[keyof RouterConfig, string]> = [
   ['host_cache_hit_weight', 'it weighs hits in the host (CPU) KV tier; dynosim simulates the GPU KV tier only'],
   ['disk_cache_hit_weight', 'it weighs hits in the disk KV tier; dynosim simulates the GPU KV tier only'],
   ['shared_cache_multiplier', 'it weighs hits in a shared KV cache, which dynosim does not simulate'],
-  ['router_policy_config', 'policy-family / cache-bucket YAML (--router-policy-config) is not supported yet'],
   ['durable_kv_events', DEPLOYMENT],
   ['router_replica_sync', DEPLOYMENT],
   ['router_snapshot_threshold', DEPLOYMENT],

@@ -1,9 +1,10 @@
 // Maps validated reference-style arguments (snake_case JSON knobs) onto the core's config.
 import { acceptRates, type EngineArgs } from '../config/engine-args.js';
 import type { RouterConfig } from '../config/router-config.js';
+import type { PolicyProfile } from '../config/router-policy.js';
 import type { NativePerfConfig, ResolvedPerfModel } from '../perf/resolve.js';
 import { MAX_SIM_TIME_MS } from './limits.js';
-import type { NativeEngineConfig, NativeRouterConfig } from './native.js';
+import type { NativeEngineConfig, NativePolicy, NativeRouterConfig } from './native.js';
 
 /** Attention-DP ranks per worker: `dp_size`, or AIC's attention DP when only that is set. */
 export function attentionDp(args: EngineArgs): number {
@@ -76,6 +77,7 @@ export function nativeRouterConfig(
   role: PoolRole = 'agg',
   prefillLoadModel: NativePerfConfig | null = null,
   seed = 42,
+  policy: PolicyProfile | null = null,
 ): NativeRouterConfig {
   const decode = role === 'decode';
   return {
@@ -97,6 +99,26 @@ export function nativeRouterConfig(
     pruneTargetRatio: router.router_prune_target_ratio,
     prefillLoadModel: decode ? null : prefillLoadModel,
     seed: decode ? seed + 1 : seed,
+    policy: policy === null ? null : nativePolicy(policy),
+  };
+}
+
+/** A router policy profile for the core. */
+export function nativePolicy(profile: PolicyProfile): NativePolicy {
+  return {
+    classes: profile.classes.map((c) => ({
+      name: c.name,
+      queuePolicy: c.queue_policy,
+      quantum: c.quantum,
+      busyTokens: c.prefill_busy_threshold,
+      busyFrac: c.prefill_busy_threshold_frac,
+      busyWorkerRatio: c.busy_worker_ratio,
+      requestLimit: c.request_queue_limit_per_worker,
+      rawIslLimit: c.raw_isl_token_queue_limit_per_worker,
+      cachedLimit: c.cached_token_queue_limit_per_worker,
+    })),
+    bucketMinTokens: profile.bucketMinTokens,
+    bucketClass: profile.bucketClass,
   };
 }
 

@@ -39,6 +39,26 @@ export interface NativeEngineConfig {
   perf: NativePerfConfig;
 }
 
+/** One class of a router policy profile; null = not set. */
+export interface NativePolicyClass {
+  name: string;
+  queuePolicy: 'fcfs' | 'wspt';
+  quantum: number;
+  busyTokens: number | null;
+  busyFrac: number | null;
+  busyWorkerRatio: number | null;
+  requestLimit: number | null;
+  rawIslLimit: number | null;
+  cachedLimit: number | null;
+}
+
+/** A router policy profile: its classes and the default family's class per uncached-ISL bucket. */
+export interface NativePolicy {
+  classes: NativePolicyClass[];
+  bucketMinTokens: number[];
+  bucketClass: number[];
+}
+
 export interface NativeRouterConfig {
   mode: 'round_robin' | 'kv_router';
   /** Cost = prefillLoadScale × max(0, prefill blocks − overlapScoreCredit × cached blocks) + decode blocks
@@ -64,6 +84,8 @@ export interface NativeRouterConfig {
   ttlSecs?: number;
   maxTreeSize?: number;
   pruneTargetRatio?: number;
+  /** --router-policy-config's profile; null = one queue from queueThreshold / queuePolicy. */
+  policy?: NativePolicy | null;
   /** router_prefill_load_model "aic": the estimator of each request's prefill time; null = none. */
   prefillLoadModel?: NativePerfConfig | null;
   seed: number;

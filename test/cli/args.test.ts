@@ -263,7 +263,9 @@ describe('§1.1 checks, in order', () => {
   it('rejects what this version cannot run, after the reference checks', () => {
     expect(usageError(['t.jsonl', '--replay-mode', 'online'])).toContain('online needs a live Dynamo runtime and is not supported');
     expect(usageError(['t.jsonl', '--trace-format', 'agentic_mooncake', '--replay-concurrency', '2'])).toContain('use --agentic-lanes instead');
-    expect(usageError(['t.jsonl', '--router-policy-config', 'p.yaml'])).toContain('--router-policy-config');
+    const policy = parseCli(['t.jsonl', '--router-policy-config', 'p.yaml', '--model-name', 'm']);
+    if (policy.kind === 'help') throw new Error('expected a replay');
+    expect(policy.options).toMatchObject({ routerPolicyConfig: 'p.yaml', modelName: 'm' });
   });
 });
 

@@ -26,13 +26,12 @@ describe('replay() options', () => {
     refused({ traceFiles: TRACE }, 'replay options: traceFiles must be an array of file paths');
   });
 
-  it('options a trace replay would ignore are refused (extra trace files, other formats, synthetic knobs, policy files)', () => {
+  it('options a trace replay would ignore are refused (extra trace files, other formats, synthetic knobs)', () => {
     refused({ traceFiles: [TRACE, TRACE] }, '--trace-format=mooncake requires exactly one trace file');
     refused({ traceFiles: [TRACE], traceFormat: 'agentic_mooncake', replayConcurrency: 2 }, '--trace-format=agentic_mooncake replays its request graph open-loop: use --agentic-lanes instead of --replay-concurrency');
     refused({ traceFiles: [TRACE], agenticLanes: 2 }, '--agentic-lanes applies to --trace-format agentic_mooncake only');
     refused({ traceFiles: [TRACE], traceFormat: 'agentic_mooncake', agenticLanes: 0 }, 'agentic_lanes must be greater than 0');
     refused({ traceFiles: [TRACE], requestRate: 5 }, '--request-rate applies to synthetic workloads only');
-    refused({ traceFiles: [TRACE], routerPolicyConfig: 'p.yaml' }, '--router-policy-config (DYN_ROUTER_POLICY_CONFIG) is not supported yet');
     refused({ traceFiles: [TRACE], traceSharedPrefixRatio: 0.5 }, '--trace-shared-prefix-ratio applies to --trace-format applied_compute_agentic only');
     refused({ inputTokens: 10, outputTokens: 1, requestCount: 1, traceBlockSize: 64 }, '--trace-block-size applies to trace-file replay only');
     expect(() => checkReplayOptions({ traceFiles: [TRACE], numWorkers: 2, onNote: () => undefined })).not.toThrow();

@@ -5,6 +5,8 @@
 // when set off their defaults, and accepted at them. The approximate indexer's keys
 // (router_ttl_secs, router_max_tree_size, router_prune_target_ratio) change routing with
 // use_kv_events=false and are refused with KV events on, where the reference would not read them.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +28,13 @@ async function routing(routerConfig: Record<string, unknown>): Promise<string> {
   return JSON.stringify([Array.from(results.requests.workerIdx), Array.from(results.requests.firstTokenMs)]);
 }
 
+// A policy file whose one class queues while any prefill is active on every worker (issue 13, item 2).
+const policyFile = path.join(mkdtempSync(path.join(tmpdir(), 'dynosim-router-keys-')), 'policy.yaml');
+writeFileSync(
+  policyFile,
+  'default_policy_family: std\nuncached_isl_buckets:\n  - min_tokens: 0\n    bucket: all\npolicy_classes:\n  - name: c\n    policy_family: std\n    cache_bucket: all\n    quantum: 1\n    prefill_busy_threshold: 0\n',
+);
+
 // A non-default value of each modelled key (router_prefill_load_model "aic" needs the --aic-*
 // selection and is exercised in test/replay/routing.test.ts).
 const MODELLED: Record<string, Record<string, unknown>> = {
@@ -41,6 +50,7 @@ const MODELLED: Record<string, Record<string, unknown>> = {
   router_queue_threshold: { router_queue_threshold: 0.05 },
   router_queue_policy: { router_queue_threshold: 0.05, router_queue_policy: 'lcfs' },
   use_kv_events: { use_kv_events: false },
+  router_policy_config: { router_policy_config: policyFile },
   router_ttl_secs: { use_kv_events: false, router_ttl_secs: 0.5 },
   router_max_tree_size: { use_kv_events: false, router_max_tree_size: 64 },
   router_prune_target_ratio: { use_kv_events: false, router_max_tree_size: 64, router_prune_target_ratio: 0.1 },
@@ -58,7 +68,6 @@ const UNMODELLED: Record<string, unknown> = {
   host_cache_hit_weight: 0.5,
   disk_cache_hit_weight: 0.5,
   shared_cache_multiplier: 0.5,
-  router_policy_config: 'policy.yaml',
   durable_kv_events: true,
   router_replica_sync: true,
   router_snapshot_threshold: 10,
