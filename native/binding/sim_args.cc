@@ -120,6 +120,7 @@ RouterConfig read_router(const Field& r) {
   c.max_tree_size = r.integer_or("maxTreeSize", 1 << 20, 1, 1LL << 53);
   c.prune_target_ratio = r.number_or("pruneTargetRatio", 0.8, 0, 1);
   if (!r.is_null("policy")) c.policy = read_policy(r.object("policy"));
+  if (!r.is_null("predictedTtlSecs")) c.predicted_ttl = ms_to_ns(r.number("predictedTtlSecs", 0, kMaxSimMs / 1000) * 1000.0);
   if (!r.is_null("prefillLoadModel")) {
     // The estimator's perf model, in the engine's perf format.
     Napi::Object holder = Napi::Object::New(r.obj.Env());

@@ -38,7 +38,12 @@ KvRouter::KvRouter(const RouterConfig& config, int32_t num_targets, int32_t bloc
       target_of_(requests.size(), -1),
       overlap_tokens_(requests.size(), 0),
       queue_(policy_classes(config)),
-      rng_(config.seed) {}
+      rng_(config.seed) {
+  if (config.predicted_ttl >= 0) {
+    side_index_ = std::make_unique<OverlapIndex>(num_targets);
+    side_ = std::make_unique<RoutedBlocks>(*side_index_, config.predicted_ttl, std::numeric_limits<int64_t>::max(), 1.0);
+  }
+}
 
 // The blocks a request adds to its target's decode load: its full prompt blocks only
 // (KvRouterConfig::compute_seq_hashes_for_tracking hashes tokens / block_size blocks), private
@@ -51,6 +56,10 @@ void KvRouter::router_blocks(int32_t r, std::vector<BlockHash>& ids) const {
 
 void KvRouter::add_target() {
   if (routed_) routed_->add_target();
+  if (side_) {
+    side_index_->add_target();
+    side_->add_target();
+  }
   targets_.emplace_back();
   targets_.back().eligible = false;
 }
@@ -60,6 +69,10 @@ void KvRouter::remove_target(int32_t target) {
   targets_[target].eligible = false;
   index_.remove_target(target);
   if (routed_) routed_->forget_target(target);
+  if (side_) {
+    side_index_->remove_target(target);
+    side_->forget_target(target);
+  }
 }
 
 int64_t KvRouter::eligible_targets() const {
@@ -171,6 +184,7 @@ void KvRouter::admit(int32_t r, int32_t t, const std::vector<int32_t>& overlap, 
   traffic_.on_admission(hit, (isl + block_size_ - 1) / block_size_);
   // Without KV events the decision itself is the cache update (process_routing_decision_for_request).
   if (routed_) routed_->record(t, req_.prompt_ids(r), req_.full_prompt_blocks(r), now);
+  if (side_) side_->record(t, req_.prompt_ids(r), req_.full_prompt_blocks(r), now);
   ++tg.live_requests;
   if (cfg_.track_active_blocks) {
     for (BlockHash id : ids_) {
@@ -185,10 +199,20 @@ void KvRouter::admit(int32_t r, int32_t t, const std::vector<int32_t>& overlap, 
   }
 }
 
-int32_t KvRouter::route(int32_t r, Ns now) {
+// Indexer::find_match_details: the primary view, and with a side view the per-target maximum of
+// the two (merge_side_or_warn).
+void KvRouter::match(int32_t r, Ns now) {
   if (routed_) routed_->expire(now);
-  // The overlap is taken at arrival; a queued request keeps it (PendingRequest::overlaps).
   index_.match(req_.prompt_ids(r), req_.full_prompt_blocks(r), overlap_);
+  if (!side_) return;
+  side_->expire(now);
+  side_index_->match(req_.prompt_ids(r), req_.full_prompt_blocks(r), side_overlap_);
+  for (size_t t = 0; t < overlap_.size(); ++t) overlap_[t] = std::max(overlap_[t], side_overlap_[t]);
+}
+
+int32_t KvRouter::route(int32_t r, Ns now) {
+  // The overlap is taken at arrival; a queued request keeps it (PendingRequest::overlaps).
+  match(r, now);
   QueuedRequest q = snapshot(r, overlap_);
   const int32_t c = cfg_.policy.classify(q.raw_isl - q.cached);
   // A class that does not queue still waits behind its backlog (left from a time without
@@ -246,6 +270,7 @@ void KvRouter::on_finished(int32_t r, Ns now) {
 
 void KvRouter::release_queued(std::vector<std::pair<int32_t, int32_t>>& out, Ns now) {
   if (routed_) routed_->expire(now);
+  if (side_) side_->expire(now);
   // drain_pending: a class's head may go when some target is routable and the class does not
   // find the pool busy.
   const bool none = eligible_targets() == 0;

@@ -54,6 +54,8 @@ class KvRouter final : public Router {
   int32_t select(int32_t r, const std::vector<int32_t>& overlap, Ns now);
   void admit(int32_t r, int32_t t, const std::vector<int32_t>& overlap, Ns now);
   void router_blocks(int32_t r, std::vector<BlockHash>& ids) const;
+  // overlap_ for r at `now`: the index's match, merged with the side view's (per-target max).
+  void match(int32_t r, Ns now);
   void drop_prefill(int32_t r, Ns now);
   Ns predicted_prefill(int64_t isl, int64_t cached) const;
   static int32_t overlap_on(const std::vector<int32_t>& overlap, int32_t t) {
@@ -63,6 +65,10 @@ class KvRouter final : public Router {
   RouterConfig cfg_;
   // Without KV events: the router's own record of where it sent which blocks (else null).
   std::unique_ptr<RoutedBlocks> routed_;
+  // With router_predicted_ttl_secs: the predict-on-route side view and its index (else null).
+  std::unique_ptr<OverlapIndex> side_index_;
+  std::unique_ptr<RoutedBlocks> side_;
+  std::vector<int32_t> side_overlap_;
   int32_t block_size_;
   int64_t max_num_batched_tokens_;
   const RequestTable& req_;

@@ -1,17 +1,26 @@
 #include "routed_blocks.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "../common/invariants.h"
 
 namespace dynosim {
 
+namespace {
+// PruneManager::prune: `(max_tree_size as f64 * prune_target_ratio) as usize` (saturating, as
+// Rust's cast is; a view without a size cap passes the largest max).
+int64_t target_size(int64_t max_tree_size, double ratio) {
+  const double t = static_cast<double>(max_tree_size) * ratio;
+  return t >= 9.2e18 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(t);
+}
+}  // namespace
+
 RoutedBlocks::RoutedBlocks(OverlapIndex& index, Ns ttl, int64_t max_tree_size, double prune_target_ratio)
     : index_(index),
       ttl_(ttl),
       max_tree_size_(max_tree_size),
-      // PruneManager::prune: `(max_tree_size as f64 * prune_target_ratio) as usize`.
-      target_size_(static_cast<int64_t>(static_cast<double>(max_tree_size) * prune_target_ratio)),
+      target_size_(target_size(max_tree_size, prune_target_ratio)),
       by_target_(index.num_targets(), FlatMap(16)) {}
 
 bool RoutedBlocks::first(const Due& a, const Due& b) {

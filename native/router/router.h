@@ -38,6 +38,9 @@ struct RouterConfig {
   Ns ttl = 120'000'000'000;
   int64_t max_tree_size = 1 << 20;
   double prune_target_ratio = 0.8;
+  // router_predicted_ttl_secs: with KV events, a side view of the router's own decisions kept this
+  // long (no size cap); the overlap per target is the larger of the two. < 0: off.
+  Ns predicted_ttl = -1;
   // router_prefill_load_model "aic": predicts each admitted request's prefill time, over which the
   // target's active prefill load decays.
   std::optional<PerfModel> prefill_load_model;

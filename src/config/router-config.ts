@@ -13,6 +13,7 @@ import type { RouterQueuePolicy } from './engine-args.js';
 import { atLeast, between, bool, decodeJsonObject, enumString, float, formatFirstIssue, str, U32_MAX, uint } from './knob.js';
 
 export type RouterPrefillLoadModel = 'none' | 'aic';
+export type SharedCacheType = 'none' | 'hicache';
 
 export interface RouterConfig {
   /** Share of a target's cached prefix credited against the request's prefill blocks, in [0, 1]. */
@@ -30,6 +31,15 @@ export interface RouterConfig {
   disk_cache_hit_weight: number;
   /** Weight of shared-cache hits (no shared cache is simulated). */
   shared_cache_multiplier: number;
+  /** Which external shared KV cache the router queries ("none" or "hicache"; none is simulated). */
+  shared_cache_type: SharedCacheType;
+  /**
+   * TTL of the predict-on-route side indexer: with KV events on, the router also records its own
+   * decisions for this long and takes, per worker, the larger of the two overlaps; null = off.
+   */
+  router_predicted_ttl_secs: number | null;
+  /** Tiered caps of the live scheduler queue (RouterQueueDepthTiers); empty = unbounded. */
+  router_queue_by_incoming_missing_isl: unknown[];
   /** 0 = argmin; > 0 = softmax sampling over normalised costs. */
   router_temperature: number;
   use_kv_events: boolean;
@@ -68,6 +78,9 @@ export const DEFAULT_ROUTER_CONFIG: Readonly<RouterConfig> = Object.freeze({
   host_cache_hit_weight: 0.75,
   disk_cache_hit_weight: 0.25,
   shared_cache_multiplier: 0.0,
+  shared_cache_type: 'none',
+  router_predicted_ttl_secs: null,
+  router_queue_by_incoming_missing_isl: [],
   router_temperature: 0.0,
   use_kv_events: true,
   durable_kv_events: false,
@@ -110,6 +123,12 @@ export const routerConfigSchema = z.strictObject({
   host_cache_hit_weight: between(float(), 0, 1, true).optional(),
   disk_cache_hit_weight: between(float(), 0, 1, true).optional(),
   shared_cache_multiplier: between(float(), 0, 1, true).optional(),
+  shared_cache_type: enumString(
+    ['none', 'hicache'] as const,
+    (raw) => `unknown shared cache type: ${JSON.stringify(raw)}, expected 'none' or 'hicache'`,
+  ).optional(),
+  router_predicted_ttl_secs: nullable(atLeast(float(), 0)),
+  router_queue_by_incoming_missing_isl: nullable(z.array(z.unknown())),
   router_temperature: atLeast(float(), 0).optional(),
   use_kv_events: bool().optional(),
   durable_kv_events: bool().optional(),
@@ -174,6 +193,9 @@ export function parseRouterConfig(
     host_cache_hit_weight: v.host_cache_hit_weight ?? d.host_cache_hit_weight,
     disk_cache_hit_weight: v.disk_cache_hit_weight ?? d.disk_cache_hit_weight,
     shared_cache_multiplier: v.shared_cache_multiplier ?? d.shared_cache_multiplier,
+    shared_cache_type: v.shared_cache_type ?? d.shared_cache_type,
+    router_predicted_ttl_secs: v.router_predicted_ttl_secs ?? null,
+    router_queue_by_incoming_missing_isl: v.router_queue_by_incoming_missing_isl ?? [],
     router_temperature: v.router_temperature ?? d.router_temperature,
     use_kv_events: v.use_kv_events ?? d.use_kv_events,
     durable_kv_events: v.durable_kv_events ?? d.durable_kv_events,
@@ -218,5 +240,6 @@ export function parseRouterConfig(
   }
   if (config.use_remote_indexer && config.serve_indexer) fail('use_remote_indexer and serve_indexer are mutually exclusive');
   if (config.serve_indexer && config.overlap_score_credit === 0) fail('serve_indexer requires overlap_score_credit > 0');
+  if (config.router_predicted_ttl_secs !== null && !config.use_kv_events) fail('router_predicted_ttl_secs requires use_kv_events=true');
   return config;
 }

@@ -17,6 +17,7 @@ const UNMODELLED: ReadonlyArray<[keyof RouterConfig, string]> = [
   ['host_cache_hit_weight', 'it weighs hits in the host (CPU) KV tier; dynosim simulates the GPU KV tier only'],
   ['disk_cache_hit_weight', 'it weighs hits in the disk KV tier; dynosim simulates the GPU KV tier only'],
   ['shared_cache_multiplier', 'it weighs hits in a shared KV cache, which dynosim does not simulate'],
+  ['shared_cache_type', 'it queries an external shared KV cache (SGLang HiCache), which dynosim does not simulate'],
   ['durable_kv_events', DEPLOYMENT],
   ['router_replica_sync', DEPLOYMENT],
   ['router_snapshot_threshold', DEPLOYMENT],
@@ -38,6 +39,13 @@ const APPROXIMATE_INDEXER_KEYS: ReadonlyArray<keyof RouterConfig> = ['router_ttl
  * approximate-indexer key that the KV-event indexer would ignore (use_kv_events is true).
  */
 export function refuseUnmodelledRouterKeys(config: RouterConfig, flag = '--router-config'): void {
+  // RouterQueueDepthTiers caps the live router's SchedulerQueue; the offline router queues in its
+  // PolicyQueue, which the tiers never reach.
+  const tiers = config.router_queue_by_incoming_missing_isl;
+  if (tiers.length > 0)
+    throw new ReplayError(
+      `${flag}: router_queue_by_incoming_missing_isl=${JSON.stringify(tiers)} is not supported: its tiers cap the live router's scheduler queue, which the reference's offline replay does not use (it queues in the policy queue)`,
+    );
   for (const [key, why] of UNMODELLED) {
     const value = config[key];
     if (value === DEFAULT_ROUTER_CONFIG[key]) continue;

@@ -97,6 +97,7 @@ export function nativeRouterConfig(
     ttlSecs: Math.min(router.router_ttl_secs, MAX_SIM_TIME_MS / 1000),
     maxTreeSize: router.router_max_tree_size,
     pruneTargetRatio: router.router_prune_target_ratio,
+    predictedTtlSecs: router.router_predicted_ttl_secs === null ? null : Math.min(router.router_predicted_ttl_secs, MAX_SIM_TIME_MS / 1000),
     prefillLoadModel: decode ? null : prefillLoadModel,
     seed: decode ? seed + 1 : seed,
     policy: policy === null ? null : nativePolicy(policy),

@@ -30,6 +30,7 @@ const ROUTER_KEYS: Record<string, string> = {
   ttlSecs: 'router_ttl_secs',
   maxTreeSize: 'router_max_tree_size',
   pruneTargetRatio: 'router_prune_target_ratio',
+  predictedTtlSecs: 'router_predicted_ttl_secs',
 };
 
 const TOP_KEYS: Record<string, string> = {

@@ -84,6 +84,8 @@ export interface NativeRouterConfig {
   ttlSecs?: number;
   maxTreeSize?: number;
   pruneTargetRatio?: number;
+  /** router_predicted_ttl_secs: the predict-on-route side view's TTL (KV events on); null = off. */
+  predictedTtlSecs?: number | null;
   /** --router-policy-config's profile; null = one queue from queueThreshold / queuePolicy. */
   policy?: NativePolicy | null;
   /** router_prefill_load_model "aic": the estimator of each request's prefill time; null = none. */

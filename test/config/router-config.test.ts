@@ -100,6 +100,9 @@ describe('parseRouterConfig', () => {
 
   it('applies the cross-field rules', () => {
     expect(failure({ durable_kv_events: true, use_kv_events: false })).toContain('durable_kv_events requires use_kv_events=true');
+    // config.rs, validate_kv_router_config: a side approximate view needs the event-driven primary.
+    expect(failure({ router_predicted_ttl_secs: 5, use_kv_events: false })).toContain('router_predicted_ttl_secs requires use_kv_events=true');
+    expect(failure({ shared_cache_type: 'l3' })).toContain("unknown shared cache type: \"l3\", expected 'none' or 'hicache'");
     expect(failure({ router_track_output_blocks: true, router_track_active_blocks: false })).toContain(
       'router_track_output_blocks requires router_track_active_blocks=true',
     );

@@ -51,6 +51,7 @@ const MODELLED: Record<string, Record<string, unknown>> = {
   router_queue_policy: { router_queue_threshold: 0.05, router_queue_policy: 'lcfs' },
   use_kv_events: { use_kv_events: false },
   router_policy_config: { router_policy_config: policyFile },
+  router_predicted_ttl_secs: { router_predicted_ttl_secs: 5 },
   router_ttl_secs: { use_kv_events: false, router_ttl_secs: 0.5 },
   router_max_tree_size: { use_kv_events: false, router_max_tree_size: 64 },
   router_prune_target_ratio: { use_kv_events: false, router_max_tree_size: 64, router_prune_target_ratio: 0.1 },
@@ -65,6 +66,8 @@ const BASELINE: Record<string, Record<string, unknown>> = {
 const APPROXIMATE_INDEXER: Record<string, unknown> = { router_ttl_secs: 5, router_max_tree_size: 1024, router_prune_target_ratio: 0.5 };
 const UNMODELLED: Record<string, unknown> = {
   router_track_output_blocks: true,
+  router_queue_by_incoming_missing_isl: [{ missing_cache_tokens_floor: 0, max_queue_depth: 4 }],
+  shared_cache_type: 'hicache',
   host_cache_hit_weight: 0.5,
   disk_cache_hit_weight: 0.5,
   shared_cache_multiplier: 0.5,

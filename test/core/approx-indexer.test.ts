@@ -87,3 +87,26 @@ describe('approximate indexer: pruning at router_max_tree_size', () => {
     expect(got).toEqual([0, 64]);
   });
 });
+
+// router_predicted_ttl_secs (KvRouterConfig; lib/llm kv_router Indexer::find_match_details with a
+// predict-on-route side indexer, merge_side_or_warn): with KV events on, the router also records
+// its own decisions for the TTL and takes, per worker, the larger overlap.
+// Request 0 (blocks 1-2) runs first on some worker X. Request 1 (blocks 1-4, at 500 ms) sees 2
+// cached blocks on X: X costs (256/64 − 2) + 4 fresh = 6 against 4 + 4 = 8, so it goes to X with
+// 128 tokens uncached. Request 2 (blocks 1-4) comes 1 ms later, while request 1's prefill runs
+// and X has published only blocks 1-2: by the KV events X costs (128 + 256)/64 − 2 + 4 active
+// = 8, a tie with the other worker's 8 (a seeded pick, 0 or 128 tokens seen). The side view also
+// holds blocks 3-4, routed 1 ms earlier: X costs 6 − 4 + 4 = 6 and request 2 sees all 256 tokens.
+describe('predict-on-route side indexer', () => {
+  const turns: Turn[] = [
+    { isl: 128, osl: 2, ids: [1, 2], at: 0 },
+    { isl: 256, osl: 2, ids: [1, 2, 3, 4], at: 500 },
+    { isl: 256, osl: 2, ids: [1, 2, 3, 4], at: 501 },
+  ];
+  it('adds the routed blocks before the engine reports them', () => {
+    const events = overlaps(turns, {});
+    expect(events.slice(0, 2)).toEqual([0, 128]);
+    expect([0, 128]).toContain(events[2]);
+    expect(overlaps(turns, { predictedTtlSecs: 1 })).toEqual([0, 128, 256]);
+  });
+});
