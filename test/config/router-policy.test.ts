@@ -14,8 +14,8 @@ import { replay } from '../../src/api.js';
 import { main } from '../../src/cli/main.js';
 import { loadRouterPolicyConfig, resolvePolicyProfile } from '../../src/config/router-policy.js';
 import { nativePolicy } from '../../src/core/engine-config.js';
-import { createSimulation, type NativeRouterConfig } from '../../src/core/native.js';
-import { engine, router, workload, type Turn } from '../core/build.js';
+import type { NativeRouterConfig } from '../../src/core/native.js';
+import { routeDetail, type Turn } from '../core/build.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dynosim-policy-'));
 let files = 0;
@@ -24,6 +24,19 @@ function yamlFile(text: string): string {
   writeFileSync(file, text);
   return file;
 }
+
+/** A profile with one class `c` (family std, bucket all); `cls` adds the class's other fields. */
+const ONE_CLASS = (cls: string) => `
+default_policy_family: std
+uncached_isl_buckets:
+  - min_tokens: 0
+    bucket: all
+policy_classes:
+  - name: c
+    policy_family: std
+    cache_bucket: all
+${cls}`;
+const indent = (text: string, by: string) => text.replace(/^(?=.)/gm, by);
 
 const TWO_BUCKETS = (longFirst: { quantum: number; policy?: string }, short: { quantum: number }, extra = '') => `
 default_policy_family: std
@@ -48,16 +61,7 @@ ${extra}`;
 
 describe('reading the policy YAML', () => {
   const invalid = (body: string) => () => loadRouterPolicyConfig(yamlFile(body));
-  const one = (cls: string) => `
-default_policy_family: std
-uncached_isl_buckets:
-  - min_tokens: 0
-    bucket: all
-policy_classes:
-  - name: c
-    policy_family: std
-    cache_bucket: all
-${cls}`;
+  const one = ONE_CLASS;
 
   it("gives the reference's validation messages", () => {
     expect(invalid(one('    quantum: 0\n'))).toThrow('--router-policy-config: invalid router policy config: root policy class "c" quantum must be greater than zero');
@@ -131,22 +135,9 @@ ${cls}`;
   });
 });
 
-/** Requests in the order the router placed them (1 worker unless said). */
-function placementOrder(turns: Turn[], over: Partial<NativeRouterConfig>, numWorkers = 1): number[] {
-  const sim = createSimulation(
-    {
-      disaggregated: false,
-      agg: { engine: engine({ maxNumBatchedTokens: 1000 }), router: router({ mode: 'kv_router', ...over }), numWorkers, startupTimeS: 0 },
-      maxSimTimeMs: Infinity,
-      requestDetail: true,
-    },
-    workload(
-      turns.map((t) => [t]),
-      64,
-    ),
-  );
-  sim.runUntil(Infinity);
-  const routed = sim.results().requests.detail!.routedMs;
+/** Requests in the order the router placed them (1 worker). */
+function placementOrder(turns: Turn[], over: Partial<NativeRouterConfig>): number[] {
+  const routed = routeDetail(turns, { engine: { maxNumBatchedTokens: 1000 }, router: { mode: 'kv_router', ...over } }).routedMs;
   return turns.map((_, i) => i).sort((a, b) => routed[a]! - routed[b]! || a - b);
 }
 
@@ -187,8 +178,7 @@ describe('routing with a policy profile', () => {
   // wspt inside a class (make_entry: score 1 / scheduling cost): one class for all, requests 1-4
   // as above; the two 64-token requests go first (oldest first among equals), then the long ones.
   it('wspt orders a class by uncached prompt tokens', () => {
-    const one = `default_policy_family: std\nuncached_isl_buckets:\n  - min_tokens: 0\n    bucket: all\npolicy_classes:\n  - name: c\n    policy_family: std\n    cache_bucket: all\n    queue_policy: wspt\n    quantum: 1\n    prefill_busy_threshold: 0\n`;
-    expect(withPolicy(one)).toEqual([0, 2, 4, 1, 3]);
+    expect(withPolicy(ONE_CLASS('    queue_policy: wspt\n    quantum: 1\n    prefill_busy_threshold: 0\n'))).toEqual([0, 2, 4, 1, 3]);
   });
 
   // queue_rejection: with request_queue_limit_per_worker 1 on one worker, request 1 waits (0 < 1),
@@ -204,22 +194,8 @@ describe('routing with a policy profile', () => {
   it('busy_worker_ratio makes the pool busy once that share of workers is', () => {
     const two: Turn[] = [turns[0]!, { isl: 64, osl: 2, ids: [9], at: 1 }];
     const queuedAt = (ratio: string) => {
-      const yaml = `default_policy_family: std\nuncached_isl_buckets:\n  - min_tokens: 0\n    bucket: all\npolicy_classes:\n  - name: c\n    policy_family: std\n    cache_bucket: all\n    quantum: 1\n    prefill_busy_threshold: 0\n${ratio}`;
-      const policy = nativePolicy(resolvePolicyProfile(loadRouterPolicyConfig(yamlFile(yaml)), undefined)!);
-      const sim = createSimulation(
-        {
-          disaggregated: false,
-          agg: { engine: engine(), router: router({ mode: 'kv_router', policy }), numWorkers: 2, startupTimeS: 0 },
-          maxSimTimeMs: Infinity,
-          requestDetail: true,
-        },
-        workload(
-          two.map((t) => [t]),
-          64,
-        ),
-      );
-      sim.runUntil(Infinity);
-      return sim.results().requests.detail!.routeQueuedMs[1];
+      const policy = nativePolicy(resolvePolicyProfile(loadRouterPolicyConfig(yamlFile(ONE_CLASS(`    quantum: 1\n    prefill_busy_threshold: 0\n${ratio}`))), undefined)!);
+      return routeDetail(two, { router: { mode: 'kv_router', policy }, numWorkers: 2 }).routeQueuedMs[1];
     };
     expect(queuedAt('    busy_worker_ratio: 0.5\n')).toBe(1);
     expect(queuedAt('')).toBeNaN();
@@ -229,29 +205,10 @@ describe('routing with a policy profile', () => {
 describe('the policy file in a replay', () => {
   const trace = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/trace.jsonl');
   const base = { traceFiles: [trace], numWorkers: 2, routerMode: 'kv_router' as const, arrivalSpeedupRatio: 6, extraEngineArgs: { block_size: 16 } };
-  const busyAll = `default_policy_family: std
-uncached_isl_buckets:
-  - min_tokens: 0
-    bucket: all
-policy_classes:
-  - name: c
-    policy_family: std
-    cache_bucket: all
-    queue_policy: wspt
-    quantum: 1
-    prefill_busy_threshold: 0
-models:
+  // The root queues while any prefill runs (wspt); the "other" model's profile never queues.
+  const busyAll = `${ONE_CLASS('    queue_policy: wspt\n    quantum: 1\n    prefill_busy_threshold: 0\n')}models:
   other:
-    default_policy_family: std
-    uncached_isl_buckets:
-      - min_tokens: 0
-        bucket: all
-    policy_classes:
-      - name: c
-        policy_family: std
-        cache_bucket: all
-        quantum: 1
-`;
+${indent(ONE_CLASS('    quantum: 1\n'), '    ')}`;
 
   it('changes routing; --model-name picks the model profile; the router config key works too', async () => {
     const file = yamlFile(busyAll);

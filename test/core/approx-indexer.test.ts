@@ -9,26 +9,12 @@
 // when current_size, the (worker, block) entries of the tree, exceeds max_tree_size).
 // Every expectation below is derived by hand from those rules; engine block = trace block = 64.
 import { describe, expect, it } from 'vitest';
-import { createSimulation, type NativeRouterConfig } from '../../src/core/native.js';
-import { engine, router, workload, type Turn } from './build.js';
+import type { NativeRouterConfig } from '../../src/core/native.js';
+import { routeDetail, type Turn } from './build.js';
 
 /** Prompt tokens the router saw cached on the chosen worker, per request (2 workers, kv_router). */
-function overlaps(turns: Turn[], over: Partial<NativeRouterConfig>): number[] {
-  const sim = createSimulation(
-    {
-      disaggregated: false,
-      agg: { engine: engine(), router: router({ mode: 'kv_router', ...over }), numWorkers: 2, startupTimeS: 0 },
-      maxSimTimeMs: Infinity,
-      requestDetail: true,
-    },
-    workload(
-      turns.map((t) => [t]),
-      64,
-    ),
-  );
-  sim.runUntil(Infinity);
-  return Array.from(sim.results().requests.detail!.routeOverlapTokens);
-}
+const overlaps = (turns: Turn[], over: Partial<NativeRouterConfig>): number[] =>
+  Array.from(routeDetail(turns, { router: { mode: 'kv_router', ...over }, numWorkers: 2 }).routeOverlapTokens);
 
 // Each request is short (a 4-block prompt, 2 output tokens): it is long finished before the next
 // arrives, so only the cache view decides — the holder of the prefix costs max(0, 4 − 4) + 4 fresh

@@ -150,3 +150,24 @@ export function simulate(
   sim.runUntil(Infinity);
   return sim.results();
 }
+
+/** One-turn sessions (trace block 64) run to the end with each request's routing detail recorded. */
+export function routeDetail(
+  turns: Turn[],
+  opts: { engine?: Partial<NativeEngineConfig>; router?: Partial<NativeRouterConfig>; numWorkers?: number } = {},
+) {
+  const sim = createSimulation(
+    {
+      disaggregated: false,
+      agg: { engine: engine(opts.engine), router: router(opts.router), numWorkers: opts.numWorkers ?? 1, startupTimeS: 0 },
+      maxSimTimeMs: Infinity,
+      requestDetail: true,
+    },
+    workload(
+      turns.map((t) => [t]),
+      64,
+    ),
+  );
+  sim.runUntil(Infinity);
+  return sim.results().requests.detail!;
+}

@@ -2,6 +2,7 @@
 // prints each case's number before running it, so the parent can name the case that crashed or
 // hung this process. A JS error is a pass; only a dead or stuck process is a finding.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildSimConfig, resolveTopology } from '../../dist/api.js';
 import { createSimulation, evaluatePerfModel } from '../../dist/core/native.js';
@@ -17,10 +18,21 @@ const aic = fs.existsSync(shared)
   ? { aic_backend: 'vllm', aic_system: 'h200_sxm', aic_model_path: 'nvidia/Llama-3.1-8B-Instruct-FP8', aic_tp_size: 1, aic_systems_path: shared }
   : null;
 
+// A router policy file with two buckets, busy thresholds and a queue limit (the run may stop on it).
+const policyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dynosim-fuzz-policy-')), 'policy.yaml');
+fs.writeFileSync(
+  policyFile,
+  'default_policy_family: f\nuncached_isl_buckets:\n  - {min_tokens: 0, bucket: s}\n  - {min_tokens: 1000, bucket: l}\npolicy_classes:\n' +
+    '  - {name: s, policy_family: f, cache_bucket: s, quantum: 64, prefill_busy_threshold: 0}\n' +
+    '  - {name: l, policy_family: f, cache_bucket: l, queue_policy: wspt, quantum: 8, prefill_busy_threshold_frac: 0.5, busy_worker_ratio: 0.5, request_queue_limit_per_worker: 8}\n',
+);
+
 // Base configurations reached through the real front end (so they are valid), one per engine shape.
 const bases = [
   { numWorkers: 2 },
   { numWorkers: 3, routerMode: 'kv_router', routerConfig: { router_temperature: 0.5 } },
+  { numWorkers: 3, routerMode: 'kv_router', routerConfig: { use_kv_events: false, router_ttl_secs: 0.05, router_max_tree_size: 40, router_prune_target_ratio: 0.5 } },
+  { numWorkers: 2, routerMode: 'kv_router', routerConfig: { router_predicted_ttl_secs: 0.1 }, routerPolicyConfig: policyFile },
   { numWorkers: 2, extraEngineArgs: { engine_type: 'sglang', num_gpu_blocks: 200 } },
   { numWorkers: 2, extraEngineArgs: { engine_type: 'trtllm', num_gpu_blocks: 300 } },
   { numWorkers: 2, routerMode: 'kv_router', extraEngineArgs: { dp_size: 2, aic_nextn: 2, aic_nextn_accept_rates: '0.7,0.4' } },
