@@ -81,7 +81,9 @@ class Pool {
   Ns startup_time() const { return cfg_.startup_time; }
   // Worker-seconds of provisioned workers, integrated as the clock advances.
   // Integer ns: a double sum would round differently depending on how the clock's steps are split.
-  void accrue(Ns dt) { worker_ns_ += static_cast<int64_t>(provisioned()) * dt; }
+  // 128 bits: a million workers over 100 years of simulated time pass int64 (the fuzzer's
+  // overflow, scale() to 1e6 workers).
+  void accrue(Ns dt) { worker_ns_ += static_cast<__int128>(provisioned()) * dt; }
   double worker_seconds() const { return static_cast<double>(worker_ns_) / 1e9; }
   uint64_t forward_passes() const;
 
@@ -99,7 +101,7 @@ class Pool {
   std::vector<Worker> workers_;
   std::vector<int32_t> candidates_;
   std::vector<uint8_t> is_candidate_;
-  int64_t worker_ns_ = 0;
+  __int128 worker_ns_ = 0;
   int32_t counts_[4] = {0, 0, 0, 0};  // workers per WorkerState
 };
 

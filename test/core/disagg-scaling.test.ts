@@ -152,3 +152,16 @@ describe('planner actuation', () => {
     expect(sim.observe().decode.total).toBe(1);
   });
 });
+
+describe('worker-seconds past int64 nanoseconds', () => {
+  it('10,000 workers over 90 years accrue 10,000 × 90 years (int64 ns overflowed at 9.2e18, UB the fuzzer found)', () => {
+    const years90Ms = 90 * 365.25 * 86400 * 1000;
+    const w = workload([[{ isl: 8, osl: 2, ids: [1, 2], at: 0 }], [{ isl: 8, osl: 2, ids: [3, 4], at: years90Ms }]], 4);
+    const sim = startScalable(w, { numWorkers: 10_000 });
+    sim.runUntil(Infinity);
+    const r = sim.results();
+    const endS = r.endTimeMs / 1000;
+    expect(endS).toBeGreaterThan(years90Ms / 1000);
+    expect(r.decodeWorkerSeconds / (10_000 * endS)).toBeCloseTo(1, 9);
+  });
+});
