@@ -62,16 +62,18 @@ int32_t BlockPool::acquire(BlockHash id) {
     return b;
   }
   b = take_free();
-  if (b == kNone) {
+  if (b != kNone) {
+    ++resident_;
+  } else {
+    // Evict the least recently released block in place: it stays resident under its new id.
     if (lru_head_ == kNone) return kNone;
     b = lru_head_;
     unlink(b);
-    forget(b);
+    feed_.removed(b, ids_[b]);
   }
   assign(b, id);
   refs_[b] = 1;
   ++active_;
-  ++resident_;
   DYNOSIM_INVARIANT(active_ <= resident_ && resident_ <= slots_.capacity(), "KV blocks in use exceed the pool");
   feed_.stored(b, id);
   return b;

@@ -57,6 +57,9 @@ class BlockPool {
   int32_t take_free();
 
   bool prefix_caching_;
+  // Apart from active_: updated next to each other, the two were stored as a pair, and a pair
+  // loaded right after one of them was stored alone stalls (store forwarding fails).
+  int32_t resident_ = 0;           // active + inactive
   std::vector<BlockHash> ids_;     // identity of each block; kNoId when free
   ResidentIndex index_of_;         // identity -> block, for resident blocks
   std::vector<int32_t> refs_;      // references; 0 = inactive or free
@@ -64,7 +67,6 @@ class BlockPool {
   LazySlots slots_;                // free blocks: forgotten ones, then never-used ones
   int32_t lru_head_ = kNone, lru_tail_ = kNone;
   int32_t active_ = 0;
-  int32_t resident_ = 0;           // active + inactive
   IndexFeed feed_;
 };
 
