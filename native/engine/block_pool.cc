@@ -34,12 +34,6 @@ void BlockPool::push_lru_tail(int32_t b) {
   lru_tail_ = b;
 }
 
-// Acquiring a block probes this pool's index and, in kv_router mode, the router's.
-void BlockPool::prefetch(BlockHash id) const {
-  index_of_.prefetch(id);
-  feed_.prefetch(id);
-}
-
 // The block's own index entry goes stale by itself once its id changes (see ResidentIndex).
 void BlockPool::forget(int32_t b) {
   feed_.removed(b, ids_[b]);

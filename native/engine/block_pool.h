@@ -41,7 +41,11 @@ class BlockPool {
     const int32_t b = index_of_.find(id, ids_.data());
     return b == ResidentIndex::kMissing ? kNone : b;
   }
-  void prefetch(BlockHash id) const;
+  // Acquiring a block probes this pool's index and, in kv_router mode, the router's.
+  void prefetch(BlockHash id) const {
+    index_of_.prefetch(id);
+    feed_.prefetch(id);
+  }
   bool is_active(int32_t block) const { return refs_[block] > 0; }
   BlockHash id_of(int32_t block) const { return ids_[block]; }
 
