@@ -20,6 +20,7 @@ using BlockHash = uint64_t;
 // where they enter; every double → ns conversion checks it again, so an extreme speedup ratio or
 // bandwidth ends in an error instead of a wrapped int64.
 constexpr double kMaxSimMs = 100 * 365.25 * 24 * 3600 * 1000.0;
+constexpr Ns kMaxSimNs = static_cast<Ns>(kMaxSimMs * 1e6);
 
 [[noreturn]] inline void time_limit_exceeded() {
   throw std::range_error(

@@ -41,9 +41,16 @@ bool Simulation::start_decode_run(uint8_t p, int32_t w) {
     n = std::min(n, rank->price_decode_run(n, run_scratch_.data()));
     for (int32_t m = 0; m < n; ++m) durations[m] = std::max(durations[m], run_scratch_[m]);
   }
-  if (n < 2) return false;
+  // A run stops before a pass that would end past the time limit; stepping then reports it.
   Ns t = now_;
-  for (int32_t m = 0; m < n; ++m) worker.run_ends[m] = t += durations[m];
+  for (int32_t m = 0; m < n; ++m) {
+    if (durations[m] > kMaxSimNs - t) {
+      n = m;
+      break;
+    }
+    worker.run_ends[m] = t += durations[m];
+  }
+  if (n < 2) return false;
   for (size_t k = 0; k < worker.ranks.size(); ++k) worker.planned[k] = worker.ranks[k]->has_work();
   if (cfg_.pass_log) {
     worker.run_work.resize(worker.ranks.size());

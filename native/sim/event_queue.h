@@ -26,7 +26,10 @@ struct Event {
 class EventQueue {
  public:
   // Returns the event's sequence number, by which its owner can recognise it (or a stale one).
+  // Each duration is checked where it is made; their sum is checked here, where the clock would
+  // go: a run whose passes add up past the limit ends in the error, never in a wrapped time.
   uint64_t push(Ns at, EventKind kind, uint8_t pool, int32_t subject, Ns planned) {
+    if (!(at >= 0 && at <= kMaxSimNs)) time_limit_exceeded();
     heap_.push(Event{at, planned, next_seq_, kind, pool, subject});
     return next_seq_++;
   }

@@ -61,6 +61,14 @@ describe('times, rates and ratios beyond 100 years of simulated time are refused
     expect(r.stderr).toMatch(/^dynosim: error: --prefill-engine-args: kv_transfer_bandwidth 1e-300 GB\/s makes the hand-off of a [0-9,]+-token prompt \(kv_bytes_per_token 1,024\) last beyond the simulated-time limit of 100 years/);
   });
 
+  it('passes that add up past 100 years end in the error (speedup_ratio 1e-9 on the agentic example: its clock wrapped and the run hung)', () => {
+    // Each pass is under the limit; their sum (about 312 years) is not. Checked where the clock
+    // would go (native/sim/event_queue.h push, decode_runs.cc start_decode_run).
+    const r = runCli(['--trace-format', 'agentic_mooncake', 'examples/agentic_mooncake.jsonl', '--num-workers', '3', '--extra-engine-args', '{"speedup_ratio": 1e-9}', '--report-json', '/dev/null']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('dynosim: error: a simulated duration passes the 100-year limit (check speedup_ratio, decode_speedup_ratio and kv_transfer_bandwidth)\n');
+  });
+
   it('speedup_ratio 1e-300 (it gave TTFT 0)', () => {
     const r = runCli(['examples/trace.jsonl', '--extra-engine-args', '{"speedup_ratio": 1e-300}', '--report-json', '/dev/null']);
     expect(r.status).toBe(1);
