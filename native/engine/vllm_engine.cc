@@ -4,7 +4,6 @@
 #include <limits>
 
 #include "../perf/timing.h"
-#include "decode_run.h"
 
 namespace dynosim {
 
@@ -122,8 +121,7 @@ uint32_t VllmEngine::cached_prefix(int32_t r, int32_t* active_cached_blocks) con
 bool VllmEngine::turned_away(int32_t r) const {
   const bool exceeds_pool = ceil_div(seq_len(r), cfg_.block_size) > cfg_.num_gpu_blocks;
   if (st_.status[r] == ReqStatus::Preempted) {
-    const int64_t max_burst = cfg_.nextn == 0 ? 0 : cfg_.role == WorkerRole::Prefill ? 1 : cfg_.nextn + 1;
-    const int64_t burst = std::min<int64_t>(max_burst, tokens_left(r));
+    const int64_t burst = cfg_.nextn > 0 ? burst_reserve(r) : 0;
     return ceil_div(seq_len(r) + burst, cfg_.block_size) > cfg_.num_gpu_blocks;
   }
   if (st_.status[r] != ReqStatus::Waiting || st_.num_computed[r] > 0) return false;  // > 0: prompt transferred
@@ -331,6 +329,11 @@ uint32_t VllmEngine::tokens_left(int32_t r) const {
   return static_cast<uint32_t>(std::max<int64_t>(0, left));
 }
 
+uint32_t VllmEngine::burst_reserve(int32_t r) const {
+  const uint32_t max_burst = cfg_.role == WorkerRole::Prefill ? 1 : static_cast<uint32_t>(cfg_.nextn) + 1;
+  return std::min(max_burst, tokens_left(r));
+}
+
 // The requests whose sequence is fully computed emit this pass; those already at their output
 // limit end now without a token and leave the decode batch (emit_ready_tokens). Also records
 // the batch for the pass snapshot, which leaves terminal requests out of the decodes.
@@ -361,12 +364,11 @@ void VllmEngine::find_ready(PassBatch* batch) {
 // evicted for the whole reservation at once; what the bursts leave unused returns free.
 void VllmEngine::reserve_bursts() {
   const int64_t B = cfg_.block_size;
-  const uint32_t max_burst = cfg_.role == WorkerRole::Prefill ? 1 : static_cast<uint32_t>(cfg_.nextn) + 1;
   for (;;) {
     int64_t required = 0;
     for (int32_t r : ready_) {
       const int64_t len = seq_len(r);
-      required += ceil_div(len + std::min(max_burst, tokens_left(r)), B) - ceil_div(len, B);
+      required += ceil_div(len + burst_reserve(r), B) - ceil_div(len, B);
     }
     if (required <= cfg_.num_gpu_blocks - pool_.active_blocks()) {
       pool_.evict_until_free(static_cast<int32_t>(required));
@@ -528,77 +530,6 @@ void VllmEngine::promote_filled(int32_t r, uint32_t before, uint32_t after) {
       if (!(id & kUniqueBlockTag)) blocks[i] = pool_.promote(blocks[i], id);
     }
   }
-}
-
-// Decode runs (see Engine). A pass of the run is what plan_pass and finish_pass would do when
-// the queue admits nothing: every running request schedules its one dangling token (the budget
-// covers them all), the batch is priced with the KV held, which no pass of the run changes, and
-// each request emits one token. MTP bursts draw random numbers, so they never run in bulk.
-int32_t VllmEngine::decode_run_room() const {
-  if (cfg_.role == WorkerRole::Prefill || cfg_.nextn > 0 || running_count_ == 0) return 0;
-  if (cfg_.max_num_batched_tokens > 0 && cfg_.max_num_batched_tokens < running_count_) return 0;
-  const int64_t B = cfg_.block_size;
-  int64_t room = std::numeric_limits<int32_t>::max();
-  for (int32_t r : running_) {
-    if (st_.status[r] != ReqStatus::Running) continue;
-    const int64_t len = seq_len(r);
-    if (st_.num_computed[r] + 1 != len || st_.generated[r] == 0) return 0;
-    room = std::min(room, static_cast<int64_t>(st_.blocks[r].size()) * B - len + 1);  // pass m computes token len + m
-    room = std::min<int64_t>(room, static_cast<int64_t>(st_.output_limit[r]) - st_.generated[r] - 1);
-    if (cfg_.max_model_len > 0) room = std::min<int64_t>(room, cfg_.max_model_len - len - 1);
-    if (room <= 0) return 0;
-  }
-  // Last, as it costs a prefix lookup, and only for a room a run can use (two passes or more).
-  if (!waiting_.empty() && (room < 2 || !head_stays_waiting())) return 0;
-  return static_cast<int32_t>(room);
-}
-
-// With requests waiting, every pass of a run must leave the queue as it is: the head neither turned
-// away nor admitted (held by the sequence cap or the KV gate, or needing tokens the budget no
-// longer has). A run moves no KV and changes no count the gate reads, so what holds for its first
-// pass holds for all.
-bool VllmEngine::head_stays_waiting() const {
-  const int32_t r = waiting_.front();
-  const int64_t max_seqs = cfg_.max_num_seqs > 0 ? cfg_.max_num_seqs : kUnbounded;
-  if (running_count_ >= max_seqs) return true;
-  if (turned_away(r)) return false;
-  uint32_t cached = 0;
-  if (!fits_now(r, &cached)) return true;
-  const bool budget_left = cfg_.max_num_batched_tokens <= 0 || cfg_.max_num_batched_tokens > running_count_;
-  return !budget_left && st_.num_computed[r] + cached < seq_len(r);
-}
-
-// Every pass of the run prices the whole running set, whose length sum is kept as requests
-// join, grow and leave.
-int32_t VllmEngine::price_decode_run(int32_t passes, Ns* durations) const {
-  return price_growing_batch(passes, running_count_, running_len_, durations,
-                             [this](int64_t batch, int64_t len) { return decode_step_ns(batch, len); });
-}
-
-PassWork VllmEngine::decode_run_work() const {
-  PassWork w;
-  w.sum_decode_kv_tokens = running_len_;
-  w.num_decode_requests = running_count_;
-  return w;
-}
-
-// Tokens are recorded pass by pass: every request of a pass shares its gap, which keeps the
-// collector's run-length encoded gaps short (passes of a run differ in length).
-void VllmEngine::complete_decode_run(const Ns* ends, int32_t count, PassOutput& out) {
-  if (count <= 0) return;
-  compact_running();
-  collector_.on_run_tokens(running_.data(), running_.size(), ends, count);
-  for (int32_t r : running_) {
-    const uint32_t before = st_.num_computed[r];
-    st_.generated[r] += count;
-    st_.num_computed[r] = seq_len(r) - 1;
-    promote_filled(r, before, st_.num_computed[r]);
-  }
-  running_len_ += static_cast<int64_t>(count) * running_count_;
-  epoch_ += count;
-  passed_since_mark_ = true;
-  out.visible_tokens += count * running_count_;
-  out.decode_forwards += count * running_count_;
 }
 
 }  // namespace dynosim

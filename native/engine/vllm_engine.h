@@ -60,6 +60,8 @@ class VllmEngine final : public Engine {
     return st_.generated[r] >= st_.output_limit[r] || (cfg_.max_model_len > 0 && seq_len(r) >= cfg_.max_model_len);
   }
   uint32_t tokens_left(int32_t r) const;
+  // Tokens whose blocks an MTP step reserves for r before sampling its burst (reserve_bursts).
+  uint32_t burst_reserve(int32_t r) const;
   Scheduled schedule(int32_t r, uint32_t cached);
   uint32_t cached_prefix(int32_t r, int32_t* active_cached_blocks) const;
   bool admission_gate(int32_t r, int32_t active_cached_blocks) const;
