@@ -135,6 +135,8 @@ function loadWorkload(options: ReplayOptions, blockSize: number): Promise<Worklo
       traceBlockSize: options.traceBlockSize,
       arrivalSpeedupRatio: options.arrivalSpeedupRatio,
       concurrency,
+      agenticLanes: options.agenticLanes,
+      planner: options.plannerConfig !== undefined,
       onNote: options.onNote,
     });
   }

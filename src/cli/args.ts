@@ -124,7 +124,7 @@ const FLAGS: readonly FlagSpec[] = [
   { flags: ['--trace-block-size'], dest: 'trace_block_size', kind: 'int', help: 'tokens per trace hash_id (default 512)' },
   { flags: ['--trace-shared-prefix-ratio'], dest: 'trace_shared_prefix_ratio', kind: 'float', help: 'applied_compute_agentic only: shared initial-prompt fraction' },
   { flags: ['--trace-num-prefix-groups'], dest: 'trace_num_prefix_groups', kind: 'int', help: 'applied_compute_agentic only: cross-session prefix groups' },
-  { flags: ['--agentic-lanes'], dest: 'agentic_lanes', kind: 'int', help: 'agentic_mooncake v2 only: run the plays one after another in this many lanes' },
+  { flags: ['--agentic-lanes'], dest: 'agentic_lanes', kind: 'int', help: 'agentic_mooncake v2 and dynamo agent sessions: run the plays one after another in this many lanes' },
   { flags: ['--report-json'], dest: 'report_json', kind: 'str', help: 'path of the full report JSON (default: ./dynamo_replay_report_<timestamp>.json)' },
   { flags: ['--report-jsonl', '--per-request-jsonl'], dest: 'report_jsonl', kind: 'str', help: 'path of a per-request JSONL (trace-file replay only)' },
   { flags: ['--planner-config'], dest: 'planner_config', kind: 'str', help: 'planner config (YAML/JSON path or inline JSON): enables planner-in-the-loop replay' },
@@ -487,7 +487,7 @@ export function prepareReplay(ns: CliNamespace): PreparedReplay {
   }
   if (ns.agentic_lanes !== null) {
     if (ns.agentic_lanes <= 0) usage('agentic_lanes must be greater than 0');
-    if (ns.trace_format !== 'agentic_mooncake') usage('--agentic-lanes applies to --trace-format agentic_mooncake only');
+    if (ns.trace_format !== 'agentic_mooncake' && ns.trace_format !== 'dynamo') usage('--agentic-lanes applies to --trace-format agentic_mooncake or dynamo (agent sessions) only');
   }
   if (usingTraceFile && ns.trace_format === 'agentic_mooncake' && ns.replay_concurrency !== null) {
     usage('--trace-format=agentic_mooncake replays its request graph open-loop: use --agentic-lanes instead of --replay-concurrency');

@@ -105,8 +105,8 @@ export function checkReplayOptions(options: unknown): asserts options is ReplayO
       throw new UsageError(`--trace-format must be one of ${TRACE_FORMATS.join(', ')}, got ${describeValue(o.traceFormat)}`);
     if (format === 'agentic_mooncake' && o.replayConcurrency !== undefined)
       throw new UsageError('--trace-format=agentic_mooncake replays its request graph open-loop: use --agentic-lanes instead of --replay-concurrency');
-    if (o.agenticLanes !== undefined && format !== 'agentic_mooncake')
-      throw new UsageError('--agentic-lanes applies to --trace-format agentic_mooncake only');
+    if (o.agenticLanes !== undefined && format !== 'agentic_mooncake' && format !== 'dynamo')
+      throw new UsageError('--agentic-lanes applies to --trace-format agentic_mooncake or dynamo (agent sessions) only');
     if (o.agenticLanes === 0) throw new UsageError('agentic_lanes must be greater than 0');
     if (format === 'applied_compute_agentic' && o.replayConcurrency === undefined)
       throw new UsageError('--trace-format=applied_compute_agentic requires --replay-concurrency because the source traces do not include first-turn timestamps');

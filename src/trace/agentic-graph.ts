@@ -22,6 +22,8 @@ export interface AgenticDependency {
 
 export interface AgenticNode {
   line: number;
+  /** `<file>:<line>` of the row, when it is not `<AssembleOptions.path>:<line>` (several shards). */
+  where?: string;
   requestId: string;
   /** v2's play; '' for v1 (plays are derived). */
   playId: string;
@@ -44,14 +46,59 @@ export interface AssembleOptions {
 }
 
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
-const byteOrder = (a: string, b: string) => Buffer.compare(utf8(a), utf8(b));
+/** Byte order of the UTF-8 texts, as Rust orders Strings. */
+export const byteOrder = (a: string, b: string) => Buffer.compare(utf8(a), utf8(b));
+
+/** A v2 row as AgenticTraceBuilder::push checks it, after its fields were read. */
+export interface AgenticRowCheck {
+  requestId: string;
+  playId: string;
+  sessionId: string;
+  model: string;
+  inputLength: number | undefined;
+  outputLength: number | undefined;
+  /** Length of `output_token_ids` when the row gives them. */
+  outputTokenIdCount: number | undefined;
+  hashKeys: unknown[] | undefined;
+  notBeforeMs: number;
+  deps: AgenticDependency[];
+}
+
+const debugName = (s: string) => s[0]!.toUpperCase() + s.slice(1);
+
+/** The builder's row checks, in its order; `at` is "trace line N", `fail` adds the location. */
+export function checkAgenticRow(row: AgenticRowCheck, blockSize: number, at: string, fail: (m: string) => ReplayError): void {
+  const { requestId, playId, sessionId, model, inputLength, outputLength, hashKeys, notBeforeMs, deps } = row;
+  if (requestId.trim() === '') throw fail(`${at} has empty request_id`);
+  if (playId.trim() === '') throw fail(`${at} has empty play_id`);
+  if (sessionId.trim() === '') throw fail(`${at} has empty session_id`);
+  if (hashKeys === undefined) throw fail(`${at} is missing hash_ids`);
+  if (hashKeys.length === 0) throw fail(`${at} has empty hash_ids`);
+  if (inputLength === undefined) throw fail(`${at} is missing input_length`);
+  if (inputLength === 0) throw fail(`${at} has zero input_length`);
+  const expected = Math.ceil(inputLength / blockSize);
+  if (hashKeys.length !== expected) {
+    throw fail(`${at} has input_length ${inputLength} at block_size ${blockSize} and requires exactly ${expected} hash_ids, got ${hashKeys.length}`);
+  }
+  if (model.trim() === '') throw fail(`${at} has an empty model`);
+  if (outputLength === undefined) throw fail(`${at} is missing output_length`);
+  if (row.outputTokenIdCount !== undefined && row.outputTokenIdCount !== outputLength) {
+    throw fail(`${at} output_length ${outputLength} does not match output_token_ids length ${row.outputTokenIdCount}`);
+  }
+  if (!(Number.isFinite(notBeforeMs) && notBeforeMs >= 0)) throw fail(`${at} has invalid not_before_ms ${formatFloat(notBeforeMs)}`);
+  for (const d of deps) {
+    if (d.requestId.trim() === '') throw fail(`${at} has a dependency with an empty request_id`);
+    if (!(Number.isFinite(d.delayMs) && d.delayMs >= 0)) throw fail(`${at} has invalid dependency delay ${formatFloat(d.delayMs)}`);
+    if (d.onDispatch && d.relation !== 'spawn') throw fail(`${at} has invalid ${debugName(d.relation!)} dependency with Dispatch trigger`);
+  }
+}
 
 export function assembleAgenticGraph(input: AgenticNode[], o: AssembleOptions): Workload {
   const nodes = o.version === 2 ? [...input].sort((a, b) => byteOrder(a.requestId, b.requestId)) : input;
   const R = nodes.length;
   const index = new Map<string, number>();
   nodes.forEach((n, i) => index.set(n.requestId, i));
-  const lineError = (n: AgenticNode, msg: string) => new ReplayError(`${o.path}:${n.line}: ${msg}`);
+  const lineError = (n: AgenticNode, msg: string) => new ReplayError(`${n.where ?? `${o.path}:${n.line}`}: ${msg}`);
 
   // Dependencies, checked as the reference checks them.
   const depOffsets = new Uint32Array(R + 1);

@@ -21,7 +21,7 @@
 
 import type { Workload } from '../core/workload.js';
 import { ReplayError } from '../errors.js';
-import { assembleAgenticGraph, type AgenticDependency, type AgenticNode } from './agentic-graph.js';
+import { assembleAgenticGraph, checkAgenticRow, type AgenticDependency, type AgenticNode } from './agentic-graph.js';
 import { formatFloat } from './fmt.js';
 import { parseObject, RowFields } from './json-row.js';
 import { forEachLine } from './lines.js';
@@ -66,7 +66,6 @@ function readHeader(row: Record<string, unknown>, bad: (d: string) => ReplayErro
 
 const TRIGGERS = ['dispatch', 'completion'];
 const RELATIONS = ['sequence', 'spawn', 'join'];
-const debugName = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
 /** A v2 row (AgenticTraceBuilder::push). */
 function readV2Row(f: RowFields, text: string, lineNo: number, blockSize: number, lineError: (m: string) => ReplayError): AgenticNode {
@@ -90,32 +89,10 @@ function readV2Row(f: RowFields, text: string, lineNo: number, blockSize: number
     return { requestId: dep.requestId, delayMs: dep.delayMs, onDispatch: dep.trigger === 'dispatch', relation: dep.relation };
   });
 
-  const at = `trace line ${lineNo}`;
-  if (requestId.trim() === '') throw lineError(`${at} has empty request_id`);
-  if (playId.trim() === '') throw lineError(`${at} has empty play_id`);
-  if (sessionId.trim() === '') throw lineError(`${at} has empty session_id`);
-  if (hashKeys === undefined) throw lineError(`${at} is missing hash_ids`);
-  if (hashKeys.length === 0) throw lineError(`${at} has empty hash_ids`);
-  if (inputLength === undefined) throw lineError(`${at} is missing input_length`);
-  if (inputLength === 0) throw lineError(`${at} has zero input_length`);
-  const expected = Math.ceil(inputLength / blockSize);
-  if (hashKeys.length !== expected) {
-    throw lineError(`${at} has input_length ${inputLength} at block_size ${blockSize} and requires exactly ${expected} hash_ids, got ${hashKeys.length}`);
-  }
-  if (model.trim() === '') throw lineError(`${at} has an empty model`);
-  if (outputLength === undefined) throw lineError(`${at} is missing output_length`);
-  if (f.value('output_token_ids')[0] !== undefined && outputTokenIds.length !== outputLength) {
-    throw lineError(`${at} output_length ${outputLength} does not match output_token_ids length ${outputTokenIds.length}`);
-  }
-  if (!(Number.isFinite(notBefore) && notBefore >= 0)) throw lineError(`${at} has invalid not_before_ms ${formatFloat(notBefore)}`);
-  for (const d of deps) {
-    if (d.requestId.trim() === '') throw lineError(`${at} has a dependency with an empty request_id`);
-    if (!(Number.isFinite(d.delayMs) && d.delayMs >= 0)) throw lineError(`${at} has invalid dependency delay ${formatFloat(d.delayMs)}`);
-    if (d.onDispatch && d.relation !== 'spawn') {
-      throw lineError(`${at} has invalid ${debugName(d.relation!)} dependency with Dispatch trigger`);
-    }
-  }
-  return { line: lineNo, requestId, playId, sessionId, inputLength, outputLength, hashKeys, notBeforeMs: notBefore, deps };
+  const outputTokenIdCount = f.value('output_token_ids')[0] !== undefined ? outputTokenIds.length : undefined;
+  const row = { requestId, playId, sessionId, model, inputLength, outputLength, outputTokenIdCount, hashKeys, notBeforeMs: notBefore, deps };
+  checkAgenticRow(row, blockSize, `trace line ${lineNo}`, lineError);
+  return { line: lineNo, requestId, playId, sessionId, inputLength: inputLength!, outputLength: outputLength!, hashKeys: hashKeys!, notBeforeMs: notBefore, deps };
 }
 
 /** A v1 row: a Mooncake row with request_id, wait_for and its waits. */

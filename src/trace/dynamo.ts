@@ -12,15 +12,20 @@
 // equal `--trace-block-size` when that is given (lib/mocker/src/loadgen/dynamo.rs,
 // validate_dynamo_trace_block_size).
 //
-// Not modelled: rows with `agent_context` (the reference's agent-aware model of sessions, tool
-// waits and subagents) are refused by name; `completion_sequence_hashes` (the generated tokens'
-// identities, which let a later prompt hit the blocks a response wrote) are used only to complete
-// a partial last prompt block, since dynosim's engines give generated blocks no shared identity.
+// Traces whose rows all carry `agent_context` are agent sessions: they replay as a request graph
+// (src/trace/dynamo-agentic.ts); mixing rows with and without it is refused, as the reference does
+// (LoadedAgentTrace::mode). Terminal tool events (`tool_end` / `tool_error`) feed that graph.
+//
+// Not modelled: `completion_sequence_hashes` (the generated tokens' identities, which let a later
+// prompt hit the blocks a response wrote) are used only to complete a partial last prompt block,
+// since dynosim's engines give generated blocks no shared identity.
 
 import { SIM_TIME_LIMIT_TEXT, sessionBeyondTimeLimit } from '../core/limits.js';
 import type { Workload } from '../core/workload.js';
 import { ReplayError } from '../errors.js';
+import { loadAgenticDynamoTrace } from './dynamo-agentic.js';
 import { formatFloat, formatJsonValue } from './fmt.js';
+import { RowFields } from './json-row.js';
 import { forEachLine } from './lines.js';
 import { validateConcurrency, validateSpeedupRatio } from './mooncake.js';
 
@@ -31,11 +36,21 @@ export interface DynamoLoadOptions {
   traceBlockSize?: number;
   arrivalSpeedupRatio?: number;
   concurrency?: number;
+  /** `--agentic-lanes`: agent-session traces only. */
+  agenticLanes?: number;
+  /** A planner runs (agent-session traces refuse it, as the reference does). */
+  planner?: boolean;
   /** Notes for stderr (e.g. what the trace holds that is not modelled). */
   onNote?: (line: string) => void;
 }
 
-interface RequestRow {
+/** A request_end row's `agent_context`: the agent session it belongs to. */
+export interface AgentContext {
+  sessionId: string;
+  parentSessionId: string | null;
+}
+
+export interface RequestRow {
   requestId: string;
   startMs: number;
   endMs: number;
@@ -45,6 +60,26 @@ interface RequestRow {
   /** Sequence hashes as decimal text (they are u64: exact, never rounded through a double). */
   inputHashes: string[];
   completionHashes: string[] | null;
+  model: string | null;
+  context: AgentContext | null;
+  line: number;
+  where: string;
+}
+
+/**
+ * A terminal tool event (`tool_end` / `tool_error`) of an agent session (load.rs, tool_entry); the
+ * optional `claude` block links the tool call to the requests that issued and consumed it and the
+ * sub-agent session it launched.
+ */
+export interface ToolRow {
+  sessionId: string;
+  toolCallId: string;
+  claude: {
+    sourceRequestId: string;
+    consumerRequestId: string | null;
+    childSessionId: string | null;
+    executionMode: string;
+  } | null;
   where: string;
 }
 
@@ -98,9 +133,56 @@ function requestTimes(eventMs: number, receivedMs: number, totalMs: number | und
   return [receivedMs, receivedMs + total];
 }
 
-/** Reads the `request_end` rows of every shard, in shard and line order. */
-async function readRows(paths: readonly string[]): Promise<{ rows: RequestRow[]; agentic: number }> {
+/** `agent_context` as the loader's AgentContextFields reads it; null when absent. */
+function agentContext(v: unknown, fail: (reason: string) => ReplayError): AgentContext | null {
+  if (v === undefined || v === null) return null;
+  if (!isObject(v)) throw fail(`field "agent_context" must be an object, got ${formatJsonValue(v)}`);
+  const f = new RowFields(v, fail);
+  return { sessionId: f.string('session_id'), parentSessionId: f.optString('parent_session_id') ?? null };
+}
+
+/** A terminal tool event's `tool` block (RequestTraceToolEventMetrics), as a ToolRow of `context`'s session. */
+function toolRow(
+  record: Obj,
+  eventMs: number,
+  context: AgentContext | null,
+  fail: (reason: string) => ReplayError,
+  where: string,
+): ToolRow | null {
+  if (record.tool === undefined || record.tool === null) return null;
+  if (!isObject(record.tool)) throw fail(`field "tool" must be an object, got ${formatJsonValue(record.tool)}`);
+  const f = new RowFields(record.tool, fail);
+  const toolCallId = f.string('tool_call_id');
+  f.string('tool_class');
+  let claude: ToolRow['claude'] = null;
+  if (record.tool.claude !== undefined && record.tool.claude !== null) {
+    const c = f.child(record.tool.claude, 'claude');
+    claude = {
+      sourceRequestId: c.string('source_request_id'),
+      consumerRequestId: c.optString('consumer_request_id') ?? null,
+      childSessionId: c.optString('child_session_id') ?? null,
+      executionMode: c.string('execution_mode'),
+    };
+  }
+  const started = count(record.tool.started_at_unix_ms, 'started_at_unix_ms', fail);
+  const ended = count(record.tool.ended_at_unix_ms, 'ended_at_unix_ms', fail);
+  const duration = finite(record.tool.duration_ms, 'duration_ms', fail);
+  f.optString('status');
+  count(record.tool.output_bytes, 'output_bytes', fail);
+  count(record.tool.output_tokens, 'output_tokens', fail);
+  f.optString('error_type');
+  if (context === null) return null; // a tool event outside any agent session is not kept
+  // A span that ends before it starts is dropped (its links with it).
+  const endMs = ended ?? eventMs;
+  const startMs = started ?? (duration !== undefined ? endMs - Math.round(Math.max(duration, 0)) : endMs);
+  if (endMs < startMs) return null;
+  return { sessionId: context.sessionId, toolCallId, claude, where };
+}
+
+/** Reads the `request_end` rows and terminal tool events of every shard, in shard and line order. */
+async function readRows(paths: readonly string[]): Promise<{ rows: RequestRow[]; tools: ToolRow[]; agentic: number }> {
   const rows: RequestRow[] = [];
+  const tools: ToolRow[] = [];
   const seen = new Set<string>();
   let agentic = 0;
   for (const path of paths) {
@@ -129,12 +211,17 @@ async function readRows(paths: readonly string[]): Promise<{ rows: RequestRow[];
       if (typeof record.event_type !== 'string') throw parseFail(`field "event_type" must be a string, got ${formatJsonValue(record.event_type)}`);
       const eventMs = count(record.event_time_unix_ms, 'event_time_unix_ms', parseFail);
       if (eventMs === undefined) throw parseFail('missing field `event_time_unix_ms`');
+      // The whole record is typed before its event type is looked at.
+      const context = agentContext(record.agent_context, parseFail);
+      const tool = toolRow(record, eventMs, context, parseFail, where);
       const type = record.event_type;
       if (!['request_end', 'tool_start', 'tool_end', 'tool_error'].includes(type)) {
         throw new ReplayError(`${where}: request trace schema only supports request_end/tool_* and request_payload events, got ${type} at ${where}`);
       }
+      // Only terminal tool events are kept (load_request_trace_records).
+      if (tool && (type === 'tool_end' || type === 'tool_error')) tools.push(tool);
       if (type !== 'request_end') return;
-      if (record.agent_context !== undefined && record.agent_context !== null) agentic += 1;
+      if (context !== null) agentic += 1;
       const request = record.request;
       if (!isObject(request)) throw invalid('request_end record is missing request payload');
       if (typeof request.request_id !== 'string') throw parseFail(`field "request_id" must be a string, got ${formatJsonValue(request.request_id)}`);
@@ -151,6 +238,10 @@ async function readRows(paths: readonly string[]): Promise<{ rows: RequestRow[];
           `input_length ${inputLength} with trace_block_size ${blockSize} requires exactly ${expected} replay hashes, got ${inputHashes.length}`,
         );
       }
+      if (request.model !== undefined && request.model !== null && typeof request.model !== 'string') {
+        throw parseFail(`field "model" must be a string, got ${formatJsonValue(request.model)}`);
+      }
+      const model = typeof request.model === 'string' ? request.model : null;
       const receivedMs = count(request.request_received_ms, 'request_received_ms', parseFail);
       if (receivedMs === undefined) throw invalid('request trace is missing request_received_ms');
       const outputLength = count(request.output_tokens, 'output_tokens', parseFail);
@@ -173,10 +264,10 @@ async function readRows(paths: readonly string[]): Promise<{ rows: RequestRow[];
       seen.add(request.request_id);
       const totalMs = finite(request.total_time_ms, 'total_time_ms', parseFail);
       const [startMs, endMs] = requestTimes(eventMs, receivedMs, totalMs);
-      rows.push({ requestId: request.request_id, startMs, endMs, inputLength, outputLength, blockSize, inputHashes, completionHashes, where });
+      rows.push({ requestId: request.request_id, startMs, endMs, inputLength, outputLength, blockSize, inputHashes, completionHashes, model, context, line: lineNo, where });
     });
   }
-  return { rows, agentic };
+  return { rows, tools, agentic };
 }
 
 /** Loads one or more Dynamo request-trace shards into a `Workload` (standard request model). */
@@ -186,14 +277,9 @@ export async function loadDynamoTrace(paths: readonly string[], opts: DynamoLoad
   validateSpeedupRatio(ratio);
   validateConcurrency(concurrency);
   if (paths.length === 0) throw new ReplayError('trace replay requires at least one trace file');
-  const { rows, agentic } = await readRows(paths);
+  const { rows, tools, agentic } = await readRows(paths);
   if (rows.length === 0) throw new ReplayError('no request_end records with replay fields found');
   if (agentic > 0 && agentic < rows.length) throw new ReplayError('Dynamo request trace cannot mix requests with and without agent_context');
-  if (agentic > 0) {
-    throw new ReplayError(
-      'Dynamo request traces with agent_context (the agent-aware session model) are not supported yet; drop agent_context to replay them as independent requests',
-    );
-  }
   const blockSize = rows[0]!.blockSize;
   for (const row of rows) {
     if (row.blockSize !== blockSize) {
@@ -203,6 +289,9 @@ export async function loadDynamoTrace(paths: readonly string[], opts: DynamoLoad
   if (opts.traceBlockSize !== undefined && opts.traceBlockSize !== blockSize) {
     throw new ReplayError(`trace_block_size ${formatFloat(opts.traceBlockSize)} does not match embedded Dynamo request trace block size ${blockSize}`);
   }
+  if (agentic > 0) return loadAgenticDynamoTrace(rows, tools, { blockSize, speedup: ratio, concurrency, lanes: opts.agenticLanes ?? 0, planner: opts.planner ?? false });
+  // (The reference's replay binding, run_trace_replay: lanes order the plays of agent sessions.)
+  if (opts.agenticLanes !== undefined) throw new ReplayError('agentic_lanes requires an agentic Dynamo request trace');
 
   const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   rows.sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs || byText(a.requestId, b.requestId));

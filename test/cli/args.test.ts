@@ -249,7 +249,7 @@ describe('§1.1 checks, in order', () => {
     expect(parsed.options.plannerConfig).toBe('{"mode": "agg"}');
   });
 
-  it('takes the mooncake_delta alias and --agentic-lanes for agentic_mooncake only', () => {
+  it('takes the mooncake_delta alias and --agentic-lanes for agentic_mooncake and dynamo only', () => {
     const delta = parseCli(['t.jsonl', '--trace-format', 'mooncake_delta']);
     if (delta.kind === 'help') throw new Error('expected a replay');
     expect(delta.options.traceFormat).toBe('mooncake-delta');
@@ -257,7 +257,7 @@ describe('§1.1 checks, in order', () => {
     if (lanes.kind === 'help') throw new Error('expected a replay');
     expect(lanes.options.agenticLanes).toBe(3);
     expect(usageError(['t.jsonl', '--trace-format', 'agentic_mooncake', '--agentic-lanes', '-1'])).toBe('agentic_lanes must be greater than 0');
-    expect(usageError(['t.jsonl', '--agentic-lanes', '2'])).toBe('--agentic-lanes applies to --trace-format agentic_mooncake only');
+    expect(usageError(['t.jsonl', '--agentic-lanes', '2'])).toBe('--agentic-lanes applies to --trace-format agentic_mooncake or dynamo (agent sessions) only');
   });
 
   it('rejects what this version cannot run, after the reference checks', () => {

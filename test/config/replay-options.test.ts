@@ -29,7 +29,7 @@ describe('replay() options', () => {
   it('options a trace replay would ignore are refused (extra trace files, other formats, synthetic knobs)', () => {
     refused({ traceFiles: [TRACE, TRACE] }, '--trace-format=mooncake requires exactly one trace file');
     refused({ traceFiles: [TRACE], traceFormat: 'agentic_mooncake', replayConcurrency: 2 }, '--trace-format=agentic_mooncake replays its request graph open-loop: use --agentic-lanes instead of --replay-concurrency');
-    refused({ traceFiles: [TRACE], agenticLanes: 2 }, '--agentic-lanes applies to --trace-format agentic_mooncake only');
+    refused({ traceFiles: [TRACE], agenticLanes: 2 }, '--agentic-lanes applies to --trace-format agentic_mooncake or dynamo (agent sessions) only');
     refused({ traceFiles: [TRACE], traceFormat: 'agentic_mooncake', agenticLanes: 0 }, 'agentic_lanes must be greater than 0');
     refused({ traceFiles: [TRACE], requestRate: 5 }, '--request-rate applies to synthetic workloads only');
     refused({ traceFiles: [TRACE], traceSharedPrefixRatio: 0.5 }, '--trace-shared-prefix-ratio applies to --trace-format applied_compute_agentic only');

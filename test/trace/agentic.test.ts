@@ -235,7 +235,7 @@ describe('agentic_mooncake on the command line', () => {
     expect(lanes0.stderr).toContain('agentic_lanes must be greater than 0');
     const other = runCli(['examples/trace.jsonl', '--agentic-lanes', '2']);
     expect(other.status).toBe(2);
-    expect(other.stderr).toContain('--agentic-lanes applies to --trace-format agentic_mooncake only');
+    expect(other.stderr).toContain('--agentic-lanes applies to --trace-format agentic_mooncake or dynamo (agent sessions) only');
     const closed = runCli(['--trace-format', 'agentic_mooncake', 'examples/agentic_mooncake_v1.jsonl', '--replay-concurrency', '4']);
     expect(closed.status).toBe(2);
     expect(closed.stderr).toContain('use --agentic-lanes instead of --replay-concurrency');

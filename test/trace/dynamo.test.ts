@@ -141,11 +141,13 @@ describe('dynamo request traces', () => {
     expect(await loadError([p])).toBe('no request_end records with replay fields found');
   });
 
-  it('agent_context rows: mixing is refused as the reference does; the agent-aware model is refused by name', async () => {
+  it('agent_context rows: mixing is refused as the reference does; agent sessions load as a request graph (dynamo-agentic.test.ts)', async () => {
     const ctx = end({ id: 'a', received: 0, isl: 4, hashes: [1], context: { session_id: 's' } });
     const bare = end({ id: 'b', received: 0, isl: 4, hashes: [1] });
     expect(await loadError([shard([ctx, bare])])).toBe('Dynamo request trace cannot mix requests with and without agent_context');
-    expect(await loadError([shard([ctx])])).toContain('agent_context (the agent-aware session model) are not supported yet');
+    const sessions = await loadDynamoTrace([shard([ctx])]);
+    expect(sessions.graph?.requestIds).toEqual(['a']);
+    expect((await loadDynamoTrace([shard([bare])])).graph).toBeUndefined();
   });
 
   it('replays end to end: the later request reuses the shared prefix block', async () => {
