@@ -47,7 +47,18 @@ export interface AssembleOptions {
 
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
 /** Byte order of the UTF-8 texts, as Rust orders Strings. */
-export const byteOrder = (a: string, b: string) => Buffer.compare(utf8(a), utf8(b));
+export function byteOrder(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Below the surrogates, UTF-16 units order as code points, and so as UTF-8 bytes.
+    if (x < 0xd800 && y < 0xd800) return x - y;
+    return Buffer.compare(utf8(a), utf8(b));
+  }
+  return a.length - b.length;
+}
 
 /** A v2 row as AgenticTraceBuilder::push checks it, after its fields were read. */
 export interface AgenticRowCheck {
@@ -90,6 +101,15 @@ export function checkAgenticRow(row: AgenticRowCheck, blockSize: number, at: str
     if (d.requestId.trim() === '') throw fail(`${at} has a dependency with an empty request_id`);
     if (!(Number.isFinite(d.delayMs) && d.delayMs >= 0)) throw fail(`${at} has invalid dependency delay ${formatFloat(d.delayMs)}`);
     if (d.onDispatch && d.relation !== 'spawn') throw fail(`${at} has invalid ${debugName(d.relation!)} dependency with Dispatch trigger`);
+  }
+}
+
+const U32_SPAN = 4294967296;
+
+/** The core keeps lengths (and a prompt's hash-block capacity) in 32 bits. */
+export function checkFitsU32(node: AgenticNode, blockSize: number, at: string, fail: (m: string) => ReplayError): void {
+  if (node.hashKeys.length * blockSize > U32_SPAN || node.inputLength >= U32_SPAN || node.outputLength >= U32_SPAN) {
+    throw fail(`${at} input_length or output_length exceeds the supported maximum ${U32_SPAN - 1}`);
   }
 }
 

@@ -21,7 +21,7 @@
 
 import type { Workload } from '../core/workload.js';
 import { ReplayError } from '../errors.js';
-import { assembleAgenticGraph, checkAgenticRow, type AgenticDependency, type AgenticNode } from './agentic-graph.js';
+import { assembleAgenticGraph, checkAgenticRow, checkFitsU32, type AgenticDependency, type AgenticNode } from './agentic-graph.js';
 import { formatFloat } from './fmt.js';
 import { parseObject, RowFields } from './json-row.js';
 import { forEachLine } from './lines.js';
@@ -37,7 +37,6 @@ export interface AgenticLoadOptions {
 
 export const AGENTIC_MOONCAKE_SCHEMA = 'dynamo.agentic_mooncake';
 const BLANK = /^\s*$/;
-const U32_SPAN = 4294967296;
 
 interface Header {
   blockSize: number;
@@ -176,9 +175,7 @@ export async function loadAgenticTrace(path: string, opts: AgenticLoadOptions = 
     const node = version === 2 ? readV2Row(f, text, lineNo, blockSize, lineError) : readV1Row(f, text, lineNo, blockSize, lineError);
     if (seen.has(node.requestId)) throw lineError(`trace line ${lineNo} duplicates request_id ${node.requestId}`);
     seen.add(node.requestId);
-    if (node.hashKeys.length * blockSize > U32_SPAN || node.inputLength >= U32_SPAN || node.outputLength >= U32_SPAN) {
-      throw lineError(`trace line ${lineNo} input_length or output_length exceeds the supported maximum ${U32_SPAN - 1}`);
-    }
+    checkFitsU32(node, blockSize, `trace line ${lineNo}`, lineError);
     nodes.push(node);
   });
 

@@ -25,7 +25,7 @@
 
 import type { Workload } from '../core/workload.js';
 import { ReplayError } from '../errors.js';
-import { assembleAgenticGraph, byteOrder, checkAgenticRow, type AgenticNode } from './agentic-graph.js';
+import { assembleAgenticGraph, byteOrder, checkAgenticRow, checkFitsU32, type AgenticNode } from './agentic-graph.js';
 import type { RequestRow, ToolRow } from './dynamo.js';
 
 export interface AgenticDynamoOptions {
@@ -46,7 +46,6 @@ interface Edge {
 }
 
 const RELATION_RANK: Record<Relation, number> = { sequence: 0, spawn: 1, join: 2 };
-const U32_SPAN = 4294967296;
 
 /** One request row of an agent session (every row carries agent_context). */
 type AgentRow = RequestRow & { context: NonNullable<RequestRow['context']> };
@@ -82,9 +81,7 @@ export function loadAgenticDynamoTrace(allRows: RequestRow[], tools: ToolRow[], 
     };
     const fail = (m: string) => new ReplayError(`${r.where}: ${m}`);
     checkAgenticRow({ ...node, model: r.model!, outputTokenIdCount: undefined }, o.blockSize, `trace line ${r.line}`, fail);
-    if (hashKeys.length * o.blockSize > U32_SPAN || r.inputLength >= U32_SPAN || r.outputLength >= U32_SPAN) {
-      throw fail(`trace line ${r.line} input_length or output_length exceeds the supported maximum ${U32_SPAN - 1}`);
-    }
+    checkFitsU32(node, o.blockSize, `trace line ${r.line}`, fail);
     return node;
   });
   const workload = assembleAgenticGraph(nodes, { path: '', version: 2, blockSize: o.blockSize, speedup: o.speedup, lanes: o.lanes });
@@ -95,8 +92,7 @@ export function loadAgenticDynamoTrace(allRows: RequestRow[], tools: ToolRow[], 
 
 /** Rows by (start, end, request_id), request ids in byte order as Rust compares Strings. */
 function sortedRows(rows: AgentRow[]): AgentRow[] {
-  const keys = new Map(rows.map((r) => [r, Buffer.from(r.requestId, 'utf8')]));
-  return [...rows].sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs || Buffer.compare(keys.get(a)!, keys.get(b)!));
+  return [...rows].sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs || byteOrder(a.requestId, b.requestId));
 }
 
 /** Each session's requests in row order, and each sub-agent session's parent (one per session). */

@@ -84,7 +84,7 @@ export interface ToolRow {
 }
 
 const BLANK = /^\s*$/;
-const U64_MAX = (1n << 64n) - 1n;
+const U32_MAX = 4294967295;
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -103,16 +103,22 @@ function integerArrayText(line: string, key: string): string[] | null {
   return body === '' ? [] : body.split(',').map((t) => t.trim());
 }
 
+const U64_MAX_TEXT = ((1n << 64n) - 1n).toString();
+
+/** Whether `t` is a u64 in decimal (JSON numbers have no leading zeros, so each value has one text). */
+function isU64Text(t: string): boolean {
+  if (!/^[0-9]+$/.test(t)) return false;
+  // Equal-length digit strings compare as their numbers.
+  return t.length < U64_MAX_TEXT.length || (t.length === U64_MAX_TEXT.length && t <= U64_MAX_TEXT);
+}
+
 /** Exact u64 decimal texts of `key`'s array, checked against the parsed array; throws `fail(reason)`. */
 function sequenceHashes(line: string, key: string, parsed: unknown, fail: (reason: string) => Error): string[] {
   if (!Array.isArray(parsed)) throw fail(`field "${key}" must be an array of u64 hashes, got ${formatJsonValue(parsed)}`);
   const texts = integerArrayText(line, key);
   if (texts === null || texts.length !== parsed.length) throw fail(`field "${key}" could not be read exactly`);
-  for (const t of texts) {
-    if (!/^[0-9]+$/.test(t) || BigInt(t) > U64_MAX) throw fail(`field "${key}" must be an array of u64 hashes, got ${t}`);
-  }
-  // Canonical text ("007" and "7" are the same hash).
-  return texts.map((t) => BigInt(t).toString());
+  for (const t of texts) if (!isU64Text(t)) throw fail(`field "${key}" must be an array of u64 hashes, got ${t}`);
+  return texts;
 }
 
 function count(v: unknown, name: string, fail: (reason: string) => Error): number | undefined {
@@ -246,6 +252,10 @@ async function readRows(paths: readonly string[]): Promise<{ rows: RequestRow[];
       if (receivedMs === undefined) throw invalid('request trace is missing request_received_ms');
       const outputLength = count(request.output_tokens, 'output_tokens', parseFail);
       if (outputLength === undefined) throw invalid('request trace is missing output_tokens');
+      // The core keeps lengths in 32 bits: refused rather than wrapped.
+      if (inputLength > U32_MAX || outputLength > U32_MAX) {
+        throw invalid(`input_length or output_tokens exceeds the supported maximum ${U32_MAX}`);
+      }
       let completionHashes: string[] | null = null;
       if (replay.completion_sequence_hashes !== undefined && replay.completion_sequence_hashes !== null) {
         completionHashes = sequenceHashes(text, 'completion_sequence_hashes', replay.completion_sequence_hashes, parseFail);

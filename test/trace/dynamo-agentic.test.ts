@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { replay } from '../../src/api.js';
 import { ReplayError } from '../../src/errors.js';
 import { perRequestRecords } from '../../src/report/per-request.js';
+import { byteOrder } from '../../src/trace/agentic-graph.js';
 import { loadDynamoTrace } from '../../src/trace/dynamo.js';
 import { runCli } from '../cli/run-cli.js';
 import { traceFiles } from './trace-files.js';
@@ -25,6 +26,7 @@ interface Req {
   hashes: number[];
   /** Prompt tokens; 2 per hash (the reference tests' block size) unless given. */
   isl?: number;
+  out?: number;
   model?: string | null;
 }
 
@@ -39,7 +41,7 @@ function request(r: Req): object {
     request: {
       request_id: r.id,
       ...(r.model === null ? {} : { model: r.model ?? 'model' }),
-      output_tokens: 5,
+      output_tokens: r.out ?? 5,
       request_received_ms: r.start,
       total_time_ms: r.end - r.start,
       replay: { trace_block_size: 2, input_length: r.isl ?? r.hashes.length * 2, input_sequence_hashes: r.hashes },
@@ -200,6 +202,16 @@ describe('dynamo agent sessions: the request graph (agentic.rs lower_agentic_moo
     expect(t.deps('a-sub-sub-1')).toEqual([completion('a-sub-1', 50)]);
   });
 
+  it('orders request ids by their UTF-8 bytes, as Rust orders Strings', async () => {
+    // U+FF61 (UTF-8 EF BD A1) sorts before U+1F600 (F0 9F 98 80), though its UTF-16 unit is larger.
+    const ids = ['a\u{1F600}', 'a\uFF61', 'a', 'ab', 'a\u00e9'];
+    const bytes = [...ids].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    expect([...ids].sort(byteOrder)).toEqual(bytes);
+    expect(bytes).toEqual(['a', 'ab', 'a\u00e9', 'a\uFF61', 'a\u{1F600}']);
+    const t = await graph(ids.map((id, k) => ctx(id, `s${k}`, undefined, 0, 10, [k + 1])));
+    expect(t.g.requestIds).toEqual(bytes);
+  });
+
   it('a partial last prompt block is private to its request; full blocks keep the trace identity', async () => {
     // input_length 3 at block size 2: one full block (hash 11, shared) and a private partial block.
     const t = await graph([ctx('a', 's', undefined, 0, 10, [11, 22], { isl: 3 }), ctx('b', 's', undefined, 20, 30, [11, 22], { isl: 3 })]);
@@ -246,6 +258,10 @@ describe("dynamo agent sessions: the reference's messages for bad rows", () => {
     expect(await loadError([ctx('r', 's', undefined, 0, 10, [1], { model: ' ' })])).toEqual(at('trace line 1 has an empty model'));
     expect(await loadError([ctx('r', 's', undefined, 0, 10, [], { isl: 0 })])).toEqual(at('trace line 1 has empty hash_ids'));
     expect(await loadError([ctx(' ', 's', undefined, 0, 10, [1])])).toEqual(at('trace line 1 has empty request_id'));
+    // Lengths past 32 bits are refused (the core's request table), with or without agent_context.
+    const huge = ctx('r', 's', undefined, 0, 10, [1], { out: 2 ** 32 });
+    expect(await loadError([huge])).toMatch(/invalid request_end at .*\.jsonl:1: input_length or output_tokens exceeds the supported maximum 4294967295$/);
+    expect(await loadError([{ ...(huge as Record<string, unknown>), agent_context: undefined }])).toContain('exceeds the supported maximum 4294967295');
     // The sub-agent ran before and past every request of its parent session: nothing spawns or joins it.
     expect(await loadError([ctx('c1', 'c', 's', 0, 50, [2]), ctx('r', 's', undefined, 10, 20, [1])])).toBe('play s must have exactly one root request, found 2');
     expect(await loadError([root, { schema: 'dynamo.request.trace.v1', event_type: 'tool_end', event_time_unix_ms: 5, agent_context: { session_id: 's' }, tool: { tool_call_id: 't' } }])).toContain(

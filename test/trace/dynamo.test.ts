@@ -98,6 +98,14 @@ describe('dynamo request traces', () => {
     expect(new Set(ids).size).toBe(3);
   });
 
+  it('reads sequence hashes as exact u64 decimals; past u64 is refused', async () => {
+    const max = '18446744073709551615';
+    const w = await loadDynamoTrace([shard([end({ id: 'a', received: 0, isl: 12, hashes: [7, 0, max] }), end({ id: 'b', received: 1, isl: 4, hashes: [max] })])]);
+    expect(Array.from(w.hashIds)).toEqual([0, 1, 2, 2]);
+    const over = shard([end({ id: 'a', received: 0, isl: 4, hashes: ['18446744073709551616'] })]);
+    expect(await loadError([over])).toMatch(/:1: failed to parse .*: field "input_sequence_hashes" must be an array of u64 hashes, got 18446744073709551616$/);
+  });
+
   it('completes a partial last prompt block with the first generated block', async () => {
     // input 3 of block 4: the completion's block 1 replaces the prompt's partial block 1.
     const p = shard([
