@@ -1,7 +1,7 @@
 // The CLI's topology check: the reference's cross-flag checks on workers, router and synthetic
 // workload (replay_cli.md §1.1 item 14), run on a prepared command line before anything runs.
 import { validateTopology } from '../config/topology.js';
-import type { PreparedReplay } from './args.js';
+import type { PreparedReplay } from './prepare-replay.js';
 
 /** Checks the replay topology (reference item-14 checks) before handing off to the API. */
 export function checkTopology(prepared: PreparedReplay): void {

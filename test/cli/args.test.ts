@@ -1,6 +1,7 @@
 // argparse behaviour of the command line and the §1.1 checks in the reference's order.
 import { describe, expect, it } from 'vitest';
-import { helpText, parseArgs, parseCli, parsePyFloat, parsePyInt, prepareReplay, pyRepr } from '../../src/cli/args.js';
+import { helpText, parseArgs, parseCli, parsePyFloat, parsePyInt, pyRepr } from '../../src/cli/args.js';
+import { prepareReplay } from '../../src/cli/prepare-replay.js';
 import type { CliNamespace } from '../../src/cli/args.js';
 import { ReplayError, UsageError } from '../../src/errors.js';
 
