@@ -48,10 +48,12 @@ KvRouter::KvRouter(const RouterConfig& config, int32_t num_targets, int32_t bloc
 // The blocks a request adds to its target's decode load: its full prompt blocks only
 // (KvRouterConfig::compute_seq_hashes_for_tracking hashes tokens / block_size blocks), private
 // ones unless the router assumes KV reuse.
-void KvRouter::router_blocks(int32_t r, std::vector<BlockHash>& ids) const {
+const BlockHash* KvRouter::router_blocks(int32_t r) {
+  if (cfg_.assume_kv_reuse) return req_.prompt_ids(r);
   const int32_t full = req_.full_prompt_blocks(r);
-  ids.resize(full);
-  for (int32_t i = 0; i < full; ++i) ids[i] = cfg_.assume_kv_reuse ? req_.prompt_ids(r)[i] : unique_block_id(r, i);
+  ids_.resize(full);
+  for (int32_t i = 0; i < full; ++i) ids_[i] = unique_block_id(r, i);
+  return ids_.data();
 }
 
 void KvRouter::add_target() {
@@ -107,14 +109,15 @@ int32_t KvRouter::select(int32_t r, const std::vector<int32_t>& overlap, Ns now)
   const int32_t n = static_cast<int32_t>(targets_.size());
   const double isl = req_.input_len(r);
   const double B = block_size_;
-  if (cfg_.track_active_blocks) router_blocks(r, ids_);
+  const int32_t full = req_.full_prompt_blocks(r);
+  const BlockHash* ids = cfg_.track_active_blocks ? router_blocks(r) : nullptr;
   logits_.assign(n, std::numeric_limits<double>::infinity());
-  active_.assign(n, 0);
+  backlog_.assign(n, 0);
   int64_t min_active = std::numeric_limits<int64_t>::max();
   for (int32_t t = 0; t < n; ++t) {
     if (!targets_[t].eligible || !cfg_.track_prefill_tokens) continue;
-    active_[t] = targets_[t].prefill.active_tokens(now);
-    min_active = std::min(min_active, active_[t]);
+    backlog_[t] = targets_[t].prefill.active_tokens(now);
+    min_active = std::min(min_active, backlog_[t]);
   }
   const bool decays = cfg_.track_prefill_tokens && cfg_.overlap_score_credit_decay > 0;
   const double request_blocks = std::ceil(isl / B);
@@ -123,16 +126,17 @@ int32_t KvRouter::select(int32_t r, const std::vector<int32_t>& overlap, Ns now)
     if (!tg.eligible) continue;
     // DefaultWorkerScorer::worker_logit: raw prefill blocks = (active + prompt) / B, less the
     // credited cached blocks; untracked prefill tokens count nothing.
-    const double raw = cfg_.track_prefill_tokens ? (static_cast<double>(active_[t]) + isl) / B : 0.0;
+    const double raw = cfg_.track_prefill_tokens ? (static_cast<double>(backlog_[t]) + isl) / B : 0.0;
     double credit = cfg_.overlap_score_credit;
-    if (decays) credit /= 1.0 + cfg_.overlap_score_credit_decay * (static_cast<double>(active_[t] - min_active) / B) / request_blocks;
+    if (decays) credit /= 1.0 + cfg_.overlap_score_credit_decay * (static_cast<double>(backlog_[t] - min_active) / B) / request_blocks;
     const double prefill_blocks = std::max(0.0, raw - credit * overlap_on(overlap, t));
     double decode_blocks = 0;
     if (cfg_.track_active_blocks) {
-      int64_t fresh = 0;
-      for (BlockHash id : ids_)
-        if (tg.block_refs.find(id) == FlatMap::kMissing) ++fresh;
-      decode_blocks = static_cast<double>(tg.active_blocks + fresh);
+      // The blocks live on a target are a leading run of r's (block ids chain over their prefix,
+      // and each live request holds its whole prompt's run): r adds the rest.
+      int32_t held = 0;
+      while (held < full && tg.block_refs.find(ids[held]) != FlatMap::kMissing) ++held;
+      decode_blocks = static_cast<double>(tg.active_blocks + full - held);
     }
     logits_[t] = cfg_.prefill_load_scale * prefill_blocks + decode_blocks +
                  cfg_.decode_active_request_weight * static_cast<double>(tg.live_requests);
@@ -187,13 +191,15 @@ void KvRouter::admit(int32_t r, int32_t t, const std::vector<int32_t>& overlap, 
   if (side_) side_->record(t, req_.prompt_ids(r), req_.full_prompt_blocks(r), now);
   ++tg.live_requests;
   if (cfg_.track_active_blocks) {
-    for (BlockHash id : ids_) {
-      int32_t refs = tg.block_refs.find(id);
+    const int32_t full = req_.full_prompt_blocks(r);
+    const BlockHash* ids = router_blocks(r);
+    for (int32_t i = 0; i < full; ++i) {
+      const int32_t refs = tg.block_refs.find(ids[i]);
       if (refs == FlatMap::kMissing) {
-        tg.block_refs.put(id, 1);
+        tg.block_refs.put(ids[i], 1);
         ++tg.active_blocks;
       } else {
-        tg.block_refs.put(id, refs + 1);
+        tg.block_refs.put(ids[i], refs + 1);
       }
     }
   }
@@ -255,15 +261,16 @@ void KvRouter::on_finished(int32_t r, Ns now) {
   Target& tg = targets_[t];
   --tg.live_requests;
   if (!cfg_.track_active_blocks) return;
-  router_blocks(r, ids_);
-  for (BlockHash id : ids_) {
-    int32_t refs = tg.block_refs.find(id);
+  const int32_t full = req_.full_prompt_blocks(r);
+  const BlockHash* ids = router_blocks(r);
+  for (int32_t i = 0; i < full; ++i) {
+    const int32_t refs = tg.block_refs.find(ids[i]);
     if (refs == FlatMap::kMissing) continue;
     if (refs == 1) {
-      tg.block_refs.erase(id);
+      tg.block_refs.erase(ids[i]);
       --tg.active_blocks;
     } else {
-      tg.block_refs.put(id, refs - 1);
+      tg.block_refs.put(ids[i], refs - 1);
     }
   }
 }

@@ -53,7 +53,8 @@ class KvRouter final : public Router {
   QueuedRequest snapshot(int32_t r, const std::vector<int32_t>& overlap) const;
   int32_t select(int32_t r, const std::vector<int32_t>& overlap, Ns now);
   void admit(int32_t r, int32_t t, const std::vector<int32_t>& overlap, Ns now);
-  void router_blocks(int32_t r, std::vector<BlockHash>& ids) const;
+  // The blocks r adds to its target's decode load (the prompt's, or ids_ when they are private).
+  const BlockHash* router_blocks(int32_t r);
   // overlap_ for r at `now`: the index's match, merged with the side view's (per-target max).
   void match(int32_t r, Ns now);
   void drop_prefill(int32_t r, Ns now);
@@ -82,7 +83,7 @@ class KvRouter final : public Router {
   Rng rng_;
   std::vector<int32_t> overlap_;
   std::vector<double> logits_, weights_;
-  std::vector<int64_t> active_;  // per target: its prefill backlog now (select's scratch)
+  std::vector<int64_t> backlog_;  // per target: its prefill backlog now (select's scratch)
   std::vector<BlockHash> ids_;
 };
 
