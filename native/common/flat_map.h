@@ -59,6 +59,33 @@ class FlatMap {
     return true;
   }
 
+  // Reference counts in one probe: adds one to the key's value (a missing key starts at 1), and
+  // takes one off it, erasing the key at zero. Both return the new value; release(missing) kMissing.
+  int32_t acquire(uint64_t key) {
+    if ((size_ + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
+    for (size_t i = mix64(key) & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.value == kMissing) {
+        s.key = key;
+        s.value = 1;
+        ++size_;
+        return 1;
+      }
+      if (s.key == key) return ++s.value;
+    }
+  }
+  int32_t release(uint64_t key) {
+    for (size_t i = mix64(key) & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.value == kMissing) return kMissing;
+      if (s.key != key) continue;
+      if (--s.value > 0) return s.value;
+      shift_back(i);
+      --size_;
+      return 0;
+    }
+  }
+
   size_t size() const { return size_; }
 
   // Hints that `key` will be looked up soon: block allocation knows its next ids in advance, and

@@ -193,15 +193,8 @@ void KvRouter::admit(int32_t r, int32_t t, const std::vector<int32_t>& overlap, 
   if (cfg_.track_active_blocks) {
     const int32_t full = req_.full_prompt_blocks(r);
     const BlockHash* ids = router_blocks(r);
-    for (int32_t i = 0; i < full; ++i) {
-      const int32_t refs = tg.block_refs.find(ids[i]);
-      if (refs == FlatMap::kMissing) {
-        tg.block_refs.put(ids[i], 1);
-        ++tg.active_blocks;
-      } else {
-        tg.block_refs.put(ids[i], refs + 1);
-      }
-    }
+    for (int32_t i = 0; i < full; ++i)
+      if (tg.block_refs.acquire(ids[i]) == 1) ++tg.active_blocks;
   }
 }
 
@@ -263,16 +256,8 @@ void KvRouter::on_finished(int32_t r, Ns now) {
   if (!cfg_.track_active_blocks) return;
   const int32_t full = req_.full_prompt_blocks(r);
   const BlockHash* ids = router_blocks(r);
-  for (int32_t i = 0; i < full; ++i) {
-    const int32_t refs = tg.block_refs.find(ids[i]);
-    if (refs == FlatMap::kMissing) continue;
-    if (refs == 1) {
-      tg.block_refs.erase(ids[i]);
-      --tg.active_blocks;
-    } else {
-      tg.block_refs.put(ids[i], refs - 1);
-    }
-  }
+  for (int32_t i = 0; i < full; ++i)
+    if (tg.block_refs.release(ids[i]) == 0) --tg.active_blocks;
 }
 
 void KvRouter::release_queued(std::vector<std::pair<int32_t, int32_t>>& out, Ns now) {
