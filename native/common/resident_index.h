@@ -26,21 +26,22 @@ class ResidentIndex {
 
   explicit ResidentIndex(int32_t num_slots) { resize_for(num_slots); }
 
-  // The slot holding `key`, or kMissing.
-  int32_t find(uint64_t key, const uint64_t* ids) const {
+  // The slot holding `key`, or kMissing. Slot s's identity is ids[s * stride] (an owner keeping
+  // more per slot beside its identity passes the record's size in words).
+  int32_t find(uint64_t key, const uint64_t* ids, size_t stride = 1) const {
     const uint64_t h = mix64(key);
     const uint32_t tag = static_cast<uint32_t>(h >> 32);
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Entry& e = entries_[i];
       if (e.slot == kMissing) return kMissing;
-      if (e.tag == tag && ids[e.slot] == key) return e.slot;
+      if (e.tag == tag && ids[static_cast<size_t>(e.slot) * stride] == key) return e.slot;
     }
   }
 
-  // Records that `slot` now holds `key` (already stored in ids[slot]); `key` must not be held by
-  // any other slot. Any earlier entry of `slot` goes stale by itself.
-  void insert(uint64_t key, int32_t slot, const uint64_t* ids, int32_t num_slots) {
-    if ((used_ + 1) * 2 > entries_.size()) rebuild(ids, num_slots);  // places `slot` too
+  // Records that `slot` now holds `key` (already stored in ids[slot * stride]); `key` must not be
+  // held by any other slot. Any earlier entry of `slot` goes stale by itself.
+  void insert(uint64_t key, int32_t slot, const uint64_t* ids, int32_t num_slots, size_t stride = 1) {
+    if ((used_ + 1) * 2 > entries_.size()) rebuild(ids, num_slots, stride);  // places `slot` too
     else place(key, slot);
   }
 
@@ -71,12 +72,14 @@ class ResidentIndex {
 
   // Drops every stale entry: the table keeps only slots whose identity is set. The table has
   // room for four entries a slot, so at least a quarter of it is free again afterwards.
-  void rebuild(const uint64_t* ids, int32_t num_slots) {
+  void rebuild(const uint64_t* ids, int32_t num_slots, size_t stride) {
     if (entries_.size() < static_cast<size_t>(num_slots) * 4) resize_for(num_slots);
     else std::fill(entries_.begin(), entries_.end(), Entry{});
     used_ = 0;
-    for (int32_t s = 0; s < num_slots; ++s)
-      if (ids[s] != kNoId) place(ids[s], s);
+    for (int32_t s = 0; s < num_slots; ++s) {
+      const uint64_t id = ids[static_cast<size_t>(s) * stride];
+      if (id != kNoId) place(id, s);
+    }
   }
 
   std::vector<Entry> entries_;

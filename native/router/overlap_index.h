@@ -35,20 +35,23 @@ class OverlapIndex {
   void remove_target(int32_t target);
 
  private:
-  uint64_t* words(int32_t slot) { return &sets_[static_cast<size_t>(slot) * words_per_set_]; }
-  const uint64_t* words(int32_t slot) const { return &sets_[static_cast<size_t>(slot) * words_per_set_]; }
-  void regrow_sets(int32_t new_words);
-  void release_slot(int32_t slot);
+  // A slot's record: its block id (kNoId when free), then the bitset of targets holding it, so a
+  // look-up's confirmation and the targets share a cache line.
+  uint64_t* record(int32_t slot) { return &records_[static_cast<size_t>(slot) * stride_]; }
+  const uint64_t* record(int32_t slot) const { return &records_[static_cast<size_t>(slot) * stride_]; }
+  int32_t num_slots() const { return static_cast<int32_t>(records_.size() / stride_); }
+  void restride(int32_t new_words);
+  void clear_holder(int32_t target, int32_t slot, uint64_t* rec);
 
   int32_t num_targets_;
   int32_t words_per_set_;
-  std::vector<BlockHash> slot_ids_;  // per slot: its block id; kNoId when free
-  ResidentIndex slots_;              // block id -> slot
-  std::vector<uint64_t> sets_;       // per slot: bitset of targets
-  std::vector<int32_t> holders_;     // per slot: number of targets holding it
+  size_t stride_;                   // 1 + words_per_set_
+  ResidentIndex slots_;             // block id -> slot
+  std::vector<uint64_t> records_;   // per slot: id, then the target bitset
   std::vector<int32_t> free_slots_;
   std::vector<int64_t> tree_size_;
   int64_t total_size_ = 0;
+  mutable std::vector<uint64_t> alive_;  // match's scratch
 };
 
 }  // namespace dynosim
