@@ -2,6 +2,7 @@
 // (key, value) slots so a probe touches one cache line, linear probing, backward-shift deletion
 // (no tombstones), no allocation after construction unless it grows.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -87,6 +88,11 @@ class FlatMap {
   }
 
   size_t size() const { return size_; }
+  // Empties the map, keeping its capacity.
+  void clear() {
+    std::fill(slots_.begin(), slots_.end(), Slot{});
+    size_ = 0;
+  }
 
   // Hints that `key` will be looked up soon: block allocation knows its next ids in advance, and
   // these maps are too large for cache, so a probe is otherwise a memory round trip.

@@ -21,7 +21,7 @@ class BlockPool {
   BlockPool(int32_t num_blocks, bool prefix_caching);
 
   // Publishes stored/removed content blocks to a router index (kv_router mode only).
-  void attach_index(OverlapIndex* index, int32_t target) { feed_.attach(index, target); }
+  void attach_index(OverlapIndex* index, int32_t target) { feed_.attach(index, target, &index_of_, &ids_); }
   // KV events of a pass reach the router when it ends (see IndexFeed).
   IndexFeed& index_feed() { return feed_; }
 

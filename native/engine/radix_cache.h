@@ -29,7 +29,7 @@ class RadixCache {
   explicit RadixCache(int32_t num_pages);
 
   // Publishes inserted/evicted content pages (ids without kUniqueBlockTag) to a router index.
-  void attach_index(OverlapIndex* index, int32_t target) { feed_.attach(index, target); }
+  void attach_index(OverlapIndex* index, int32_t target) { feed_.attach(index, target, &map_, &ids_); }
   // KV events of a pass reach the router when it ends (see IndexFeed).
   IndexFeed& index_feed() { return feed_; }
 

@@ -1,13 +1,21 @@
 // An engine cache's stored/removed KV events as a KV router sees them. The reference replay
 // ingests a worker's KV events when its pass ends (aisimulate replay: process_completed_pass
 // applies the pass's engine observations at KvIngestBoundary::PassEnd), so while a pass is
-// planned the updates queue up, in order, and reach the router's index at flush().
-// Updates outside a pass (KV hand-off reservations and releases) reach it at once.
+// planned its updates stay invisible and reach the router at flush() (its end). Updates outside
+// a pass (KV hand-off reservations and releases) reach it at once.
+//
+// The router's view of one target is therefore the cache's own content as of its last pass end:
+// rather than mirroring every event into a shared index (a random memory access per block stored
+// or evicted), the feed answers from the cache's identity index, and while a pass is pending it
+// corrects the answer for the ids that pass touched (an id's first update in the pass says how it
+// stood before: stored first = absent, removed first = present).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "../common/flat_map.h"
+#include "../common/resident_index.h"
 #include "../common/types.h"
 #include "overlap_index.h"
 
@@ -15,64 +23,66 @@ namespace dynosim {
 
 class IndexFeed {
  public:
-  static constexpr int32_t kNone = -1;
-
-  // Each of the cache's blocks (or pages) holds at most one published identity.
-  void attach(OverlapIndex* index, int32_t target) {
-    index_ = index;
-    target_ = target;
+  // The cache holds content `ids[s]` in slot s (kNoId when none), found through `cache_index`;
+  // both belong to the cache that owns this feed and outlive its use by `index`.
+  void attach(OverlapIndex* index, int32_t target, const ResidentIndex* cache_index, const std::vector<BlockHash>* ids) {
+    cache_index_ = cache_index;
+    cache_ids_ = ids;
+    index->attach_feed(target, this);
+    attached_ = true;
   }
-  // Hints that `id` will be stored soon (the index is far larger than cache): the cache probes it
-  // as it allocates, and flush() again a few updates ahead (both measured to help).
-  void prefetch(BlockHash id) const {
-    if (index_) index_->prefetch(id);
-  }
+  // Caches hint the ids they are about to store; the router's view needs no warming.
+  void prefetch(BlockHash) const {}
 
   // The slot now holds content `id` / no longer holds `id`. Private ids are never published.
   void stored(int32_t slot, BlockHash id) { update(slot, id, true); }
   void removed(int32_t slot, BlockHash id) { update(slot, id, false); }
 
-  // A pass is being planned: hold updates until flush() (its end).
+  // A pass is being planned: its updates stay invisible until flush() (its end).
   void defer() { defer_ = true; }
   void flush() {
-    constexpr size_t kAhead = 8;
-    const size_t n = pending_.size();
-    for (size_t i = 0; i < n; ++i) {
-      if (i + kAhead < n && pending_[i + kAhead].added) index_->prefetch(pending_[i + kAhead].id);
-      apply(pending_[i]);
-    }
     pending_.clear();
+    if (overlay_upto_ > 0) {
+      overlay_.clear();
+      overlay_upto_ = 0;
+    }
     defer_ = false;
+  }
+
+  // Whether the router sees content `id` on this target.
+  bool published(BlockHash id) const {
+    if (id & kUniqueBlockTag) return false;
+    if (!pending_.empty()) {
+      // Built on demand: the router looks far less often than caches change.
+      for (; overlay_upto_ < pending_.size(); ++overlay_upto_) {
+        const Update& u = pending_[overlay_upto_];
+        if (overlay_.find(u.id) == FlatMap::kMissing) overlay_.put(u.id, u.added ? 0 : 1);
+      }
+      const int32_t before = overlay_.find(id);
+      if (before != FlatMap::kMissing) return before == 1;
+    }
+    return cache_index_->find(id, cache_ids_->data()) != ResidentIndex::kMissing;
   }
 
  private:
   struct Update {
-    int32_t slot;
-    bool added;
     BlockHash id;
+    bool added;
   };
 
   void update(int32_t slot, BlockHash id, bool added) {
-    if (!index_ || (id & kUniqueBlockTag)) return;
-    if (defer_) pending_.push_back(Update{slot, added, id});
-    else apply(Update{slot, added, id});
-  }
-  void apply(const Update& u) {
-    if (u.added) {
-      // The cache makes its slots as it first uses them (LazySlots); so does this table.
-      if (static_cast<size_t>(u.slot) >= handle_.size()) handle_.resize(static_cast<size_t>(u.slot) + 1, kNone);
-      handle_[u.slot] = index_->add(target_, u.id);
-    } else if (static_cast<size_t>(u.slot) < handle_.size() && handle_[u.slot] != kNone) {
-      index_->remove(target_, handle_[u.slot]);
-      handle_[u.slot] = kNone;
-    }
+    (void)slot;
+    if (attached_ && defer_ && !(id & kUniqueBlockTag)) pending_.push_back(Update{id, added});
   }
 
-  OverlapIndex* index_ = nullptr;
-  int32_t target_ = 0;
+  const ResidentIndex* cache_index_ = nullptr;
+  const std::vector<BlockHash>* cache_ids_ = nullptr;
+  bool attached_ = false;
   bool defer_ = false;
-  std::vector<Update> pending_;
-  std::vector<int32_t> handle_;  // per slot: its index entry, kNone if unpublished
+  std::vector<Update> pending_;  // this pass's updates, in order
+  // id -> 1 if it was published before this pass, 0 if not: pending_[0, overlay_upto_) folded in.
+  mutable FlatMap overlay_{16};
+  mutable size_t overlay_upto_ = 0;
 };
 
 }  // namespace dynosim

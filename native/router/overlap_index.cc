@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "index_feed.h"
+
 namespace dynosim {
 
 OverlapIndex::OverlapIndex(int32_t num_targets)
@@ -9,11 +11,13 @@ OverlapIndex::OverlapIndex(int32_t num_targets)
       words_per_set_(std::max(1, (num_targets + 63) / 64)),
       stride_(1 + static_cast<size_t>(words_per_set_)),
       slots_(1024),
-      tree_size_(num_targets, 0) {}
+      tree_size_(num_targets, 0),
+      feeds_(num_targets, nullptr) {}
 
 void OverlapIndex::add_target() {
   ++num_targets_;
   tree_size_.push_back(0);
+  feeds_.push_back(nullptr);
   int32_t needed = (num_targets_ + 63) / 64;
   if (needed > words_per_set_) restride(needed);
 }
@@ -38,7 +42,16 @@ void OverlapIndex::clear_holder(int32_t target, int32_t slot, uint64_t* rec) {
   free_slots_.push_back(slot);
 }
 
+void OverlapIndex::attach_feed(int32_t target, const IndexFeed* feed) {
+  if (feeds_[target] == nullptr) ++num_feeds_;
+  feeds_[target] = feed;
+}
+
 void OverlapIndex::remove_target(int32_t target) {
+  if (feeds_[target] != nullptr) {
+    feeds_[target] = nullptr;
+    --num_feeds_;
+  }
   const int32_t slots = num_slots();
   for (int32_t slot = 0; slot < slots; ++slot) {
     uint64_t* rec = record(slot);
@@ -83,6 +96,19 @@ void OverlapIndex::remove(int32_t target, int32_t slot) {
 
 void OverlapIndex::match(const BlockHash* ids, int32_t count, std::vector<int32_t>& overlap) const {
   overlap.assign(num_targets_, 0);
+  if (total_size_ > 0 || num_feeds_ == 0) match_recorded(ids, count, overlap);
+  // Targets fed by their caches: the run of leading blocks published, up to the first missing one.
+  if (num_feeds_ == 0) return;
+  for (int32_t t = 0; t < num_targets_; ++t) {
+    const IndexFeed* feed = feeds_[t];
+    if (feed == nullptr) continue;
+    int32_t i = 0;
+    while (i < count && feed->published(ids[i])) ++i;
+    overlap[t] = i;
+  }
+}
+
+void OverlapIndex::match_recorded(const BlockHash* ids, int32_t count, std::vector<int32_t>& overlap) const {
   // Targets still matching after each block; a target's overlap is where it drops out.
   alive_.assign(words_per_set_, ~0ULL);
   int32_t alive_count = num_targets_;

@@ -2,6 +2,9 @@
 // the engines' stored/removed events. Block ids chain over their whole prefix, so "the longest
 // cached prefix on target t" is the run of leading blocks whose id is present for t — the radix
 // tree of the reference collapses to one map from block id to the set of targets holding it.
+// A target fed by an engine cache's KV events is answered by that cache's feed instead (see
+// IndexFeed); the map holds what the router records itself (the approximate indexer, the
+// predicted side view).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +14,8 @@
 #include "../common/types.h"
 
 namespace dynosim {
+
+class IndexFeed;
 
 class OverlapIndex {
  public:
@@ -25,6 +30,9 @@ class OverlapIndex {
 
   // overlap[t] = leading blocks of `ids` present on target t, for every target.
   void match(const BlockHash* ids, int32_t count, std::vector<int32_t>& overlap) const;
+
+  // From now on target t's blocks are the ones `feed` publishes (it outlives its use here).
+  void attach_feed(int32_t target, const IndexFeed* feed);
 
   int64_t tree_size(int32_t target) const { return tree_size_[target]; }
   // (target, block) entries over all targets: the reference's RadixTree::current_size.
@@ -41,6 +49,7 @@ class OverlapIndex {
   const uint64_t* record(int32_t slot) const { return &records_[static_cast<size_t>(slot) * stride_]; }
   int32_t num_slots() const { return static_cast<int32_t>(records_.size() / stride_); }
   void restride(int32_t new_words);
+  void match_recorded(const BlockHash* ids, int32_t count, std::vector<int32_t>& overlap) const;
   void clear_holder(int32_t target, int32_t slot, uint64_t* rec);
 
   int32_t num_targets_;
@@ -52,6 +61,8 @@ class OverlapIndex {
   std::vector<int64_t> tree_size_;
   int64_t total_size_ = 0;
   mutable std::vector<uint64_t> alive_;  // match's scratch
+  std::vector<const IndexFeed*> feeds_;  // per target: its engine cache's feed, or null
+  int32_t num_feeds_ = 0;
 };
 
 }  // namespace dynosim
