@@ -111,6 +111,35 @@ describe('KV events reach the router when the pass that caused them ends', () =>
   });
 });
 
+describe('KV removals also reach the router when the pass that caused them ends', () => {
+  // As above (KvIngestBoundary::PassEnd), for blocks a pass evicts. One worker of 12 blocks, no
+  // queue; a 768-token prefill pass takes 62.4 ms. Request 0 (10 blocks) finishes and leaves its
+  // blocks cached. Request 1 (12 new blocks, one output token) arrives at 500 ms: planning its
+  // prefill pass (500-562.4 ms) evicts all of request 0's blocks. Request 2 (request 0's prefix + 2
+  // blocks) arrives 1 ms into that pass: the router has not seen the removals yet and credits the
+  // whole 10-block prefix. Request 3 (the same prefix) arrives at 580 ms, after that pass ended and
+  // while request 2's own prefill pass (562.4-624.8 ms, storing the prefix again) runs: the removals
+  // are visible, the new stores not yet, so it sees none.
+  // Admissions' overlap/ISL blocks: (0/10 + 0/12 + 10/12 + 0/12) / 4.
+  it('vllm', () => {
+    const prefix = ids(10, 1);
+    const sessions: Turn[][] = [
+      [{ isl: 640, osl: 2, ids: prefix, at: 0 }],
+      [{ isl: 768, osl: 1, ids: ids(12, 40), at: 500 }],
+      [{ isl: 768, osl: 1, ids: [...prefix, 20, 21], at: 501 }],
+      [{ isl: 768, osl: 1, ids: [...prefix, 30, 31], at: 580 }],
+    ];
+    const sim = start(workload(sessions, 64), {
+      engine: { numGpuBlocks: 12 },
+      router: { mode: 'kv_router', queueThreshold: Number.NaN },
+    });
+    sim.runUntil(Infinity);
+    const t = sim.drainTraffic();
+    expect(t.kvHitCount).toBe(4);
+    expect(t.avgKvHitRate).toBeCloseTo(10 / 12 / 4, 12);
+  });
+});
+
 describe('equal costs are broken uniformly at random, seeded', () => {
   // lib/kv-router/src/scheduling/selector/default.rs, minimum_cost_index: a reservoir pick among
   // the minimum-cost workers (no preference for the smaller cache). 400 one-block requests, each
