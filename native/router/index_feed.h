@@ -33,6 +33,8 @@ class IndexFeed {
   }
   // Caches hint the ids they are about to store; the router's view needs no warming.
   void prefetch(BlockHash) const {}
+  // Hints that the router will soon ask whether `id` is published here.
+  void prefetch_view(BlockHash id) const { cache_index_->prefetch(id); }
 
   // The slot now holds content `id` / no longer holds `id`. Private ids are never published.
   void stored(int32_t slot, BlockHash id) { update(slot, id, true); }

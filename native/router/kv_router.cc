@@ -9,6 +9,8 @@ namespace dynosim {
 namespace {
 // KvRouterConfig::router_queue_recheck_interval with a prefill-load model and a queue threshold.
 constexpr Ns kPrefillLoadRecheck = 100'000'000;
+// Prefetch distance, in blocks, of the walks over a request's blocks in a target's live-block map.
+constexpr int32_t kAhead = 8;
 
 // The policy profile's classes, or PolicyProfile::synthetic: one class queueing above
 // router_queue_threshold × max_num_batched_tokens with router_queue_policy.
@@ -193,8 +195,11 @@ void KvRouter::admit(int32_t r, int32_t t, const std::vector<int32_t>& overlap, 
   if (cfg_.track_active_blocks) {
     const int32_t full = req_.full_prompt_blocks(r);
     const BlockHash* ids = router_blocks(r);
-    for (int32_t i = 0; i < full; ++i)
+    for (int32_t i = 0; i < full; ++i) {
+      // The map is far larger than cache: ask for the slot a few blocks ahead.
+      if (i + kAhead < full) tg.block_refs.prefetch(ids[i + kAhead]);
       if (tg.block_refs.acquire(ids[i]) == 1) ++tg.active_blocks;
+    }
   }
 }
 
@@ -256,8 +261,10 @@ void KvRouter::on_finished(int32_t r, Ns now) {
   if (!cfg_.track_active_blocks) return;
   const int32_t full = req_.full_prompt_blocks(r);
   const BlockHash* ids = router_blocks(r);
-  for (int32_t i = 0; i < full; ++i)
+  for (int32_t i = 0; i < full; ++i) {
+    if (i + kAhead < full) tg.block_refs.prefetch(ids[i + kAhead]);
     if (tg.block_refs.release(ids[i]) == 0) --tg.active_blocks;
+  }
 }
 
 void KvRouter::release_queued(std::vector<std::pair<int32_t, int32_t>>& out, Ns now) {

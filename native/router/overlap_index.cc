@@ -97,15 +97,27 @@ void OverlapIndex::remove(int32_t target, int32_t slot) {
 void OverlapIndex::match(const BlockHash* ids, int32_t count, std::vector<int32_t>& overlap) const {
   overlap.assign(num_targets_, 0);
   if (total_size_ > 0 || num_feeds_ == 0) match_recorded(ids, count, overlap);
-  // Targets fed by their caches: the run of leading blocks published, up to the first missing one.
+  // Targets fed by their caches: the run of leading blocks published, up to the first missing
+  // one. The targets still matching advance together, so their look-ups overlap in memory.
   if (num_feeds_ == 0) return;
+  // Each target's look-ups are prefetched kViewAhead blocks ahead of its walk.
+  constexpr int32_t kViewAhead = 4;
+  matching_.clear();
   for (int32_t t = 0; t < num_targets_; ++t) {
-    const IndexFeed* feed = feeds_[t];
-    if (feed == nullptr) continue;
-    int32_t i = 0;
-    while (i < count && feed->published(ids[i])) ++i;
-    overlap[t] = i;
+    if (feeds_[t] == nullptr) continue;
+    matching_.push_back(t);
+    for (int32_t i = 0; i < std::min(count, kViewAhead); ++i) feeds_[t]->prefetch_view(ids[i]);
   }
+  for (int32_t i = 0; i < count && !matching_.empty(); ++i) {
+    size_t kept = 0;
+    for (const int32_t t : matching_) {
+      if (i + kViewAhead < count) feeds_[t]->prefetch_view(ids[i + kViewAhead]);
+      if (feeds_[t]->published(ids[i])) matching_[kept++] = t;
+      else overlap[t] = i;
+    }
+    matching_.resize(kept);
+  }
+  for (const int32_t t : matching_) overlap[t] = count;
 }
 
 void OverlapIndex::match_recorded(const BlockHash* ids, int32_t count, std::vector<int32_t>& overlap) const {

@@ -62,6 +62,7 @@ class OverlapIndex {
   int64_t total_size_ = 0;
   mutable std::vector<uint64_t> alive_;  // match's scratch
   std::vector<const IndexFeed*> feeds_;  // per target: its engine cache's feed, or null
+  mutable std::vector<int32_t> matching_;  // match's scratch: fed targets still matching
   int32_t num_feeds_ = 0;
 };
 
