@@ -1,7 +1,7 @@
 // The KV router against Dynamo's current code, scenario by scenario (issue 9, items 8 and 10).
 // Each expectation is derived by hand from the cited reference function.
 import { describe, expect, it } from 'vitest';
-import type { NativeRouterConfig } from '../../src/core/native.js';
+import type { NativeEngineConfig, NativeRouterConfig } from '../../src/core/native.js';
 import { sglangEngine, simulate, start, workload, type Turn } from './build.js';
 import { agg, expectSame, ids as eqIds, run } from './equivalence.js';
 
@@ -87,54 +87,50 @@ describe('router_prefill_load_model: the active prefill load decays over the pre
 });
 
 describe('KV events reach the router when the pass that caused them ends', () => {
+  // One worker, no queue: the router's admissions (each records overlap/ISL blocks).
+  const admissions = (sessions: Turn[][], engine: Partial<NativeEngineConfig>) => {
+    const sim = start(workload(sessions, 64), { engine, router: { mode: 'kv_router', queueThreshold: Number.NaN } });
+    sim.runUntil(Infinity);
+    return sim.drainTraffic();
+  };
+  const prefix = ids(10, 1);
+
   // aisimulate/crates/replay/src/agg.rs, process_completed_pass (and disagg.rs,
   // process_prefill_pass / process_decode_pass) applies a pass's engine observations at
-  // KvIngestBoundary::PassEnd, before its output signals. One worker, no queue. Request 1 shares request 0's 10-block prefix
-  // and arrives 1 ms into request 0's 26 ms prefill pass: the router has not seen those blocks.
-  // Request 2 arrives after it ended and sees all 10. Traffic admissions record overlap/ISL blocks:
-  // (0/10 + 0/12 + 10/12) / 3.
-  it.each(['vllm', 'trtllm', 'sglang'] as const)('%s', (kind) => {
-    const prefix = ids(10, 1);
-    const sessions: Turn[][] = [
-      [{ isl: 640, osl: 2, ids: prefix, at: 0 }],
-      [{ isl: 768, osl: 2, ids: [...prefix, 20, 21], at: 1 }],
-      [{ isl: 768, osl: 2, ids: [...prefix, 30, 31], at: 500 }],
-    ];
-    const sim = start(workload(sessions, 64), {
-      engine: kind === 'sglang' ? sglangEngine() : { kind },
-      router: { mode: 'kv_router', queueThreshold: Number.NaN },
-    });
-    sim.runUntil(Infinity);
-    const t = sim.drainTraffic();
+  // KvIngestBoundary::PassEnd, before its output signals. Request 1 shares request 0's 10-block
+  // prefix and arrives 1 ms into request 0's 26 ms prefill pass: the router has not seen those
+  // blocks. Request 2 arrives after it ended and sees all 10: (0/10 + 0/12 + 10/12) / 3.
+  it.each(['vllm', 'trtllm', 'sglang'] as const)('stores: %s', (kind) => {
+    const t = admissions(
+      [
+        [{ isl: 640, osl: 2, ids: prefix, at: 0 }],
+        [{ isl: 768, osl: 2, ids: [...prefix, 20, 21], at: 1 }],
+        [{ isl: 768, osl: 2, ids: [...prefix, 30, 31], at: 500 }],
+      ],
+      kind === 'sglang' ? sglangEngine() : { kind },
+    );
     expect(t.kvHitCount).toBe(3);
     expect(t.avgKvHitRate).toBeCloseTo(10 / 12 / 3, 12);
   });
-});
 
-describe('KV removals also reach the router when the pass that caused them ends', () => {
-  // As above (KvIngestBoundary::PassEnd), for blocks a pass evicts. One worker of 12 blocks, no
-  // queue; a 768-token prefill pass takes 62.4 ms. Request 0 (10 blocks) finishes and leaves its
-  // blocks cached. Request 1 (12 new blocks, one output token) arrives at 500 ms: planning its
-  // prefill pass (500-562.4 ms) evicts all of request 0's blocks. Request 2 (request 0's prefix + 2
-  // blocks) arrives 1 ms into that pass: the router has not seen the removals yet and credits the
-  // whole 10-block prefix. Request 3 (the same prefix) arrives at 580 ms, after that pass ended and
-  // while request 2's own prefill pass (562.4-624.8 ms, storing the prefix again) runs: the removals
-  // are visible, the new stores not yet, so it sees none.
-  // Admissions' overlap/ISL blocks: (0/10 + 0/12 + 10/12 + 0/12) / 4.
-  it('vllm', () => {
-    const prefix = ids(10, 1);
-    const sessions: Turn[][] = [
-      [{ isl: 640, osl: 2, ids: prefix, at: 0 }],
-      [{ isl: 768, osl: 1, ids: ids(12, 40), at: 500 }],
-      [{ isl: 768, osl: 1, ids: [...prefix, 20, 21], at: 501 }],
-      [{ isl: 768, osl: 1, ids: [...prefix, 30, 31], at: 580 }],
-    ];
-    const sim = start(workload(sessions, 64), {
-      engine: { numGpuBlocks: 12 },
-      router: { mode: 'kv_router', queueThreshold: Number.NaN },
-    });
-    sim.runUntil(Infinity);
-    const t = sim.drainTraffic();
+  // The same for blocks a pass evicts. A worker of 12 blocks; a 768-token prefill pass takes
+  // 62.4 ms. Request 0 (10 blocks) finishes and leaves its blocks cached. Request 1 (12 new
+  // blocks, one output token) arrives at 500 ms: planning its prefill pass (500-562.4 ms) evicts
+  // all of request 0's blocks. Request 2 (request 0's prefix + 2 blocks) arrives 1 ms into that
+  // pass: the router has not seen the removals yet and credits the whole 10-block prefix.
+  // Request 3 (the same prefix) arrives at 580 ms, after that pass ended and while request 2's
+  // own prefill pass (562.4-624.8 ms, storing the prefix again) runs: the removals are visible,
+  // the new stores not yet, so it sees none. (0/10 + 0/12 + 10/12 + 0/12) / 4.
+  it('removals: vllm', () => {
+    const t = admissions(
+      [
+        [{ isl: 640, osl: 2, ids: prefix, at: 0 }],
+        [{ isl: 768, osl: 1, ids: ids(12, 40), at: 500 }],
+        [{ isl: 768, osl: 1, ids: [...prefix, 20, 21], at: 501 }],
+        [{ isl: 768, osl: 1, ids: [...prefix, 30, 31], at: 580 }],
+      ],
+      { numGpuBlocks: 12 },
+    );
     expect(t.kvHitCount).toBe(4);
     expect(t.avgKvHitRate).toBeCloseTo(10 / 12 / 4, 12);
   });
