@@ -9,8 +9,6 @@ namespace dynosim {
 namespace {
 // KvRouterConfig::router_queue_recheck_interval with a prefill-load model and a queue threshold.
 constexpr Ns kPrefillLoadRecheck = 100'000'000;
-// Prefetch distance, in blocks, of the walks over a request's blocks in a target's live-block map.
-constexpr int32_t kAhead = 8;
 
 // The policy profile's classes, or PolicyProfile::synthetic: one class queueing above
 // router_queue_threshold × max_num_batched_tokens with router_queue_policy.
@@ -133,13 +131,8 @@ int32_t KvRouter::select(int32_t r, const std::vector<int32_t>& overlap, Ns now)
     if (decays) credit /= 1.0 + cfg_.overlap_score_credit_decay * (static_cast<double>(backlog_[t] - min_active) / B) / request_blocks;
     const double prefill_blocks = std::max(0.0, raw - credit * overlap_on(overlap, t));
     double decode_blocks = 0;
-    if (cfg_.track_active_blocks) {
-      // The blocks live on a target are a leading run of r's (block ids chain over their prefix,
-      // and each live request holds its whole prompt's run): r adds the rest.
-      int32_t held = 0;
-      while (held < full && tg.block_refs.find(ids[held]) != FlatMap::kMissing) ++held;
-      decode_blocks = static_cast<double>(tg.active_blocks + full - held);
-    }
+    // r adds the blocks it does not share with the target's live requests.
+    if (cfg_.track_active_blocks) decode_blocks = static_cast<double>(tg.live_blocks.size() + full - tg.live_blocks.held(ids, full));
     logits_[t] = cfg_.prefill_load_scale * prefill_blocks + decode_blocks +
                  cfg_.decode_active_request_weight * static_cast<double>(tg.live_requests);
   }
@@ -192,15 +185,7 @@ void KvRouter::admit(int32_t r, int32_t t, const std::vector<int32_t>& overlap, 
   if (routed_) routed_->record(t, req_.prompt_ids(r), req_.full_prompt_blocks(r), now);
   if (side_) side_->record(t, req_.prompt_ids(r), req_.full_prompt_blocks(r), now);
   ++tg.live_requests;
-  if (cfg_.track_active_blocks) {
-    const int32_t full = req_.full_prompt_blocks(r);
-    const BlockHash* ids = router_blocks(r);
-    for (int32_t i = 0; i < full; ++i) {
-      // The map is far larger than cache: ask for the slot a few blocks ahead.
-      if (i + kAhead < full) tg.block_refs.prefetch(ids[i + kAhead]);
-      if (tg.block_refs.acquire(ids[i]) == 1) ++tg.active_blocks;
-    }
-  }
+  if (cfg_.track_active_blocks) tg.live_blocks.add(router_blocks(r), req_.full_prompt_blocks(r));
 }
 
 // Indexer::find_match_details: the primary view, and with a side view the per-target maximum of
@@ -258,13 +243,7 @@ void KvRouter::on_finished(int32_t r, Ns now) {
   if (t < 0) return;
   Target& tg = targets_[t];
   --tg.live_requests;
-  if (!cfg_.track_active_blocks) return;
-  const int32_t full = req_.full_prompt_blocks(r);
-  const BlockHash* ids = router_blocks(r);
-  for (int32_t i = 0; i < full; ++i) {
-    if (i + kAhead < full) tg.block_refs.prefetch(ids[i + kAhead]);
-    if (tg.block_refs.release(ids[i]) == 0) --tg.active_blocks;
-  }
+  if (cfg_.track_active_blocks) tg.live_blocks.remove(router_blocks(r), req_.full_prompt_blocks(r));
 }
 
 void KvRouter::release_queued(std::vector<std::pair<int32_t, int32_t>>& out, Ns now) {

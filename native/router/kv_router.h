@@ -11,10 +11,10 @@
 #include <memory>
 #include <vector>
 
-#include "../common/flat_map.h"
 #include "../common/rng.h"
 #include "../engine/request_table.h"
 #include "../metrics/traffic.h"
+#include "live_blocks.h"
 #include "overlap_index.h"
 #include "prefill_load.h"
 #include "routed_blocks.h"
@@ -41,9 +41,8 @@ class KvRouter final : public Router {
  private:
   struct Target {
     PrefillLoad prefill;       // uncached prompt tokens of requests not yet past prefill
-    int64_t active_blocks = 0;  // distinct blocks of live requests
     int64_t live_requests = 0;
-    FlatMap block_refs{256};    // block id -> live requests holding it
+    LiveBlocks live_blocks;    // distinct prompt blocks of live requests
     bool eligible = true;
   };
   // Routable targets, and how many of them are busy for class c (its thresholds) at `now`.
