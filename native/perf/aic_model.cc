@@ -18,6 +18,7 @@ constexpr size_t kTokenMemo = 1u << 16;  // prefill token counts cached
 constexpr size_t kBatchMemo = 1u << 12;  // batch sizes cached
 constexpr int64_t kContextMemo = int64_t{1} << 24;    // decode contexts cached
 constexpr size_t kDecodeMemoBytes = size_t{64} << 20;  // decode memo's budget
+constexpr size_t kSampleMemoBytes = size_t{32} << 20;  // each generation-attention sample memo's budget
 
 double median(double* v, int n) {
   for (int i = 1; i < n; ++i)
@@ -126,6 +127,11 @@ double quant_table_ms(const GridTable& g, double m, double k, double bytes_facto
 
 void AicModel::finalize() {
   decode_memo_ = PagedMemo(kBatchMemo, kContextMemo, kDecodeMemoBytes);
+  for (GenSampleMemo* m : {&gen_sample_memo_, &gen_window_sample_memo_}) {
+    m->samples = PagedMemo(kBatchMemo, kContextMemo, kSampleMemoBytes);
+    m->paths.assign(kBatchMemo, GenBatchPath{});
+    m->resolved.assign(kBatchMemo, 0);
+  }
   ctx_memo_.assign(kTokenMemo, kNaN);
   logits_memo_.assign(kBatchMemo, kNaN);
   gen_memo_.assign(kBatchMemo, kNaN);
@@ -213,89 +219,117 @@ int seq_curve(const GridTable& g, int32_t node, double s, size_t* hint, double* 
 
 }  // namespace
 
-double AicModel::gqa_generation_ms(const AttentionSpec& a, double batch, double s) const {
+AicModel::GenBatchPath AicModel::gen_batch_path(const AttentionSpec& a, double batch) const {
+  // The (heads, batch) part of the path is shared by the five samples: resolve it once when the
+  // heads key exists and the batch is inside the table, then walk only the sequence curves (the
+  // same arithmetic as the general resolver). Anything else takes the general resolver.
+  GenBatchPath p;
+  p.b_near = batch;
+  const GridTable& g = a.grid;
+  if (g.empty()) return p;
+  const double* hk = g.keys.data() + g.start[0];
+  const int32_t hn = g.count[0];
+  const int32_t hi = static_cast<int32_t>(std::lower_bound(hk, hk + hn, a.heads) - hk);
+  if (!(hi < hn && hk[hi] == a.heads)) return p;
+  const int32_t bnode = g.child[g.start[0] + hi];
+  const double* bk = g.keys.data() + g.start[bnode];
+  const int32_t bn = g.count[bnode];
+  const int32_t bi = static_cast<int32_t>(std::lower_bound(bk, bk + bn, batch) - bk);
+  if (bi < bn && bk[bi] == batch) {
+    p.lo = p.hi = p.near = g.child[g.start[bnode] + bi];
+  } else if (bi > 0 && bi < bn) {
+    p.lo = g.child[g.start[bnode] + bi - 1];
+    p.hi = g.child[g.start[bnode] + bi];
+    p.b_lo = bk[bi - 1];
+    p.b_hi = bk[bi];
+    p.w = (batch - p.b_lo) / (p.b_hi - p.b_lo);
+    // Where a query past both curves snaps to: the nearer batch key (ties: file order).
+    const double d_lo = batch - p.b_lo, d_hi = p.b_hi - batch;
+    const bool lo_wins = d_lo < d_hi || (d_lo == d_hi && g.rank[g.start[bnode] + bi - 1] < g.rank[g.start[bnode] + bi]);
+    p.near = lo_wins ? p.lo : p.hi;
+    p.b_near = lo_wins ? p.b_lo : p.b_hi;
+  }
+  return p;
+}
+
+// One sample of the generation table at (heads, batch, sample); NaN when nothing resolves it.
+// Hints carry the position of the previous (smaller) sample along each sequence curve.
+double AicModel::gqa_generation_sample(const AttentionSpec& a, const GenBatchPath& p, double batch, double sample,
+                                       size_t* hint_lo, size_t* hint_hi) const {
   const GridTable& g = a.grid;
   auto sol = [&](const double* c) {
     return gen_attn_sol(a, mem_bw, bf16_flops, c[1], c[2], c[0], a.lookup_kv == 0 ? c[0] : a.lookup_kv);
   };
+  const double coords[3] = {a.heads, batch, sample};
+  if (p.lo >= 0) {
+    double v_lo = 0, v_hi = 0;
+    const int ok_lo = seq_curve(g, p.lo, sample, hint_lo, &v_lo);
+    if (p.lo == p.hi) {
+      if (ok_lo) return v_lo;
+    } else {
+      const int ok_hi = seq_curve(g, p.hi, sample, hint_hi, &v_hi);
+      if (ok_lo && ok_hi) return v_lo + (v_hi - v_lo) * p.w;
+      if (ok_lo || ok_hi) {
+        // Ragged table: carry the surviving batch row across by the speed-of-light ratio.
+        const double snapped[3] = {a.heads, ok_lo ? p.b_lo : p.b_hi, sample};
+        const double sol_q = sol(coords), sol_s = sol(snapped);
+        const double surv = ok_lo ? v_lo : v_hi;
+        return (std::isfinite(sol_q) && std::isfinite(sol_s) && sol_q > 0 && sol_s > 0) ? surv * (sol_q / sol_s) : surv;
+      }
+    }
+    if (g.count[p.near] > 0) {
+      // Past the collected sequences of both rows: hold the utilisation of the boundary point
+      // of the nearer row (the general resolver's out-of-range rule).
+      const int32_t n = g.count[p.near];
+      const int32_t j = g.start[p.near] + (sample > g.keys[g.start[p.near] + n - 1] ? n - 1 : 0);
+      const double snapped[3] = {a.heads, p.b_near, g.keys[j]};
+      const double lat = g.leaf[j], sol_a = sol(snapped), sol_q = sol(coords);
+      if (lat > 0 && sol_a > 0 && sol_q > 0) return sol_q / (sol_a / lat);
+    }
+  }
+  GridResult r = grid_query<3>(g, coords, -1, sol);
+  return r.ok ? r.value : kNaN;
+}
+
+double AicModel::gqa_generation_ms(const AttentionSpec& a, double batch, double s) const {
+  return gqa_generation_avg(a, batch, s, nullptr);
+}
+
+double AicModel::gqa_generation_avg(const AttentionSpec& a, double batch, double s, GenSampleMemo* memo) const {
   // Five samples over [0.9 s, 1.1 s], averaged (AIC smooths the drift of s within a request).
   const int64_t si = static_cast<int64_t>(s);
   const int64_t s_min = std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(si) * 0.9));
   const int64_t s_max = std::max<int64_t>(s_min, static_cast<int64_t>(static_cast<double>(si) * 1.1));
-
-  // The (heads, batch) part of the path is shared by the five samples: resolve it once when the
-  // heads key exists and the batch is inside the table, then walk only the sequence curves (the
-  // same arithmetic as the general resolver). Anything else takes the general resolver.
-  int32_t lo_node = -1, hi_node = -1, near_node = -1;
-  double w = 0, b_lo = 0, b_hi = 0, b_near = batch;
-  if (!g.empty()) {
-    const double* hk = g.keys.data() + g.start[0];
-    const int32_t hn = g.count[0];
-    const int32_t hi = static_cast<int32_t>(std::lower_bound(hk, hk + hn, a.heads) - hk);
-    if (hi < hn && hk[hi] == a.heads) {
-      const int32_t bnode = g.child[g.start[0] + hi];
-      const double* bk = g.keys.data() + g.start[bnode];
-      const int32_t bn = g.count[bnode];
-      const int32_t bi = static_cast<int32_t>(std::lower_bound(bk, bk + bn, batch) - bk);
-      if (bi < bn && bk[bi] == batch) {
-        lo_node = hi_node = near_node = g.child[g.start[bnode] + bi];
-      } else if (bi > 0 && bi < bn) {
-        lo_node = g.child[g.start[bnode] + bi - 1];
-        hi_node = g.child[g.start[bnode] + bi];
-        b_lo = bk[bi - 1];
-        b_hi = bk[bi];
-        w = (batch - b_lo) / (b_hi - b_lo);
-        // Where a query past both curves snaps to: the nearer batch key (ties: file order).
-        const double d_lo = batch - b_lo, d_hi = b_hi - batch;
-        const bool lo_wins = d_lo < d_hi || (d_lo == d_hi && g.rank[g.start[bnode] + bi - 1] < g.rank[g.start[bnode] + bi]);
-        near_node = lo_wins ? lo_node : hi_node;
-        b_near = lo_wins ? b_lo : b_hi;
-      }
-    }
-  }
+  // Each sample is a pure function of (batch, sample): memoised when the caller passes a memo and
+  // the batch is a whole number inside it; the batch's path is resolved once (then kept) on a miss.
+  const int64_t row = static_cast<int64_t>(batch);
+  const bool memoised = memo != nullptr && static_cast<double>(row) == batch && row >= 0 && static_cast<size_t>(row) < memo->paths.size();
+  GenBatchPath local;
+  const GenBatchPath* path = nullptr;
   double sum = 0;
   size_t hint_lo = SIZE_MAX, hint_hi = SIZE_MAX;
   for (int i = 0; i < 5; ++i) {
-    const double sample = static_cast<double>(s_min + (s_max - s_min) * i / 4);
-    const double coords[3] = {a.heads, batch, sample};
-    double v = 0;
-    bool done = false;
-    if (lo_node >= 0) {
-      double v_lo = 0, v_hi = 0;
-      const int ok_lo = seq_curve(g, lo_node, sample, &hint_lo, &v_lo);
-      if (lo_node == hi_node) {
-        if (ok_lo) v = v_lo, done = true;
-      } else {
-        const int ok_hi = seq_curve(g, hi_node, sample, &hint_hi, &v_hi);
-        if (ok_lo && ok_hi) {
-          v = v_lo + (v_hi - v_lo) * w;
-          done = true;
-        } else if (ok_lo || ok_hi) {
-          // Ragged table: carry the surviving batch row across by the speed-of-light ratio.
-          const double snapped[3] = {a.heads, ok_lo ? b_lo : b_hi, sample};
-          const double sol_q = sol(coords), sol_s = sol(snapped);
-          const double surv = ok_lo ? v_lo : v_hi;
-          v = (std::isfinite(sol_q) && std::isfinite(sol_s) && sol_q > 0 && sol_s > 0) ? surv * (sol_q / sol_s) : surv;
-          done = true;
+    const int64_t sample = s_min + (s_max - s_min) * i / 4;
+    double* slot = memoised ? memo->samples.slot(row, sample) : nullptr;
+    double v;
+    if (slot && !PagedMemo::unset(*slot)) {
+      v = *slot;
+    } else {
+      if (path == nullptr) {
+        if (memoised) {
+          if (!memo->resolved[row]) {
+            memo->paths[row] = gen_batch_path(a, batch);
+            memo->resolved[row] = 1;
+          }
+          path = &memo->paths[row];
+        } else {
+          local = gen_batch_path(a, batch);
+          path = &local;
         }
       }
-      if (!done && g.count[near_node] > 0) {
-        // Past the collected sequences of both rows: hold the utilisation of the boundary point
-        // of the nearer row (the general resolver's out-of-range rule).
-        const int32_t n = g.count[near_node];
-        const int32_t j = g.start[near_node] + (sample > g.keys[g.start[near_node] + n - 1] ? n - 1 : 0);
-        const double snapped[3] = {a.heads, b_near, g.keys[j]};
-        const double lat = g.leaf[j], sol_a = sol(snapped), sol_q = sol(coords);
-        if (lat > 0 && sol_a > 0 && sol_q > 0) {
-          v = sol_q / (sol_a / lat);
-          done = true;
-        }
-      }
-    }
-    if (!done) {
-      GridResult r = grid_query<3>(g, coords, -1, sol);
-      if (!r.ok) return kNaN;
-      v = r.value;
+      v = gqa_generation_sample(a, *path, batch, static_cast<double>(sample), &hint_lo, &hint_hi);
+      if (std::isnan(v)) return kNaN;
+      if (slot) *slot = v;
     }
     sum += v;
   }
@@ -414,10 +448,11 @@ double AicModel::gen_attention_part(int64_t batch, int64_t context, double* ops)
     if (ops) ops[gen_mla.id] += v;
     return v;
   }
-  double v = gqa_generation_ms(gen_attn, b, s);
+  // The priced path (no breakdown) reads and fills the sample memos.
+  double v = gqa_generation_avg(gen_attn, b, s, ops ? nullptr : &gen_sample_memo_);
   if (ops) ops[gen_attn.id] += v;
   if (has_window_attn) {
-    const double w = gqa_generation_ms(gen_attn_window, b, s);
+    const double w = gqa_generation_avg(gen_attn_window, b, s, ops ? nullptr : &gen_window_sample_memo_);
     if (ops) ops[gen_attn_window.id] += w;
     v += w;
   }

@@ -168,12 +168,34 @@ struct AicModel {
   double ctx_tokens_ms(int64_t tokens) const;
   double per_request_ms(int64_t batch) const;
   double gen_tokens_ms(int64_t batch) const;
+  // Where a generation-table lookup at one batch goes below the heads key: the bracketing batch
+  // rows (lo == hi on an exact key; -1: take the general resolver) and the row a query past both
+  // sequence curves snaps to.
+  struct GenBatchPath {
+    int32_t lo = -1, hi = -1, near = -1;
+    double w = 0, b_lo = 0, b_hi = 0, b_near = 0;
+  };
+  GenBatchPath gen_batch_path(const AttentionSpec& a, double batch) const;
+  double gqa_generation_sample(const AttentionSpec& a, const GenBatchPath& p, double batch, double sample, size_t* hint_lo,
+                               size_t* hint_hi) const;
+  // What the priced decode path keeps per generation-attention table: each sample by (batch,
+  // sample) — a decode run's neighbouring contexts average overlapping sample points — and each
+  // batch's resolved path.
+  struct GenSampleMemo {
+    PagedMemo samples;
+    std::vector<GenBatchPath> paths;
+    std::vector<uint8_t> resolved;
+  };
+  // gqa_generation_ms, reading and filling `memo` when given.
+  double gqa_generation_avg(const AttentionSpec& a, double batch, double s, GenSampleMemo* memo) const;
 
   // Pure functions of one integer, cached lazily (NaN = not computed yet).
   mutable std::vector<double> ctx_memo_, logits_memo_, gen_memo_;
   // Decode results by (batch, context): every key a replay asks for, kept exactly (up to a
   // budget), where a direct-mapped table evicted half the answers of the guide's planner run.
   mutable PagedMemo decode_memo_;
+  // A decode-memo miss mostly reads these (generation attention, and its windowed layers).
+  mutable GenSampleMemo gen_sample_memo_, gen_window_sample_memo_;
 };
 
 }  // namespace dynosim
