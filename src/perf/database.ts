@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ReplayError } from '../errors.js';
 import { cacheGet, cacheKey, cachePut, fileIdentity } from './cache.js';
-import { createRequire } from 'node:module';
+import { parseYamlText } from '../config/yaml.js';
 
 /** Backend directories of the legacy layout (anything else at the top of data_dir is a family). */
 const BACKEND_DIRS = new Set(['trtllm', 'sglang', 'vllm', 'nccl', 'oneccl']);
@@ -110,7 +110,6 @@ export function locateDatabase(systemsPath: string | null, options: LocateOption
 
 export type YamlValue = string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue };
 
-let yamlParse: typeof import('yaml').parse | undefined;
 let yamlCache: string | undefined;
 
 /**
@@ -122,15 +121,14 @@ export function useYamlCache(dir: string | undefined): void {
   yamlCache = dir;
 }
 
-/** AIC's YAML files, read by the `yaml` package (loaded on first use: importing it costs ~50 ms). */
+/** AIC's YAML files, parsed once and then read back from the cache. */
 function readYamlFile(file: string): YamlValue {
   const key = yamlCache === undefined ? '' : cacheKey(['yaml', fileIdentity(file)]);
   const cached = yamlCache === undefined ? undefined : cacheGet<{ value: YamlValue }>(yamlCache, key);
   if (cached !== undefined) return cached.value;
   let value: YamlValue;
   try {
-    yamlParse ??= (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse;
-    value = yamlParse(fs.readFileSync(file, 'utf8'), { version: '1.2' }) as YamlValue;
+    value = parseYamlText(fs.readFileSync(file, 'utf8'), '1.2') as YamlValue;
   } catch (error) {
     throw new ReplayError(`cannot read ${file}: ${(error as Error).message}`);
   }

@@ -84,68 +84,97 @@ export function selectDifferencing(y: readonly number[]): number {
   return d;
 }
 
-/** Partial autocorrelations → polynomial coefficients (Durbin–Levinson). */
-function pacfToCoefficients(r: readonly number[]): number[] {
-  let phi: number[] = [];
-  for (let k = 0; k < r.length; k++) {
-    const next = phi.map((v, j) => v - r[k]! * phi[k - 1 - j]!);
-    next.push(r[k]!);
-    phi = next;
+/**
+ * An order's polynomials and residuals, in buffers reused across the optimiser's many
+ * evaluations (the objective runs hundreds of times per fit).
+ */
+class ArimaWork {
+  mu = 0;
+  readonly ar: Float64Array;
+  readonly ma: Float64Array;
+  readonly e: Float64Array;
+  private readonly scratch: Float64Array;
+
+  constructor(
+    readonly order: ArimaOrder,
+    length: number,
+  ) {
+    this.ar = new Float64Array(order.p);
+    this.ma = new Float64Array(order.q);
+    this.e = new Float64Array(length);
+    this.scratch = new Float64Array(Math.max(order.p, order.q));
   }
-  return phi;
-}
 
-interface Coefficients {
-  mu: number;
-  ar: number[];
-  ma: number[];
-}
-
-function coefficients(order: ArimaOrder, params: readonly number[]): Coefficients {
-  let i = 0;
-  const mu = order.intercept ? params[i++]! : 0;
-  const ar = pacfToCoefficients(params.slice(i, i + order.p).map(Math.tanh));
-  i += order.p;
-  // MA θ with the same map: invertible for |pacf| < 1 (sign flipped into the e_{t-j} convention).
-  const ma = pacfToCoefficients(params.slice(i, i + order.q).map(Math.tanh)).map((v) => -v);
-  return { mu, ar, ma };
-}
-
-/** Conditional residuals of the differenced series (the first p values are conditioned on). */
-function residuals(w: readonly number[], c: Coefficients): number[] {
-  const p = c.ar.length;
-  const e = new Array<number>(w.length).fill(0);
-  for (let t = p; t < w.length; t++) {
-    let pred = c.mu;
-    for (let i = 0; i < p; i++) pred += c.ar[i]! * (w[t - 1 - i]! - c.mu);
-    for (let j = 0; j < c.ma.length; j++) if (t - 1 - j >= p) pred += c.ma[j]! * e[t - 1 - j]!;
-    e[t] = w[t]! - pred;
+  /** Reads the parameters into μ and the AR / MA coefficients. */
+  load(params: readonly number[]): void {
+    const { p, q, intercept } = this.order;
+    this.mu = intercept ? params[0]! : 0;
+    const first = intercept ? 1 : 0;
+    this.pacfToCoefficients(params, first, p, this.ar);
+    this.pacfToCoefficients(params, first + p, q, this.ma);
+    // MA θ with the same map: invertible for |pacf| < 1 (sign flipped into the e_{t-j} convention).
+    for (let j = 0; j < q; j++) this.ma[j] = -this.ma[j]!;
   }
-  return e;
+
+  /** Partial autocorrelations tanh(params[from..from+count)) → polynomial coefficients (Durbin–Levinson). */
+  private pacfToCoefficients(params: readonly number[], from: number, count: number, phi: Float64Array): void {
+    const next = this.scratch;
+    for (let k = 0; k < count; k++) {
+      const r = Math.tanh(params[from + k]!);
+      for (let j = 0; j < k; j++) next[j] = phi[j]! - r * phi[k - 1 - j]!;
+      for (let j = 0; j < k; j++) phi[j] = next[j]!;
+      phi[k] = r;
+    }
+  }
+
+  /** Conditional residuals of the differenced series into `e` (the first p values are conditioned on). */
+  residuals(w: readonly number[]): Float64Array {
+    const { ar, ma, e, mu } = this;
+    const p = ar.length;
+    e.fill(0);
+    for (let t = p; t < w.length; t++) {
+      let pred = mu;
+      for (let i = 0; i < p; i++) pred += ar[i]! * (w[t - 1 - i]! - mu);
+      for (let j = 0; j < ma.length; j++) if (t - 1 - j >= p) pred += ma[j]! * e[t - 1 - j]!;
+      e[t] = w[t]! - pred;
+    }
+    return e;
+  }
+
+  sse(w: readonly number[], params: readonly number[]): number {
+    this.load(params);
+    const e = this.residuals(w);
+    let s = 0;
+    for (let t = this.order.p; t < w.length; t++) s += e[t]! * e[t]!;
+    return s;
+  }
 }
 
-function sse(w: readonly number[], order: ArimaOrder, params: readonly number[]): number {
-  const e = residuals(w, coefficients(order, params));
-  let s = 0;
-  for (let t = order.p; t < e.length; t++) s += e[t]! * e[t]!;
-  return s;
-}
-
-/** Nelder–Mead minimisation (deterministic initial simplex). */
+/** Nelder–Mead minimisation (deterministic initial simplex); `f` returns finite values (or ±MAX_VALUE). */
 export function nelderMead(f: (x: number[]) => number, x0: readonly number[], maxIter = 400, step = 0.3): number[] {
   const n = x0.length;
   if (n === 0) return [];
-  let simplex = [x0.slice()];
+  const simplex = [x0.slice()];
   for (let i = 0; i < n; i++) {
     const v = x0.slice();
     v[i] = v[i]! + (v[i] !== 0 ? step * Math.max(1, Math.abs(v[i]!)) : step);
     simplex.push(v);
   }
-  let values = simplex.map(f);
+  const values = simplex.map(f);
   for (let iter = 0; iter < maxIter; iter++) {
-    const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
-    simplex = order.map(([, i]) => simplex[i]!);
-    values = order.map(([v]) => v);
+    // Vertices by value, equal values in their current order (a stable insertion sort: the
+    // objective's values are finite, so comparisons are total).
+    for (let i = 1; i <= n; i++) {
+      const v = values[i]!;
+      const x = simplex[i]!;
+      let j = i - 1;
+      for (; j >= 0 && values[j]! > v; j--) {
+        values[j + 1] = values[j]!;
+        simplex[j + 1] = simplex[j]!;
+      }
+      values[j + 1] = v;
+      simplex[j + 1] = x;
+    }
     if (Math.abs(values[n]! - values[0]!) <= 1e-10 * (Math.abs(values[0]!) + 1e-12)) break;
     const centroid = new Array<number>(n).fill(0);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) centroid[j]! += simplex[i]![j]! / n;
@@ -196,12 +225,13 @@ export function fitArima(y: readonly number[], order: ArimaOrder, start?: readon
   if (nEff < k + 2) return null;
   const mean = w.reduce((a, b) => a + b, 0) / Math.max(1, w.length);
   const x0 = start && start.length === k ? start.slice() : [...(order.intercept ? [mean] : []), ...new Array<number>(order.p + order.q).fill(0)];
+  const work = new ArimaWork(order, w.length);
   const objective = (x: number[]) => {
-    const s = sse(w, order, x);
+    const s = work.sse(w, x);
     return Number.isFinite(s) ? s : Number.MAX_VALUE;
   };
   const params = k === 0 ? [] : nelderMead(objective, x0, maxIter);
-  const s = sse(w, order, params);
+  const s = work.sse(w, params);
   const sigma2 = Math.max(s / nEff, 1e-300);
   const aic = nEff * Math.log(sigma2) + 2 * (k + 1);
   return { order, params, aic, sse: s };
@@ -211,8 +241,9 @@ export function fitArima(y: readonly number[], order: ArimaOrder, start?: readon
 export function forecastArima(y: readonly number[], fit: ArimaFit): number {
   const { order } = fit;
   const w = difference(y, order.d);
-  const c = coefficients(order, fit.params);
-  const e = residuals(w, c);
+  const c = new ArimaWork(order, w.length);
+  c.load(fit.params);
+  const e = c.residuals(w);
   const n = w.length;
   let next = c.mu;
   for (let i = 0; i < c.ar.length; i++) next += c.ar[i]! * ((w[n - 1 - i] ?? c.mu) - c.mu);

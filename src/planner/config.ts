@@ -8,9 +8,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
-import { parse as parseYaml } from 'yaml';
 import { ReplayError, UsageError } from '../errors.js';
 import { looksLikeInlineJson } from '../config/knob.js';
+import { parseYamlText } from '../config/yaml.js';
 import { pyFloatRepr } from '../report/pyjson.js';
 import type { PlannerMode, Role } from './types.js';
 import { MAX_SIM_TIME_MS } from '../core/limits.js';
@@ -372,7 +372,7 @@ function loadData(input: string, flag: string, cwd: string): { data: unknown; so
     const suffix = path.extname(input).toLowerCase();
     const fromYaml = (): unknown => {
       try {
-        return parseYaml(text, { version: '1.1' });
+        return parseYamlText(text, '1.1');
       } catch (error) {
         throw new ReplayError(`${flag}: could not parse YAML file '${input}': ${firstLine(error)}`);
       }

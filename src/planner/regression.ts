@@ -234,22 +234,38 @@ function hingeCandidates(samples: readonly Sample[]): number[] {
 
 /** The weighted hinge at one knot, clamped monotone (null when a slope is clearly negative). */
 function hingeAt(samples: readonly Sample[], knot: number): LinearFit | null {
-  const lhs = [
-    [0, 0, 0],
-    [0, 0, 0],
-    [0, 0, 0],
-  ];
-  const rhs = [0, 0, 0];
-  for (const s of samples) {
+  // Weighted normal equations of the row [1, x, max(0, x − knot)], each product accumulated in
+  // the order (row_i·w)·row_j·w (so the sums match the matrix form bit for bit).
+  let l00 = 0, l01 = 0, l02 = 0, l10 = 0, l11 = 0, l12 = 0, l20 = 0, l21 = 0, l22 = 0;
+  let r0 = 0, r1 = 0, r2 = 0;
+  for (let k = 0; k < samples.length; k++) {
+    const s = samples[k]!;
     const v = s.x[0]!;
-    const row = [1, v, Math.max(0, v - knot)];
-    const w = relativeWeight(s.y);
-    for (let i = 0; i < 3; i++) {
-      rhs[i]! += row[i]! * w * s.y * w;
-      for (let j = 0; j < 3; j++) lhs[i]![j]! += row[i]! * w * row[j]! * w;
-    }
+    const past = Math.max(0, v - knot);
+    const y = s.y;
+    const w = relativeWeight(y);
+    const a0 = 1 * w;
+    const a1 = v * w;
+    const a2 = past * w;
+    r0 += a0 * y * w;
+    r1 += a1 * y * w;
+    r2 += a2 * y * w;
+    l00 += a0 * 1 * w;
+    l01 += a0 * v * w;
+    l02 += a0 * past * w;
+    l10 += a1 * 1 * w;
+    l11 += a1 * v * w;
+    l12 += a1 * past * w;
+    l20 += a2 * 1 * w;
+    l21 += a2 * v * w;
+    l22 += a2 * past * w;
   }
-  const sol = solveNormal(lhs, rhs);
+  const lhs = [
+    [l00, l01, l02],
+    [l10, l11, l12],
+    [l20, l21, l22],
+  ];
+  const sol = solveNormal(lhs, [r0, r1, r2]);
   if (sol === null) return null;
   const [intercept, left, delta] = sol as [number, number, number];
   const right = left + delta;
