@@ -30,12 +30,7 @@ import type { PyJsonValue } from './report/pyjson.js';
 import { buildFlatReport, formatReportJson, type FlatReport } from './report/summary.js';
 import { recordTicks, runTransitions, type RunTransitions, type TransitionInputs } from './report/worker-transitions.js';
 import { resolveReportJsonPath } from './report/write-file.js';
-import { loadAgenticTrace } from './trace/agentic.js';
-import { loadAppliedComputeTrace } from './trace/applied-compute.js';
-import { loadDynamoTrace } from './trace/dynamo.js';
 import { loadMooncakeTrace } from './trace/mooncake.js';
-import { loadMooncakeDeltaTrace } from './trace/mooncake-delta.js';
-import { syntheticWorkload } from './trace/synthetic.js';
 
 export type { ReplayOptions } from './options.js';
 export type { FlatReport } from './report/summary.js';
@@ -126,11 +121,14 @@ export function resolveTopology(options: ReplayOptions): Topology {
   });
 }
 
-function loadWorkload(options: ReplayOptions, blockSize: number): Promise<Workload> | Workload {
+// Loaders other than Mooncake's are imported when a run asks for their format (start-up parses
+// only the code a run uses).
+async function loadWorkload(options: ReplayOptions, blockSize: number): Promise<Workload> {
   if (options.workload) return options.workload;
   const concurrency = options.replayConcurrency ?? 0;
   const files = options.traceFiles ?? [];
   if (files.length > 0 && options.traceFormat === 'dynamo') {
+    const { loadDynamoTrace } = await import('./trace/dynamo.js');
     return loadDynamoTrace(files, {
       traceBlockSize: options.traceBlockSize,
       arrivalSpeedupRatio: options.arrivalSpeedupRatio,
@@ -142,6 +140,7 @@ function loadWorkload(options: ReplayOptions, blockSize: number): Promise<Worklo
   }
   const format = canonicalTraceFormat(options.traceFormat ?? 'mooncake');
   if (files.length > 0 && format === 'mooncake-delta') {
+    const { loadMooncakeDeltaTrace } = await import('./trace/mooncake-delta.js');
     return loadMooncakeDeltaTrace(files[0]!, {
       traceBlockSize: options.traceBlockSize,
       arrivalSpeedupRatio: options.arrivalSpeedupRatio,
@@ -149,6 +148,7 @@ function loadWorkload(options: ReplayOptions, blockSize: number): Promise<Worklo
     });
   }
   if (files.length > 0 && format === 'agentic_mooncake') {
+    const { loadAgenticTrace } = await import('./trace/agentic.js');
     return loadAgenticTrace(files[0]!, {
       traceBlockSize: options.traceBlockSize,
       arrivalSpeedupRatio: options.arrivalSpeedupRatio,
@@ -156,6 +156,7 @@ function loadWorkload(options: ReplayOptions, blockSize: number): Promise<Worklo
     });
   }
   if (files.length > 0 && format === 'applied_compute_agentic') {
+    const { loadAppliedComputeTrace } = await import('./trace/applied-compute.js');
     return loadAppliedComputeTrace(files[0]!, {
       traceBlockSize: options.traceBlockSize,
       sharedPrefixRatio: options.traceSharedPrefixRatio,
@@ -174,6 +175,7 @@ function loadWorkload(options: ReplayOptions, blockSize: number): Promise<Worklo
   if (options.inputTokens === undefined || options.outputTokens === undefined || options.requestCount === undefined)
     throw new ReplayError('provide either trace_file or all of --input-tokens/--output-tokens/--request-count');
   const { inputTokens, outputTokens, requestCount } = options;
+  const { syntheticWorkload } = await import('./trace/synthetic.js');
   return syntheticWorkload({ ...options, inputTokens, outputTokens, requestCount, blockSize, concurrency });
 }
 

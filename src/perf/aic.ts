@@ -71,25 +71,6 @@ function withoutMla(ops: OpDesc[]): OpDesc[] {
   return ops.flatMap((op) => (op.kind === 'mla' ? op.fallback : [op]));
 }
 
-function walk(phases: PhaseOps): OpDesc[] {
-  return [...phases.context, ...phases.generation].flatMap((op) => (op.kind === 'mla' ? [op, ...op.fallback] : [op]));
-}
-
-/** The perf tables a model with these ops reads (for cache keys). */
-export function aicTables(phases: PhaseOps, quant: QuantModes): string[] {
-  const ops = walk(phases);
-  const has = (f: (op: OpDesc) => boolean) => ops.some(f);
-  return [
-    'gemm_perf',
-    ...(has((o) => o.kind === 'attention') ? ['context_attention_perf', 'generation_attention_perf'] : []),
-    ...(has((o) => o.kind === 'mla') ? ['mla_context_module_perf', 'mla_generation_module_perf'] : []),
-    ...(has((o) => o.kind === 'moe') ? ['moe_perf'] : []),
-    ...(has((o) => o.kind === 'comm' && o.table === 'custom') ? ['custom_allreduce_perf'] : []),
-    ...(has((o) => o.kind === 'comm' && o.table === 'nccl') ? ['nccl_perf'] : []),
-    ...(quant.gemm === 'fp8_static' ? ['computescale_perf', 'scale_matrix_perf'] : []),
-  ];
-}
-
 export interface AicBuildOptions {
   spec: SystemSpec;
   db: VersionedDatabase;

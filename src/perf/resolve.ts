@@ -10,9 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { EngineArgs } from '../config/engine-args.js';
 import { ReplayError } from '../errors.js';
-import { aicTables, buildAicModel, type AicBuildResult } from './aic.js';
+import type { AicBuildResult } from './aic.js';
 import { cacheDir, cacheGet, cacheKey, cachePut, fileIdentity } from './cache.js';
-import { buildAnalyticalModel, builtinGpu } from './analytical.js';
 import {
   DEFAULT_BACKEND_VERSIONS,
   declaredVersions,
@@ -25,10 +24,9 @@ import {
 } from './database.js';
 import { estimateKvCapacity, kvBytesPerGpuToken, type KvCapacity } from './kv-capacity.js';
 import { loadModel, resolveQuantModes, type ModelFacts, type QuantModes } from './models.js';
-import { modelOps } from './aic-ops.js';
+import { aicTables, modelOps } from './aic-ops.js';
 import { resolveParallelism, type Parallelism } from './parallel.js';
 import type { NativePerfConfig } from './native-types.js';
-import { resolvePlannerProfile } from './profile.js';
 
 export type {
   NativeAicConfig,
@@ -164,6 +162,8 @@ async function resolveAic(args: EngineArgs, options: ResolvePerfOptions, warn: (
       `note: no AIC perf database found, using the built-in analytical model for ${system}; ` +
         'point aic_systems_path (or --aic-systems-path, or AIC_SYSTEMS_PATH) at an AIC systems folder for measured latencies',
     );
+    // The model builders are imported when used: a run whose AIC model is cached parses neither.
+    const { buildAnalyticalModel, builtinGpu } = await import('./analytical.js');
     const gpu = builtinGpu(system);
     model = loadModelWithoutDatabase(modelId, modelConfigDirs([], env));
     quant = resolveQuantModes(model, overrides(args), backend);
@@ -240,10 +240,12 @@ async function resolveAic(args: EngineArgs, options: ResolvePerfOptions, warn: (
     const cached = cacheGet<AicBuildResult>(dir, key);
     entry = cached
       ? Promise.resolve(cached)
-      : buildAicModel({ spec, db, nccl, model, quant, parallelism, nextn }).then((r) => {
-          cachePut(dir, key, r);
-          return r;
-        });
+      : import('./aic.js')
+          .then(({ buildAicModel }) => buildAicModel({ spec, db, nccl, model, quant, parallelism, nextn }))
+          .then((r) => {
+            cachePut(dir, key, r);
+            return r;
+          });
     built.set(key, entry);
     entry.catch(() => built.delete(key));
     if (built.size > BUILT_CACHE_LIMIT) built.delete(built.keys().next().value!);
@@ -293,7 +295,10 @@ export async function resolvePerfModel(args: EngineArgs, options: ResolvePerfOpt
     for (const line of notes) options.warn?.(line);
     return resolved;
   }
-  const native = args.planner_profile_data === null ? null : resolvePlannerProfile(args.planner_profile_data, (line) => options.warn?.(line));
+  const native =
+    args.planner_profile_data === null
+      ? null
+      : (await import('./profile.js')).resolvePlannerProfile(args.planner_profile_data, (line) => options.warn?.(line));
   if (native !== null) {
     return {
       native,
