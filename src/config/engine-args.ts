@@ -6,6 +6,7 @@
 // default (block size per engine, sglang/trtllm sub-configs, dtype spelling, MTP accept rates).
 
 import * as z from 'zod';
+import { PARSE_ONCE } from './zod-parse.js';
 import { lowerTimingModel } from './timing-model.js';
 import { ReplayError } from '../errors.js';
 import type { JsonObject } from './knob.js';
@@ -387,7 +388,7 @@ export function parseEngineArgs(
     if (value !== undefined && value !== null && typeof value !== 'string') fail(`${key} must be a string when set`);
   }
 
-  const result = engineArgsSchema.safeParse(raw);
+  const result = engineArgsSchema.safeParse(raw, PARSE_ONCE);
   if (!result.success) throw new ReplayError(formatFirstIssue(result.error, raw, flag, knownKeys));
   const v = result.data;
 

@@ -4,6 +4,7 @@
 // name the CLI flag, since each option is a flag (`maxSimTimeSeconds` ↔ `--max-sim-time-seconds`).
 
 import * as z from 'zod';
+import { PARSE_ONCE } from './zod-parse.js';
 import { MAX_SIM_TIME_MS } from '../core/limits.js';
 import { UsageError } from '../errors.js';
 import { TRACE_FORMATS, canonicalTraceFormat, type ReplayOptions } from '../options.js';
@@ -90,7 +91,7 @@ export function flagOf(key: string): string {
  */
 export function checkReplayOptions(options: unknown): asserts options is ReplayOptions {
   if (!isPlainObject(options)) throw new UsageError(`replay options must be a plain object, got ${options === null ? 'null' : describeValue(options)}`);
-  const parsed = optionsSchema.safeParse(options);
+  const parsed = optionsSchema.safeParse(options, PARSE_ONCE);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') throw new UsageError(`replay options: unknown option \`${issue.keys[0]}\``);

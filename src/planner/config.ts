@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
+import { PARSE_ONCE } from '../config/zod-parse.js';
 import { ReplayError, UsageError } from '../errors.js';
 import { looksLikeInlineJson } from '../config/knob.js';
 import { parseYamlText } from '../config/yaml.js';
@@ -513,7 +514,7 @@ export function parsePlannerConfig(input: string | Record<string, unknown>, opts
 
   defaultScaleInterval(data);
 
-  const result = plannerConfigSchema.safeParse(data);
+  const result = plannerConfigSchema.safeParse(data, PARSE_ONCE);
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue ? issue.path.map(String).join('.') : '';
