@@ -81,12 +81,15 @@ export function runWithPlanner(
 export function engineLatencyOracle(engine: NativeEngineConfig) {
   const speedup = engine.speedupRatio > 0 ? engine.speedupRatio : 1;
   const decodeSpeedup = speedup * (engine.decodeSpeedupRatio > 0 ? engine.decodeSpeedupRatio : 1);
+  // One evaluation per grid: each call to the core builds the engine's perf model afresh.
   return {
-    prefillMs(batch: number, isl: number, prefix: number): number {
-      return evaluatePerfModel(engine, Float64Array.of(batch, isl, prefix), new Float64Array(0)).prefillMs[0]! / speedup;
+    prefillMs(points: readonly (readonly [number, number, number])[]): number[] {
+      const ms = evaluatePerfModel(engine, Float64Array.from(points.flat()), new Float64Array(0)).prefillMs;
+      return Array.from(ms, (v) => v / speedup);
     },
-    decodeMs(batch: number, context: number): number {
-      return evaluatePerfModel(engine, new Float64Array(0), Float64Array.of(batch, context)).decodeMs[0]! / decodeSpeedup;
+    decodeMs(points: readonly (readonly [number, number])[]): number[] {
+      const ms = evaluatePerfModel(engine, new Float64Array(0), Float64Array.from(points.flat())).decodeMs;
+      return Array.from(ms, (v) => v / decodeSpeedup);
     },
   };
 }

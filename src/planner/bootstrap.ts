@@ -11,12 +11,15 @@ import { createHash } from 'node:crypto';
 import { makePass } from './types.js';
 import type { EngineCapabilities, ForwardPassSnapshot } from './types.js';
 
-/** The engine's latency model, in milliseconds per forward pass (what a live pass would take). */
+/**
+ * The engine's latency model, in milliseconds per forward pass (what a live pass would take),
+ * asked for a whole grid at once (one call to the core per grid).
+ */
 export interface EngineLatencyOracle {
-  /** One prefill pass of `batch` requests of `isl` tokens with `prefix` cached tokens each. */
-  prefillMs(batch: number, isl: number, prefix: number): number;
-  /** One decode pass of `batch` requests at `context` tokens each (raw full-verification time under MTP). */
-  decodeMs(batch: number, context: number): number;
+  /** Per point, one prefill pass of `batch` requests of `isl` tokens with `prefix` cached tokens each. */
+  prefillMs(points: readonly (readonly [batch: number, isl: number, prefix: number])[]): number[];
+  /** Per point, one decode pass of `batch` requests at `context` tokens each (raw full-verification time under MTP). */
+  decodeMs(points: readonly (readonly [batch: number, context: number])[]): number[];
 }
 
 export const DEFAULT_BENCHMARK_GRANULARITY = 8;
@@ -79,20 +82,24 @@ export function decodeGridPoints(caps: EngineCapabilities | null | undefined, gr
 }
 
 export function prefillBootstrapFpms(oracle: EngineLatencyOracle, caps: EngineCapabilities | null | undefined, granularity: number): ForwardPassSnapshot[] {
+  const isls = prefillGridIsls(caps, granularity);
+  const prices = oracle.prefillMs(isls.map((isl) => [1, isl, 0] as const));
   const out: ForwardPassSnapshot[] = [];
-  for (const isl of prefillGridIsls(caps, granularity)) {
-    const ms = oracle.prefillMs(1, isl, 0);
+  isls.forEach((isl, i) => {
+    const ms = prices[i]!;
     if (ms > 0 && Number.isFinite(ms)) out.push(makePass({ numPrefillRequests: 1, sumPrefillTokens: isl, wallTimeSecs: ms / 1000 }));
-  }
+  });
   return out;
 }
 
 export function decodeBootstrapFpms(oracle: EngineLatencyOracle, caps: EngineCapabilities | null | undefined, granularity: number): ForwardPassSnapshot[] {
+  const points = decodeGridPoints(caps, granularity);
+  const prices = oracle.decodeMs(points.map(({ batch, context }) => [batch, context] as const));
   const out: ForwardPassSnapshot[] = [];
-  for (const { batch, context } of decodeGridPoints(caps, granularity)) {
-    const ms = oracle.decodeMs(batch, context);
+  points.forEach(({ batch, context }, i) => {
+    const ms = prices[i]!;
     if (ms > 0 && Number.isFinite(ms)) out.push(makePass({ numDecodeRequests: batch, sumDecodeKvTokens: batch * context, wallTimeSecs: ms / 1000 }));
-  }
+  });
   return out;
 }
 

@@ -21,8 +21,8 @@ const caps = (over: Partial<EngineCapabilities> = {}): EngineCapabilities => ({
 });
 
 const oracle: EngineLatencyOracle = {
-  prefillMs: (b, isl) => 5 + 0.02 * isl * b,
-  decodeMs: (b, ctx) => 8 + 0.05 * b + 0.00002 * b * ctx,
+  prefillMs: (points) => points.map(([b, isl]) => 5 + 0.02 * isl * b),
+  decodeMs: (points) => points.map(([b, ctx]) => 8 + 0.05 * b + 0.00002 * b * ctx),
 };
 
 const config = (obj: Record<string, unknown>) => parsePlannerConfig(JSON.stringify({ load_predictor: 'constant', ...obj })).config;
