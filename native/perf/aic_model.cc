@@ -20,6 +20,13 @@ constexpr int64_t kContextMemo = int64_t{1} << 24;    // decode contexts cached
 constexpr size_t kDecodeMemoBytes = size_t{64} << 20;  // decode memo's budget
 constexpr size_t kSampleMemoBytes = size_t{32} << 20;  // each generation-attention sample memo's budget
 
+// The slot of key i in a memo grown on demand (NaN: not computed yet); nullptr from `limit` on.
+double* grown_slot(std::vector<double>& memo, size_t i, size_t limit) {
+  if (i >= limit) return nullptr;
+  if (i >= memo.size()) memo.resize(std::min(limit, std::max(i + 1, memo.size() * 2)), kNaN);
+  return &memo[i];
+}
+
 double median(double* v, int n) {
   for (int i = 1; i < n; ++i)
     for (int j = i; j > 0 && v[j] < v[j - 1]; --j) std::swap(v[j], v[j - 1]);
@@ -129,12 +136,14 @@ void AicModel::finalize() {
   decode_memo_ = PagedMemo(kBatchMemo, kContextMemo, kDecodeMemoBytes);
   for (GenSampleMemo* m : {&gen_sample_memo_, &gen_window_sample_memo_}) {
     m->samples = PagedMemo(kBatchMemo, kContextMemo, kSampleMemoBytes);
-    m->paths.assign(kBatchMemo, GenBatchPath{});
-    m->resolved.assign(kBatchMemo, 0);
+    m->paths.clear();
+    m->resolved.clear();
   }
-  ctx_memo_.assign(kTokenMemo, kNaN);
-  logits_memo_.assign(kBatchMemo, kNaN);
-  gen_memo_.assign(kBatchMemo, kNaN);
+  // Grown on first use (a model priced at a handful of points, as the planner's bootstrap and
+  // `dynosim perf-model` build them, does not fill half a megabyte of slots).
+  ctx_memo_.clear();
+  logits_memo_.clear();
+  gen_memo_.clear();
 }
 
 double AicModel::gemm_ms(const GemmOp& op, double m) const {
@@ -303,7 +312,7 @@ double AicModel::gqa_generation_avg(const AttentionSpec& a, double batch, double
   // Each sample is a pure function of (batch, sample): memoised when the caller passes a memo and
   // the batch is a whole number inside it; the batch's path is resolved once (then kept) on a miss.
   const int64_t row = static_cast<int64_t>(batch);
-  const bool memoised = memo != nullptr && static_cast<double>(row) == batch && row >= 0 && static_cast<size_t>(row) < memo->paths.size();
+  const bool memoised = memo != nullptr && static_cast<double>(row) == batch && row >= 0 && row < static_cast<int64_t>(kBatchMemo);
   GenBatchPath local;
   const GenBatchPath* path = nullptr;
   double sum = 0;
@@ -317,6 +326,10 @@ double AicModel::gqa_generation_avg(const AttentionSpec& a, double batch, double
     } else {
       if (path == nullptr) {
         if (memoised) {
+          if (static_cast<size_t>(row) >= memo->paths.size()) {
+            memo->paths.resize(static_cast<size_t>(row) + 1);
+            memo->resolved.resize(static_cast<size_t>(row) + 1, 0);
+          }
           if (!memo->resolved[row]) {
             memo->paths[row] = gen_batch_path(a, batch);
             memo->resolved[row] = 1;
@@ -382,34 +395,25 @@ double AicModel::phase_token_ms(const AicPhase& p, double tokens, bool skip_per_
 }
 
 double AicModel::ctx_tokens_ms(int64_t tokens) const {
-  const size_t i = static_cast<size_t>(tokens);
-  if (i < ctx_memo_.size()) {
-    double& v = ctx_memo_[i];
-    if (std::isnan(v)) v = phase_token_ms(ctx, static_cast<double>(tokens), true, nullptr);
-    return v;
-  }
-  return phase_token_ms(ctx, static_cast<double>(tokens), true, nullptr);
+  double* v = grown_slot(ctx_memo_, static_cast<size_t>(tokens), kTokenMemo);
+  if (v == nullptr) return phase_token_ms(ctx, static_cast<double>(tokens), true, nullptr);
+  if (std::isnan(*v)) *v = phase_token_ms(ctx, static_cast<double>(tokens), true, nullptr);
+  return *v;
 }
 
 double AicModel::per_request_ms(int64_t batch) const {
   auto compute = [&] { return per_request_ops_ms(batch, nullptr); };
-  const size_t i = static_cast<size_t>(batch);
-  if (i < logits_memo_.size()) {
-    double& v = logits_memo_[i];
-    if (std::isnan(v)) v = compute();
-    return v;
-  }
-  return compute();
+  double* v = grown_slot(logits_memo_, static_cast<size_t>(batch), kBatchMemo);
+  if (v == nullptr) return compute();
+  if (std::isnan(*v)) *v = compute();
+  return *v;
 }
 
 double AicModel::gen_tokens_ms(int64_t batch) const {
-  const size_t i = static_cast<size_t>(batch);
-  if (i < gen_memo_.size()) {
-    double& v = gen_memo_[i];
-    if (std::isnan(v)) v = phase_token_ms(gen, static_cast<double>(batch), false, nullptr);
-    return v;
-  }
-  return phase_token_ms(gen, static_cast<double>(batch), false, nullptr);
+  double* v = grown_slot(gen_memo_, static_cast<size_t>(batch), kBatchMemo);
+  if (v == nullptr) return phase_token_ms(gen, static_cast<double>(batch), false, nullptr);
+  if (std::isnan(*v)) *v = phase_token_ms(gen, static_cast<double>(batch), false, nullptr);
+  return *v;
 }
 
 double AicModel::per_request_ops_ms(int64_t batch, double* ops) const {
