@@ -34,7 +34,12 @@ export function fileIdentity(file: string): string {
 
 // The modules that build cached models: a rebuilt dynosim never reads an older build's entries.
 // In the CLI bundle they are not files of their own, so the bundle's files stand in for them.
-const BUILDERS = (() => {
+// Their identities are taken once per process (the code a process runs cannot change under it),
+// not once per key: a run makes a key per YAML file read.
+let buildersIdentity: string[] | undefined;
+const builders = (): string[] => (buildersIdentity ??= builderFiles().map(fileIdentity));
+
+function builderFiles(): string[] {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const modules = ['aic', 'aic-ops', 'aic-gemm', 'aic-attention', 'aic-moe', 'aic-loader', 'parallel', 'tables', 'database', 'models'].map((m) => {
     const js = path.join(here, `${m}.js`);
@@ -46,12 +51,12 @@ const BUILDERS = (() => {
     .filter((f) => f.endsWith('.js'))
     .sort()
     .map((f) => path.join(here, f));
-})();
+}
 
 export function cacheKey(parts: unknown): string {
   return crypto
     .createHash('sha256')
-    .update(JSON.stringify([FORMAT, BUILDERS.map(fileIdentity), parts]))
+    .update(JSON.stringify([FORMAT, builders(), parts]))
     .digest('hex')
     .slice(0, 40);
 }
