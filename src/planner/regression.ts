@@ -100,31 +100,46 @@ export function iterationFeatures(ranks: readonly ForwardPassSnapshot[]): { kind
   return best;
 }
 
-/** Solves `lhs · x = rhs` by Gauss-Jordan elimination with partial pivoting; null when singular. */
+/**
+ * Solves `lhs · x = rhs` by Gauss-Jordan elimination with partial pivoting; null when singular.
+ * Works on a flat copy (row-major, rows swapped through an index) — the same operations on the
+ * same numbers as on nested arrays, without an array per row.
+ */
 export function solveLinearSystem(lhsIn: readonly (readonly number[])[], rhsIn: readonly number[]): number[] | null {
   const n = rhsIn.length;
-  const lhs = lhsIn.map((r) => r.slice());
-  const rhs = rhsIn.slice();
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] = lhsIn[i]![j]!;
+  return solveFlat(a, Float64Array.from(rhsIn), n);
+}
+
+function solveFlat(a: Float64Array, rhs: Float64Array, n: number): number[] | null {
+  // rows[k]: where the k-th row of the (swapped) system starts in `a`.
+  const rows = new Int32Array(n);
+  for (let i = 0; i < n; i++) rows[i] = i * n;
   for (let col = 0; col < n; col++) {
     let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(lhs[r]![col]!) >= Math.abs(lhs[pivot]![col]!)) pivot = r;
-    if (!(Math.abs(lhs[pivot]![col]!) >= PIVOT_EPS)) return null;
-    [lhs[col], lhs[pivot]] = [lhs[pivot]!, lhs[col]!];
-    [rhs[col], rhs[pivot]] = [rhs[pivot]!, rhs[col]!];
-    const rowC = lhs[col]!;
-    const div = rowC[col]!;
-    for (let j = col; j < n; j++) rowC[j]! /= div;
+    for (let r = col + 1; r < n; r++) if (Math.abs(a[rows[r]! + col]!) >= Math.abs(a[rows[pivot]! + col]!)) pivot = r;
+    if (!(Math.abs(a[rows[pivot]! + col]!) >= PIVOT_EPS)) return null;
+    const swapRow = rows[col]!;
+    rows[col] = rows[pivot]!;
+    rows[pivot] = swapRow;
+    const swapRhs = rhs[col]!;
+    rhs[col] = rhs[pivot]!;
+    rhs[pivot] = swapRhs;
+    const c = rows[col]!;
+    const div = a[c + col]!;
+    for (let j = col; j < n; j++) a[c + j]! /= div;
     rhs[col]! /= div;
     for (let r = 0; r < n; r++) {
       if (r === col) continue;
-      const row = lhs[r]!;
-      const f = row[col]!;
+      const row = rows[r]!;
+      const f = a[row + col]!;
       if (f === 0) continue;
-      for (let j = col; j < n; j++) row[j]! -= f * rowC[j]!;
+      for (let j = col; j < n; j++) a[row + j]! -= f * a[c + j]!;
       rhs[r]! -= f * rhs[col]!;
     }
   }
-  return rhs;
+  return Array.from(rhs);
 }
 
 /** The normal equations solved directly, or with a ridge of 1e-9 × max(1, trace) on the slopes. */
@@ -232,18 +247,40 @@ function hingeCandidates(samples: readonly Sample[]): number[] {
   return knots;
 }
 
+/** A 1-D store's samples as columns, read once per fit (every knot walks them twice). */
+interface HingeColumns {
+  /** x as the normal equations read it (`x[0]`), and as predictions read it (`x[0] ?? 0`). */
+  x: Float64Array;
+  xPredict: Float64Array;
+  y: Float64Array;
+  /** Relative-error weights 1 / max(y, floor). */
+  w: Float64Array;
+}
+
+function hingeColumns(samples: readonly Sample[]): HingeColumns {
+  const n = samples.length;
+  const c: HingeColumns = { x: new Float64Array(n), xPredict: new Float64Array(n), y: new Float64Array(n), w: new Float64Array(n) };
+  for (let k = 0; k < n; k++) {
+    const s = samples[k]!;
+    c.x[k] = s.x[0]!;
+    c.xPredict[k] = s.x[0] ?? 0;
+    c.y[k] = s.y;
+    c.w[k] = relativeWeight(s.y);
+  }
+  return c;
+}
+
 /** The weighted hinge at one knot, clamped monotone (null when a slope is clearly negative). */
-function hingeAt(samples: readonly Sample[], knot: number): LinearFit | null {
+function hingeAt(c: HingeColumns, knot: number): LinearFit | null {
   // Weighted normal equations of the row [1, x, max(0, x − knot)], each product accumulated in
   // the order (row_i·w)·row_j·w (so the sums match the matrix form bit for bit).
   let l00 = 0, l01 = 0, l02 = 0, l10 = 0, l11 = 0, l12 = 0, l20 = 0, l21 = 0, l22 = 0;
   let r0 = 0, r1 = 0, r2 = 0;
-  for (let k = 0; k < samples.length; k++) {
-    const s = samples[k]!;
-    const v = s.x[0]!;
+  for (let k = 0; k < c.x.length; k++) {
+    const v = c.x[k]!;
     const past = Math.max(0, v - knot);
-    const y = s.y;
-    const w = relativeWeight(y);
+    const y = c.y[k]!;
+    const w = c.w[k]!;
     const a0 = 1 * w;
     const a1 = v * w;
     const a2 = past * w;
@@ -276,13 +313,21 @@ function hingeAt(samples: readonly Sample[], knot: number): LinearFit | null {
 
 /** The reference's `fit_weighted_hinge`: the clamped hinge with the least relative RMS error (the smallest knot of tied scores). */
 export function fitWeightedHinge(samples: readonly Sample[]): LinearFit | null {
+  const c = hingeColumns(samples);
   let best: { score: number; fit: LinearFit } | null = null;
   for (const knot of hingeCandidates(samples)) {
-    const fit = hingeAt(samples, knot);
+    const fit = hingeAt(c, knot);
     if (fit === null) continue;
+    // rawPrediction of a 1-D hinge, term by term.
+    const slope = fit.coefficients[0]!;
+    const { delta } = fit.hinge!;
     let mse = 0;
-    for (const s of samples) {
-      const r = (rawPrediction(fit, s.x) - s.y) * relativeWeight(s.y);
+    for (let k = 0; k < c.x.length; k++) {
+      const x = c.xPredict[k]!;
+      let predicted = fit.intercept;
+      predicted += slope * x;
+      predicted += delta * Math.max(0, x - knot);
+      const r = (predicted - c.y[k]!) * c.w[k]!;
       mse += r * r;
     }
     const score = Math.sqrt(mse / Math.max(1, samples.length));
@@ -325,6 +370,11 @@ export class BucketedRegression {
 
   get size(): number {
     return this.samples.length;
+  }
+
+  /** Whether samples arrived since the fit was last made (reading `fit` then refits). */
+  get stale(): boolean {
+    return this.dirty;
   }
 
   get fit(): LinearFit | null {
@@ -441,9 +491,17 @@ export class ForwardPassRegression implements ForwardPassModel {
     return this.stores[f.kind].predict(f.x);
   }
 
-  /** Ready = at least one kind has a fit. */
+  /**
+   * Ready = at least one kind has a fit. A fit is a pure function of its kind's samples, so the
+   * order of asking does not change the answer: kinds whose fit is current are asked first and
+   * the prefill kind's hinge (twelve candidate knots) last, since a tick of an engine with
+   * decode work may need no prefill-only estimate at all.
+   */
   get ready(): boolean {
-    return Object.values(this.stores).some((s) => s.fit !== null);
+    const { prefill, decode, mixed } = this.stores;
+    for (const s of [prefill, decode, mixed]) if (!s.stale && s.fit !== null) return true;
+    for (const s of [decode, mixed, prefill]) if (s.stale && s.fit !== null) return true;
+    return false;
   }
 
   kindReady(kind: WorkloadKind): boolean {
