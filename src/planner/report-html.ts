@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildPlannerFigures, panelTitles, simClock } from '../report/planner-panels.js';
-import { escapeHtml, plotlyPage } from '../report/plotly-page.js';
+import { escapeHtml, plotlyPage, plotlyPageBytes, type PlotlyPageOptions } from '../report/plotly-page.js';
 import type { RunTransitions } from '../report/worker-transitions.js';
 import { writeFileAtomicSync } from '../report/write-file.js';
 import type { PlannerConfig } from './config.js';
@@ -73,19 +73,23 @@ export function reportTitleLines(summary: PlannerSummary, config: PlannerConfig,
 
 /** The whole report as one HTML string (no I/O beyond reading the bundled plotly.js once). */
 export function buildPlannerReportHtml(summary: PlannerSummary, config: PlannerConfig, extras: PlannerReportExtras = {}): string {
+  return plotlyPage(plannerPage(summary, config, extras));
+}
+
+function plannerPage(summary: PlannerSummary, config: PlannerConfig, extras: PlannerReportExtras): PlotlyPageOptions {
   const figures = buildPlannerFigures(summary, config, extras.transitions ?? null);
   const [title, ...rest] = reportTitleLines(summary, config, extras);
   const note = summary.metadata.gpu_accounting.note;
   const header = `<div class="title-block"><b>${escapeHtml(title!)}</b><br>
 ${rest.map(escapeHtml).join('<br>\n')}${note ? `<br>\n<span class="note">${escapeHtml(note)}</span>` : ''}</div>`;
   const body = `<div class="grid">\n${figures.map((f, i) => `<div class="panel"><div id="${f.id}" class="planner-plot" data-title="${escapeHtml(String((f.layout.title as { text: string }).text))}" data-index="${i}"></div></div>`).join('\n')}\n</div>`;
-  return plotlyPage({
+  return {
     title: 'Planner Diagnostics Report',
     style: '.title-block { margin-bottom: 12px; line-height: 1.5; font-size: 14px; } .title-block b { font-size: 16px; }',
     header,
     body,
     figures,
-  });
+  };
 }
 
 export interface WrittenPlannerReport {
@@ -109,7 +113,8 @@ export function writePlannerReport(
   const last = summary.snapshots[summary.snapshots.length - 1]!.timestampS;
   const name = config.report_filename ?? defaultReportFilename(last, opts.reportCount ?? 1);
   const htmlPath = joinLikePython(config.report_output_dir, name);
-  write(path.resolve(cwd, htmlPath), buildPlannerReportHtml(summary, config, opts));
+  // Written as bytes: the inlined plotly.js is copied, never decoded and re-encoded.
+  write(path.resolve(cwd, htmlPath), plotlyPageBytes(plannerPage(summary, config, opts)));
   let logPath: string | null = null;
   if (config.report_write_gzip_log) {
     const base = name.toLowerCase().endsWith('.html') ? name.slice(0, -5) : name;

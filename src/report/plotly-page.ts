@@ -7,14 +7,23 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 
 let plotlySource: string | null = null;
+let plotlyBytes: Buffer | null = null;
+
+const plotlyFile = (): string => createRequire(import.meta.url).resolve('plotly.js-basic-dist-min');
 
 /** The minified plotly.js basic bundle. */
 export function plotlyBundle(): string {
-  if (plotlySource === null) {
-    const require = createRequire(import.meta.url);
-    plotlySource = fs.readFileSync(require.resolve('plotly.js-basic-dist-min'), 'utf8');
-  }
+  plotlySource ??= fs.readFileSync(plotlyFile(), 'utf8');
   return plotlySource;
+}
+
+/**
+ * The bundle's bytes (UTF-8; a few non-ASCII characters make the decoded string two bytes a
+ * character, so a page written as bytes skips decoding and re-encoding the megabyte).
+ */
+export function plotlyBundleBytes(): Buffer {
+  plotlyBytes ??= fs.readFileSync(plotlyFile());
+  return plotlyBytes;
 }
 
 export function escapeHtml(s: string): string {
@@ -56,9 +65,22 @@ table.data th, table.data td { border: 1px solid #ddd; padding: 3px 6px; text-al
 table.data th { background: #f5f5f5; }
 table.data td.text { text-align: left; }`;
 
+/** The page as one string. */
 export function plotlyPage(o: PlotlyPageOptions): string {
+  const [before, after] = pageAround(o);
+  return before + plotlyBundle() + after;
+}
+
+/** The same page as UTF-8 bytes, for writing. */
+export function plotlyPageBytes(o: PlotlyPageOptions): Buffer {
+  const [before, after] = pageAround(o);
+  return Buffer.concat([Buffer.from(before, 'utf8'), plotlyBundleBytes(), Buffer.from(after, 'utf8')]);
+}
+
+/** The page's text before and after the inlined plotly.js bundle. */
+function pageAround(o: PlotlyPageOptions): [string, string] {
   const body = o.body ?? `<div class="grid">\n${o.figures.map((f) => `<div class="panel"><div id="${escapeHtml(f.id)}" class="plot"></div></div>`).join('\n')}\n</div>`;
-  return `<!DOCTYPE html>
+  const before = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -67,7 +89,8 @@ export function plotlyPage(o: PlotlyPageOptions): string {
 ${BASE_STYLE}
 ${o.style ?? ''}
 </style>
-<script>${plotlyBundle()}</script>
+<script>`;
+  const after = `</script>
 </head>
 <body>
 ${o.header}
@@ -85,6 +108,7 @@ ${o.afterScript ?? ''}
 </body>
 </html>
 `;
+  return [before, after];
 }
 
 /** A layout with titled axes in our house style. */
