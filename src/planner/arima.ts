@@ -161,6 +161,14 @@ export function nelderMead(f: (x: number[]) => number, x0: readonly number[], ma
     simplex.push(v);
   }
   const values = simplex.map(f);
+  const centroid = new Float64Array(n);
+  // The point at `t` along the line from the centroid through the worst vertex (t = -1 reflects).
+  const at = (t: number): number[] => {
+    const worst = simplex[n]!;
+    const point = new Array<number>(n);
+    for (let j = 0; j < n; j++) point[j] = centroid[j]! + t * (worst[j]! - centroid[j]!);
+    return point;
+  };
   for (let iter = 0; iter < maxIter; iter++) {
     // Vertices by value, equal values in their current order (a stable insertion sort: the
     // objective's values are finite, so comparisons are total).
@@ -176,9 +184,8 @@ export function nelderMead(f: (x: number[]) => number, x0: readonly number[], ma
       simplex[j + 1] = x;
     }
     if (Math.abs(values[n]! - values[0]!) <= 1e-10 * (Math.abs(values[0]!) + 1e-12)) break;
-    const centroid = new Array<number>(n).fill(0);
+    centroid.fill(0);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) centroid[j]! += simplex[i]![j]! / n;
-    const at = (t: number) => centroid.map((c, j) => c + t * (simplex[n]![j]! - c));
     const reflected = at(-1);
     const fr = f(reflected);
     if (fr < values[0]!) {
