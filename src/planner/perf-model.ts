@@ -262,6 +262,7 @@ export class EnginePerfModel {
 
   private ranksOf(fill: (rank: number, ranks: number) => Partial<ForwardPassSnapshot>): ForwardPassSnapshot[] {
     const n = Math.max(1, this.attentionDpSize);
+    if (n === 1) return [makePass(fill(0, 1))];
     return Array.from({ length: n }, (_, r) => makePass(fill(r, n)));
   }
 
