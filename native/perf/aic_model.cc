@@ -18,7 +18,6 @@ constexpr size_t kTokenMemo = 1u << 16;  // prefill token counts cached
 constexpr size_t kBatchMemo = 1u << 12;  // batch sizes cached
 constexpr int64_t kContextMemo = int64_t{1} << 24;    // decode contexts cached
 constexpr size_t kDecodeMemoBytes = size_t{64} << 20;  // decode memo's budget
-constexpr size_t kSampleMemoBytes = size_t{32} << 20;  // each generation-attention sample memo's budget
 
 // The slot of key i in a memo grown on demand (NaN: not computed yet); nullptr from `limit` on.
 double* grown_slot(std::vector<double>& memo, size_t i, size_t limit) {
@@ -134,8 +133,7 @@ double quant_table_ms(const GridTable& g, double m, double k, double bytes_facto
 
 void AicModel::finalize() {
   decode_memo_ = PagedMemo(kBatchMemo, kContextMemo, kDecodeMemoBytes);
-  for (GenSampleMemo* m : {&gen_sample_memo_, &gen_window_sample_memo_}) {
-    m->samples = PagedMemo(kBatchMemo, kContextMemo, kSampleMemoBytes);
+  for (GenPathMemo* m : {&gen_path_memo_, &gen_window_path_memo_}) {
     m->paths.clear();
     m->resolved.clear();
   }
@@ -304,46 +302,35 @@ double AicModel::gqa_generation_ms(const AttentionSpec& a, double batch, double 
   return gqa_generation_avg(a, batch, s, nullptr);
 }
 
-double AicModel::gqa_generation_avg(const AttentionSpec& a, double batch, double s, GenSampleMemo* memo) const {
+double AicModel::gqa_generation_avg(const AttentionSpec& a, double batch, double s, GenPathMemo* memo) const {
   // Five samples over [0.9 s, 1.1 s], averaged (AIC smooths the drift of s within a request).
   const int64_t si = static_cast<int64_t>(s);
   const int64_t s_min = std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(si) * 0.9));
   const int64_t s_max = std::max<int64_t>(s_min, static_cast<int64_t>(static_cast<double>(si) * 1.1));
-  // Each sample is a pure function of (batch, sample): memoised when the caller passes a memo and
-  // the batch is a whole number inside it; the batch's path is resolved once (then kept) on a miss.
+  // The batch's path below the heads key: kept per whole batch when the caller passes a memo.
   const int64_t row = static_cast<int64_t>(batch);
-  const bool memoised = memo != nullptr && static_cast<double>(row) == batch && row >= 0 && row < static_cast<int64_t>(kBatchMemo);
   GenBatchPath local;
-  const GenBatchPath* path = nullptr;
+  const GenBatchPath* path = &local;
+  if (memo != nullptr && static_cast<double>(row) == batch && row >= 0 && row < static_cast<int64_t>(kBatchMemo)) {
+    const size_t r = static_cast<size_t>(row);
+    if (r >= memo->paths.size()) {
+      memo->paths.resize(r + 1);
+      memo->resolved.resize(r + 1, 0);
+    }
+    if (!memo->resolved[r]) {
+      memo->paths[r] = gen_batch_path(a, batch);
+      memo->resolved[r] = 1;
+    }
+    path = &memo->paths[r];
+  } else {
+    local = gen_batch_path(a, batch);
+  }
   double sum = 0;
   size_t hint_lo = SIZE_MAX, hint_hi = SIZE_MAX;
   for (int i = 0; i < 5; ++i) {
-    const int64_t sample = s_min + (s_max - s_min) * i / 4;
-    double* slot = memoised ? memo->samples.slot(row, sample) : nullptr;
-    double v;
-    if (slot && !PagedMemo::unset(*slot)) {
-      v = *slot;
-    } else {
-      if (path == nullptr) {
-        if (memoised) {
-          if (static_cast<size_t>(row) >= memo->paths.size()) {
-            memo->paths.resize(static_cast<size_t>(row) + 1);
-            memo->resolved.resize(static_cast<size_t>(row) + 1, 0);
-          }
-          if (!memo->resolved[row]) {
-            memo->paths[row] = gen_batch_path(a, batch);
-            memo->resolved[row] = 1;
-          }
-          path = &memo->paths[row];
-        } else {
-          local = gen_batch_path(a, batch);
-          path = &local;
-        }
-      }
-      v = gqa_generation_sample(a, *path, batch, static_cast<double>(sample), &hint_lo, &hint_hi);
-      if (std::isnan(v)) return kNaN;
-      if (slot) *slot = v;
-    }
+    const double sample = static_cast<double>(s_min + (s_max - s_min) * i / 4);
+    const double v = gqa_generation_sample(a, *path, batch, sample, &hint_lo, &hint_hi);
+    if (std::isnan(v)) return kNaN;
     sum += v;
   }
   return sum / 5.0 * a.scale;
@@ -452,11 +439,11 @@ double AicModel::gen_attention_part(int64_t batch, int64_t context, double* ops)
     if (ops) ops[gen_mla.id] += v;
     return v;
   }
-  // The priced path (no breakdown) reads and fills the sample memos.
-  double v = gqa_generation_avg(gen_attn, b, s, ops ? nullptr : &gen_sample_memo_);
+  // The priced path (no breakdown) keeps each batch's table path.
+  double v = gqa_generation_avg(gen_attn, b, s, ops ? nullptr : &gen_path_memo_);
   if (ops) ops[gen_attn.id] += v;
   if (has_window_attn) {
-    const double w = gqa_generation_avg(gen_attn_window, b, s, ops ? nullptr : &gen_window_sample_memo_);
+    const double w = gqa_generation_avg(gen_attn_window, b, s, ops ? nullptr : &gen_window_path_memo_);
     if (ops) ops[gen_attn_window.id] += w;
     v += w;
   }

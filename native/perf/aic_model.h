@@ -178,24 +178,21 @@ struct AicModel {
   GenBatchPath gen_batch_path(const AttentionSpec& a, double batch) const;
   double gqa_generation_sample(const AttentionSpec& a, const GenBatchPath& p, double batch, double sample, size_t* hint_lo,
                                size_t* hint_hi) const;
-  // What the priced decode path keeps per generation-attention table: each sample by (batch,
-  // sample) — a decode run's neighbouring contexts average overlapping sample points — and each
-  // batch's resolved path.
-  struct GenSampleMemo {
-    PagedMemo samples;
+  // Each whole batch's resolved path, per generation-attention table (the priced decode path).
+  struct GenPathMemo {
     std::vector<GenBatchPath> paths;
     std::vector<uint8_t> resolved;
   };
   // gqa_generation_ms, reading and filling `memo` when given.
-  double gqa_generation_avg(const AttentionSpec& a, double batch, double s, GenSampleMemo* memo) const;
+  double gqa_generation_avg(const AttentionSpec& a, double batch, double s, GenPathMemo* memo) const;
 
   // Pure functions of one integer, cached lazily (NaN = not computed yet).
   mutable std::vector<double> ctx_memo_, logits_memo_, gen_memo_;
   // Decode results by (batch, context): every key a replay asks for, kept exactly (up to a
   // budget), where a direct-mapped table evicted half the answers of the guide's planner run.
   mutable PagedMemo decode_memo_;
-  // A decode-memo miss mostly reads these (generation attention, and its windowed layers).
-  mutable GenSampleMemo gen_sample_memo_, gen_window_sample_memo_;
+  // Generation attention's table paths by batch (and its windowed layers').
+  mutable GenPathMemo gen_path_memo_, gen_window_path_memo_;
 };
 
 }  // namespace dynosim

@@ -1,10 +1,9 @@
-// The AIC model memoises decode prices by (batch, context) and, below them, each generation-
-// attention sample by (batch, sample point) with each batch's resolved table path. A memo must
-// never change a price: the same points priced in one call in ascending order, in descending
-// order (other samples cached first, other search hints) and one point per call (a fresh model,
-// nothing cached) give the same numbers bit for bit, for a dense model and for gpt-oss (a second,
-// sliding-window attention table with its own memo), on contexts inside the tables, across memo
-// pages and past the collected sequence lengths.
+// The AIC model memoises decode prices by (batch, context) in pages and keeps each batch's
+// resolved generation-table path. A memo must never change a price: the same points priced in
+// one call in ascending order, in descending order (other keys cached first, other search hints)
+// and one point per call (a fresh model, nothing cached) give the same numbers bit for bit, for a
+// dense model and for gpt-oss (a second, sliding-window attention table with its own paths), on
+// contexts inside the tables, across memo pages and past the collected sequence lengths.
 import { describe, expect, it } from 'vitest';
 import { parseEngineArgs } from '../../src/config/engine-args.js';
 import { nativeEngineConfig } from '../../src/core/engine-config.js';
