@@ -625,14 +625,6 @@ void SglangEngine::record_snapshot(Ns duration) {
   passed_since_mark_ = true;
 }
 
-// One decode step over `batch` sequences of `context` tokens in all. The model reads that logical
-// sum as is (a profile extrapolates past the pool; the polynomial caps its utilisation at 1), as
-// aisimulate's scheduler/sglang/decode.rs, simulate_decode_step_with_sampler, hands it over.
-Ns SglangEngine::decode_step_ns(int64_t batch, int64_t context) const {
-  const double ms = cfg_.perf.decode_ms(batch, context, context / batch, total_tokens_);
-  return scaled_duration_ns(ms, cfg_.speedup_ratio * cfg_.decode_speedup_ratio);
-}
-
 // Decode runs (see Engine). A pass of the run is a full decode step with nothing queued: every
 // running request emits one token into the page it holds, none fills a page (which would enter
 // the radix tree) or needs a new one, none emits its first or last token. What changes from pass

@@ -17,6 +17,7 @@
 #include "../common/rng.h"
 #include "../metrics/collector.h"
 #include "../metrics/running_moments.h"
+#include "../perf/timing.h"
 #include "engine.h"
 #include "engine_config.h"
 #include "radix_cache.h"
@@ -83,7 +84,14 @@ class SglangEngine final : public Engine {
   void close_local(int32_t r);
 
   uint32_t seq_len(int32_t r) const { return req_.input_len(r) + st_.generated[r]; }
-  Ns decode_step_ns(int64_t batch, int64_t context) const;
+  // One decode step over `batch` sequences of `context` tokens in all. The model reads that logical
+  // sum as is (a profile extrapolates past the pool; the polynomial caps its utilisation at 1), as
+  // aisimulate's scheduler/sglang/decode.rs, simulate_decode_step_with_sampler, hands it over.
+  // Inline: decode runs price every pass of a run with it.
+  Ns decode_step_ns(int64_t batch, int64_t context) const {
+    const double ms = cfg_.perf.decode_ms(batch, context, context / batch, total_tokens_);
+    return scaled_duration_ns(ms, cfg_.speedup_ratio * cfg_.decode_speedup_ratio);
+  }
   uint32_t remaining(int32_t r) const {
     return st_.output_limit[r] > st_.generated[r] ? st_.output_limit[r] - st_.generated[r] : 0;
   }

@@ -313,15 +313,6 @@ uint32_t VllmEngine::burst_length() {
   return k;
 }
 
-// One decode step over `batch` sequences of total length `sum_len`. The KV it reads is that
-// logical sum, not the blocks held: shared prefix blocks count once per sequence and MTP's
-// reserved blocks not at all (aisimulate engine, scheduler/vllm/core.rs, emit_ready_tokens).
-Ns VllmEngine::decode_step_ns(int64_t batch, int64_t sum_len) const {
-  const double ms = cfg_.perf.decode_ms(batch, sum_len, sum_len / batch,
-                                        static_cast<int64_t>(cfg_.num_gpu_blocks) * cfg_.block_size);
-  return scaled_duration_ns(ms, cfg_.speedup_ratio * cfg_.decode_speedup_ratio);
-}
-
 // Tokens r may still emit: up to its output limit and, with max_model_len, the model's length.
 uint32_t VllmEngine::tokens_left(int32_t r) const {
   int64_t left = static_cast<int64_t>(st_.output_limit[r]) - st_.generated[r];

@@ -11,6 +11,7 @@
 #include "../common/rng.h"
 #include "../metrics/collector.h"
 #include "../metrics/running_moments.h"
+#include "../perf/timing.h"
 #include "block_pool.h"
 #include "engine.h"
 #include "engine_config.h"
@@ -84,7 +85,15 @@ class VllmEngine final : public Engine {
   void remove_waiting(int32_t r, bool as_decode);
   void reject_front();
   uint32_t burst_length();
-  Ns decode_step_ns(int64_t batch, int64_t sum_len) const;
+  // One decode step over `batch` sequences of total length `sum_len`. The KV it reads is that
+  // logical sum, not the blocks held: shared prefix blocks count once per sequence and MTP's
+  // reserved blocks not at all (aisimulate engine, scheduler/vllm/core.rs, emit_ready_tokens).
+  // Inline: decode runs price every pass of a run with it.
+  Ns decode_step_ns(int64_t batch, int64_t sum_len) const {
+    const double ms = cfg_.perf.decode_ms(batch, sum_len, sum_len / batch,
+                                          static_cast<int64_t>(cfg_.num_gpu_blocks) * cfg_.block_size);
+    return scaled_duration_ns(ms, cfg_.speedup_ratio * cfg_.decode_speedup_ratio);
+  }
 
   EngineConfig cfg_;
   const RequestTable& req_;
