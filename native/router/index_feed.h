@@ -23,11 +23,13 @@ namespace dynosim {
 
 class IndexFeed {
  public:
-  // The cache holds content `ids[s]` in slot s (kNoId when none), found through `cache_index`;
-  // both belong to the cache that owns this feed and outlive its use by `index`.
-  void attach(OverlapIndex* index, int32_t target, const ResidentIndex* cache_index, const std::vector<BlockHash>* ids) {
+  // The cache holds content `ids[s * stride]` in slot s (kNoId when none), found through
+  // `cache_index`; both belong to the cache that owns this feed and outlive its use by `index`.
+  void attach(OverlapIndex* index, int32_t target, const ResidentIndex* cache_index, const std::vector<BlockHash>* ids,
+              size_t stride = 1) {
     cache_index_ = cache_index;
     cache_ids_ = ids;
+    cache_stride_ = stride;
     index->attach_feed(target, this);
     attached_ = true;
   }
@@ -63,7 +65,7 @@ class IndexFeed {
       const int32_t before = overlay_.find(id);
       if (before != FlatMap::kMissing) return before == 1;
     }
-    return cache_index_->find(id, cache_ids_->data()) != ResidentIndex::kMissing;
+    return cache_index_->find(id, cache_ids_->data(), cache_stride_) != ResidentIndex::kMissing;
   }
 
  private:
@@ -79,6 +81,7 @@ class IndexFeed {
 
   const ResidentIndex* cache_index_ = nullptr;
   const std::vector<BlockHash>* cache_ids_ = nullptr;
+  size_t cache_stride_ = 1;
   bool attached_ = false;
   bool defer_ = false;
   std::vector<Update> pending_;  // this pass's updates, in order
