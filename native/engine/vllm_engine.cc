@@ -98,13 +98,15 @@ uint32_t VllmEngine::cached_prefix(int32_t r, int32_t* active_cached_blocks) con
   const int32_t B = cfg_.block_size;
   int32_t max_blocks = static_cast<int32_t>(trtllm() ? len / B : (len - 1) / B);
   int32_t hit = 0, active = 0;
+  if (max_blocks <= 0) return 0;
+  const BlockIds ids = block_ids(r);
   for (; hit < max_blocks; ++hit) {
-    int32_t b = pool_.lookup(req_.block_id(r, hit));
+    int32_t b = pool_.lookup(ids[hit]);
     if (b == BlockPool::kNone) break;
     if (pool_.is_active(b)) ++active;
   }
   if (cfg_.nextn > 0 && !trtllm() && hit > 0) {
-    if (pool_.is_active(pool_.lookup(req_.block_id(r, hit - 1)))) --active;
+    if (pool_.is_active(pool_.lookup(ids[hit - 1]))) --active;
     --hit;
   }
   *active_cached_blocks = active;
@@ -222,14 +224,15 @@ VllmEngine::Scheduled VllmEngine::schedule(int32_t r, uint32_t cached) {
   const size_t needed = covered >= after ? blocks.size() : static_cast<size_t>(ceil_div(after, B));
   // Each new block probes an index far larger than cache: keep a few probes in flight.
   constexpr size_t kAhead = 8;
+  const BlockIds ids = blocks.size() < needed ? block_ids(r) : BlockIds{nullptr, 0, r};
   for (size_t j = blocks.size(); j < needed && j < blocks.size() + kAhead; ++j)
-    pool_.prefetch(req_.block_id(r, static_cast<int32_t>(j)));
+    pool_.prefetch(ids[static_cast<int32_t>(j)]);
   while (blocks.size() < needed) {
     const int32_t i = static_cast<int32_t>(blocks.size());
-    if (i + kAhead < needed) pool_.prefetch(req_.block_id(r, static_cast<int32_t>(i + kAhead)));
+    if (i + kAhead < needed) pool_.prefetch(ids[static_cast<int32_t>(i + kAhead)]);
     // A block not yet full gets a private id; it takes its content identity once full.
     const bool full = static_cast<int64_t>(i + 1) * B <= after;
-    const BlockHash id = full ? req_.block_id(r, i) : unique_block_id(r, i);
+    const BlockHash id = full ? ids[i] : unique_block_id(r, i);
     int32_t b = pool_.acquire(id);
     if (b == BlockPool::kNone) {
       bool self = false;

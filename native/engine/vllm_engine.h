@@ -63,6 +63,19 @@ class VllmEngine final : public Engine {
   uint32_t tokens_left(int32_t r) const;
   // Tokens whose blocks an MTP step reserves for r before sampling its burst (reserve_bursts).
   uint32_t burst_reserve(int32_t r) const;
+  // Identities of r's blocks (RequestTable::block_id) with the division and the look-up of its
+  // content ids done once, not per block: prompt allocation asks for every block in turn.
+  struct BlockIds {
+    const BlockHash* content;
+    int32_t content_blocks;
+    int32_t r;
+    BlockHash operator[](int32_t i) const { return i < content_blocks ? content[i] : unique_block_id(r, i); }
+  };
+  // Made only where ids are about to be read: they are computed on first use.
+  BlockIds block_ids(int32_t r) const {
+    const int32_t content = req_.content_blocks(r);
+    return BlockIds{content > 0 ? req_.prompt_ids(r) : nullptr, content, r};
+  }
   Scheduled schedule(int32_t r, uint32_t cached);
   uint32_t cached_prefix(int32_t r, int32_t* active_cached_blocks) const;
   bool admission_gate(int32_t r, int32_t active_cached_blocks) const;
