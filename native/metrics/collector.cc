@@ -65,6 +65,32 @@ void Collector::fold_gaps() const {
   fold_at_ = std::max(fold_at_, distinct_gaps_.size());
 }
 
+bool Collector::count_known_gap(uint64_t g, uint32_t times) {
+  const uint64_t* v = distinct_gaps_.data();
+  const size_t d = distinct_gaps_.size();
+  if (d == 0) return false;
+  // A few steps from where the last gap fell, either way; farther off it goes the recent runs'
+  // way (a search there cost more than folding saves where gaps rarely repeat, as under AIC).
+  constexpr size_t kWalk = 8;
+  size_t i = std::min(known_at_, d - 1);
+  if (v[i] < g) {
+    const size_t end = std::min(d, i + kWalk);
+    while (i < end && v[i] < g) ++i;
+  } else {
+    const size_t end = i >= kWalk ? i - kWalk : 0;
+    while (i > end && v[i - 1] >= g) --i;
+  }
+  if (i == d || v[i] != g) return false;
+  known_at_ = i;
+  distinct_counts_[i] += times;
+  return true;
+}
+
+// Places the search of count_known_gap at gap g (the start of a decode run's rising gaps).
+void Collector::seek_known_gap(uint64_t g) {
+  known_at_ = static_cast<size_t>(std::lower_bound(distinct_gaps_.begin(), distinct_gaps_.end(), g) - distinct_gaps_.begin());
+}
+
 void Collector::on_run_tokens(const int32_t* requests, size_t n, const Ns* ends, int32_t count) {
   if (count <= 0 || n == 0) return;
   // Held gaps (a time limit is set) stay per request, and so do requests still before their
@@ -83,8 +109,10 @@ void Collector::on_run_tokens(const int32_t* requests, size_t n, const Ns* ends,
     ++shared;
   }
   // Every later pass of the run: one gap for all the requests that went in bulk.
-  if (shared > 0)
+  if (shared > 0 && count > 1) {
+    seek_known_gap(static_cast<uint64_t>(std::max<Ns>(0, ends[1] - ends[0])));
     for (int32_t m = 1; m < count; ++m) record_gap(ends[m] - ends[m - 1], shared);
+  }
 }
 
 Collector::Collector(int32_t n, bool defer_gaps)
