@@ -250,25 +250,13 @@ SimConfig parse_sim_config(const Napi::Object& config) {
   return sc;
 }
 
-void parse_workload(const Napi::Object& workload, WorkloadArrays& a) {
-  const Field w{workload, "workload"};
-  a.input_len = w.u32("inputLength");
+// The listed hash ids: request i's are hashIds[hashOffsets[i] .. hashOffsets[i+1]), covering its
+// prompt (trace_bs tokens each, or their hashRunTokens).
+static void parse_hash_ids(const Field& w, int64_t trace_bs, WorkloadArrays& a) {
   const size_t n = a.input_len.size();
-  a.output_len = w.u32("outputLength");
   a.hash_offsets = w.u32("hashOffsets");
   a.hash_ids = w.u32("hashIds");
-  a.session_start = w.u32("sessionStart");
-  const size_t sessions = a.session_start.empty() ? 0 : a.session_start.size() - 1;
-  a.first_arrival = w.f64("firstArrivalMs");
-  a.turn_delay = w.f64("turnDelayMs");
-  w.expect_length("outputLength", a.output_len.size(), n);
   w.expect_length("hashOffsets", a.hash_offsets.size(), n + 1);
-  w.expect_length("firstArrivalMs", a.first_arrival.size(), sessions);
-  w.expect_length("turnDelayMs", a.turn_delay.size(), n);
-
-  if (n == 0) w.fail("inputLength", "is empty: no requests");
-  if (n > static_cast<size_t>(INT32_MAX)) w.fail("inputLength", "holds more than 2^31 - 1 requests");
-  const int64_t trace_bs = w.integer_or("traceBlockSize", 512, 1, 1 << 24);
   if (a.hash_offsets[0] != 0 || a.hash_offsets[n] != a.hash_ids.size())
     w.fail("hashOffsets", "must start at 0 and end at hashIds.length");
   const bool runs = !w.is_null("hashRunTokens");
@@ -281,7 +269,6 @@ void parse_workload(const Napi::Object& workload, WorkloadArrays& a) {
     // Offsets rise request by request; one past hashIds here would fall again later, too late for
     // the runs read below.
     if (a.hash_offsets[i + 1] > a.hash_ids.size()) w.fail("hashOffsets", "runs past hashIds at request " + std::to_string(i));
-    if (a.input_len[i] == 0) w.fail("inputLength", "is 0 for request " + std::to_string(i));
     // Each hash id stands for trace_bs tokens (or its run's): a longer prompt would read past its ids.
     int64_t covered = static_cast<int64_t>(a.hash_offsets[i + 1] - a.hash_offsets[i]) * trace_bs;
     if (runs) {
@@ -293,6 +280,61 @@ void parse_workload(const Napi::Object& workload, WorkloadArrays& a) {
     }
     if (static_cast<int64_t>(a.input_len[i]) > covered)
       w.fail("inputLength", "exceeds what its hash ids cover for request " + std::to_string(i));
+  }
+  a.view.hash_offsets = a.hash_offsets.data();
+  a.view.hash_ids = a.hash_ids.data();
+  a.view.run_tokens = runs ? a.run_tokens.data() : nullptr;
+}
+
+// Hash ids described by a pattern (synthetic workloads), with hashOffsets and hashIds empty: every
+// id it makes must fit in 32 bits and every prompt within its blocks.
+static void parse_block_id_pattern(const Field& w, int64_t trace_bs, WorkloadArrays& a) {
+  const size_t n = a.input_len.size();
+  const Field p = w.object("blockIdPattern");
+  if (!w.is_null("hashRunTokens")) w.fail("hashRunTokens", "cannot go with blockIdPattern");
+  if (w.u32("hashOffsets").size() != 0 || w.u32("hashIds").size() != 0)
+    w.fail("hashIds", "must be empty with blockIdPattern (the pattern gives the ids)");
+  a.shared_first_id = p.u32("sharedFirstId");
+  p.expect_length("sharedFirstId", a.shared_first_id.size(), n);
+  const int64_t per_request = p.integer("blocksPerRequest", 1, INT32_MAX);
+  const int64_t shared = p.integer("sharedBlocks", 0, per_request);
+  const int64_t first_private = p.integer("firstPrivateId", 0, UINT32_MAX);
+  if (first_private + static_cast<int64_t>(n) * (per_request - shared) - 1 > UINT32_MAX)
+    p.fail("firstPrivateId", "puts the last private id past 2^32 - 1");
+  for (size_t i = 0; i < n; ++i) {
+    if (shared > 0 && a.shared_first_id[i] + shared - 1 > UINT32_MAX)
+      p.fail("sharedFirstId", "puts a shared id past 2^32 - 1 for request " + std::to_string(i));
+    if (static_cast<int64_t>(a.input_len[i]) > per_request * trace_bs)
+      w.fail("inputLength", "exceeds what its hash ids cover for request " + std::to_string(i));
+  }
+  BlockIdPatternView& v = a.view.pattern;
+  v.shared_first_id = a.shared_first_id.data();
+  v.shared_blocks = static_cast<uint32_t>(shared);
+  v.blocks_per_request = static_cast<uint32_t>(per_request);
+  v.first_private_id = static_cast<uint32_t>(first_private);
+}
+
+void parse_workload(const Napi::Object& workload, WorkloadArrays& a) {
+  const Field w{workload, "workload"};
+  a.input_len = w.u32("inputLength");
+  const size_t n = a.input_len.size();
+  a.output_len = w.u32("outputLength");
+  a.session_start = w.u32("sessionStart");
+  const size_t sessions = a.session_start.empty() ? 0 : a.session_start.size() - 1;
+  a.first_arrival = w.f64("firstArrivalMs");
+  a.turn_delay = w.f64("turnDelayMs");
+  w.expect_length("outputLength", a.output_len.size(), n);
+  w.expect_length("firstArrivalMs", a.first_arrival.size(), sessions);
+  w.expect_length("turnDelayMs", a.turn_delay.size(), n);
+
+  if (n == 0) w.fail("inputLength", "is empty: no requests");
+  if (n > static_cast<size_t>(INT32_MAX)) w.fail("inputLength", "holds more than 2^31 - 1 requests");
+  const int64_t trace_bs = w.integer_or("traceBlockSize", 512, 1, 1 << 24);
+  const bool pattern = !w.is_null("blockIdPattern");
+  if (pattern) parse_block_id_pattern(w, trace_bs, a);
+  else parse_hash_ids(w, trace_bs, a);
+  for (size_t i = 0; i < n; ++i) {
+    if (a.input_len[i] == 0) w.fail("inputLength", "is 0 for request " + std::to_string(i));
     if (!(a.turn_delay[i] >= 0 && a.turn_delay[i] <= kMaxSimMs))
       w.fail("turnDelayMs", "is outside [0, 100 years] for request " + std::to_string(i));
   }
@@ -311,12 +353,9 @@ void parse_workload(const Napi::Object& workload, WorkloadArrays& a) {
   a.view.num_requests = static_cast<int32_t>(n);
   a.view.input_length = a.input_len.data();
   a.view.output_length = a.output_len.data();
-  a.view.hash_offsets = a.hash_offsets.data();
-  a.view.hash_ids = a.hash_ids.data();
   a.view.trace_block_size = static_cast<int32_t>(trace_bs);
-  a.view.run_tokens = runs ? a.run_tokens.data() : nullptr;
   if (!w.is_null("outputRunIds")) {
-    if (!runs) w.fail("outputRunIds", "needs hashRunTokens");
+    if (a.view.run_tokens == nullptr) w.fail("outputRunIds", "needs hashRunTokens");
     a.output_run_ids = w.u32("outputRunIds");
     w.expect_length("outputRunIds", a.output_run_ids.size(), n);
     a.view.output_run_ids = a.output_run_ids.data();

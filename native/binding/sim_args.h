@@ -20,6 +20,7 @@ struct WorkloadArrays {
   std::vector<uint32_t> input_len, output_len, hash_offsets, hash_ids, session_start;
   std::vector<double> first_arrival, turn_delay;
   std::vector<uint32_t> run_tokens, output_run_ids;        // optional
+  std::vector<uint32_t> shared_first_id;                   // optional: blockIdPattern
   std::vector<uint32_t> dep_offsets, dep_source, play_of;  // optional: agentic graph
   std::vector<double> dep_delay;
   std::vector<uint8_t> dep_on_dispatch;

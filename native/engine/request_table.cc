@@ -62,11 +62,22 @@ static void run_block_hashes(const uint32_t* ids, const uint32_t* runs, uint32_t
 RequestTable::RequestTable(const WorkloadView& w, int32_t block_size, bool prefix_caching)
     : w_(w), block_size_(block_size), prefix_caching_(prefix_caching), ids_(w.num_requests) {}
 
+const uint32_t* RequestTable::trace_ids(int32_t r) const {
+  const BlockIdPatternView& p = w_.pattern;
+  if (p.shared_first_id == nullptr) return w_.hash_ids + w_.hash_offsets[r];
+  scratch_.resize(p.blocks_per_request);
+  uint32_t b = 0;
+  for (uint32_t id = p.shared_first_id[r]; b < p.shared_blocks; ++b, ++id) scratch_[b] = id;
+  const uint32_t fresh = p.blocks_per_request - p.shared_blocks;
+  for (uint32_t id = p.first_private_id + static_cast<uint32_t>(r) * fresh; b < p.blocks_per_request; ++b, ++id) scratch_[b] = id;
+  return scratch_.data();
+}
+
 void RequestTable::materialize(int32_t r, std::vector<BlockHash>& out) const {
   const int32_t full = content_blocks(r);
   if (full == 0) return;
   out.resize(full);
-  const uint32_t* ids = w_.hash_ids + w_.hash_offsets[r];
+  const uint32_t* ids = trace_ids(r);
   const int64_t trace_bs = w_.trace_block_size;
   const int32_t block_size = block_size_;
   BlockHash parent = 0;

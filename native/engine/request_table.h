@@ -13,6 +13,16 @@ namespace dynosim {
 
 enum class ReqStatus : uint8_t { Pending, Waiting, Running, Preempted, Done, Rejected, Held };
 
+// Hash ids that follow a pattern instead of a list (synthetic workloads): request r has
+// blocks_per_request ids, shared_first_id[r] + b for its first shared_blocks, then its private ids
+// first_private_id + r * (blocks_per_request - shared_blocks) + (b - shared_blocks).
+struct BlockIdPatternView {
+  const uint32_t* shared_first_id = nullptr;  // null = no pattern
+  uint32_t shared_blocks = 0;
+  uint32_t blocks_per_request = 0;
+  uint32_t first_private_id = 0;
+};
+
 struct WorkloadView {
   int32_t num_requests = 0;
   const uint32_t* input_length = nullptr;
@@ -26,6 +36,8 @@ struct WorkloadView {
   // With run_tokens: the token id each request generates (its output_length tokens), giving its
   // generated blocks content a later prompt can match; null = generated blocks are private.
   const uint32_t* output_run_ids = nullptr;
+  // When set, the ids come from the pattern and hash_offsets / hash_ids are unused.
+  BlockIdPatternView pattern;
 };
 
 class RequestTable {
@@ -59,12 +71,15 @@ class RequestTable {
 
  private:
   void materialize(int32_t r, std::vector<BlockHash>& out) const;
+  // Request r's trace hash ids: the workload's list, or the pattern's written into scratch_.
+  const uint32_t* trace_ids(int32_t r) const;
 
   WorkloadView w_;
   int32_t block_size_;
   bool prefix_caching_;
   // Block identities of requests that have been looked at, computed on first use.
   mutable std::vector<std::vector<BlockHash>> ids_;
+  mutable std::vector<uint32_t> scratch_;
 };
 
 // Engine-side state of every request within one pool of workers.

@@ -6,9 +6,14 @@ export interface Workload {
   inputLength: Uint32Array;
   /** Requested output length of each request. */
   outputLength: Uint32Array;
-  /** hashIds[hashOffsets[i] .. hashOffsets[i+1]) are request i's trace hash ids (truncated to u32). */
+  /**
+   * hashIds[hashOffsets[i] .. hashOffsets[i+1]) are request i's trace hash ids (truncated to u32).
+   * Both are empty when `blockIdPattern` describes the ids instead.
+   */
   hashOffsets: Uint32Array;
   hashIds: Uint32Array;
+  /** Synthetic workloads: the hash ids as a pattern rather than a list (see BlockIdPattern). */
+  blockIdPattern?: BlockIdPattern;
   /** Tokens per trace hash id (`--trace-block-size`; the engine block size for synthetic workloads). */
   traceBlockSize: number;
   /** Turns of session s are requests sessionStart[s] .. sessionStart[s+1]-1 (length = sessions + 1). */
@@ -37,6 +42,18 @@ export interface Workload {
 }
 
 /**
+ * Hash ids that follow a pattern, as synthetic prompts do: request r has `blocksPerRequest` ids,
+ * the first `sharedBlocks` of them sharedFirstId[r], sharedFirstId[r] + 1, … (its prefix group's),
+ * the rest fresh: firstPrivateId + r × (blocksPerRequest − sharedBlocks), counting up.
+ */
+export interface BlockIdPattern {
+  sharedFirstId: Uint32Array;
+  sharedBlocks: number;
+  blocksPerRequest: number;
+  firstPrivateId: number;
+}
+
+/**
  * Requests released by their dependencies (agentic_mooncake). Every request is its own session,
  * and `firstArrivalMs` holds each request's earliest start. Request r waits for the requests
  * depSources[depOffsets[r] .. depOffsets[r+1]) — on their dispatch (depOnDispatch 1) or completion
@@ -59,6 +76,40 @@ export function requestCount(w: Workload): number {
   return w.inputLength.length;
 }
 
+/** Request r's trace hash ids, from the list or the pattern. */
+export function requestHashIds(w: Workload, r: number): Uint32Array {
+  const p = w.blockIdPattern;
+  if (p === undefined) return w.hashIds.subarray(w.hashOffsets[r], w.hashOffsets[r + 1]);
+  const ids = new Uint32Array(p.blocksPerRequest);
+  const fresh = p.blocksPerRequest - p.sharedBlocks;
+  for (let b = 0; b < p.blocksPerRequest; b++)
+    ids[b] = b < p.sharedBlocks ? p.sharedFirstId[r]! + b : p.firstPrivateId + r * fresh + (b - p.sharedBlocks);
+  return ids;
+}
+
 export function sessionCount(w: Workload): number {
   return w.sessionStart.length - 1;
+}
+
+/**
+ * `${prefix}${first + i}` for i < count, as a read-only array whose names are made when read: a
+ * synthetic run of a million sessions would otherwise hold a million strings it mostly never shows.
+ */
+export function numberedNames(prefix: string, first: number, count: number): string[] {
+  const nameAt = (key: string | symbol): string | undefined => {
+    if (typeof key !== 'string') return undefined;
+    const i = Number(key);
+    return Number.isInteger(i) && i >= 0 && i < count && String(i) === key ? prefix + (first + i) : undefined;
+  };
+  return new Proxy<string[]>([], {
+    get: (target, key, receiver) => (key === 'length' ? count : (nameAt(key) ?? Reflect.get(target, key, receiver))),
+    has: (target, key) => nameAt(key) !== undefined || Reflect.has(target, key),
+    ownKeys: (target) => [...Array.from({ length: count }, (_, i) => String(i)), ...Reflect.ownKeys(target)],
+    getOwnPropertyDescriptor: (target, key) => {
+      if (key === 'length') return { value: count, writable: true, enumerable: false, configurable: false };
+      const name = nameAt(key);
+      return name !== undefined ? { value: name, writable: false, enumerable: true, configurable: true } : Reflect.getOwnPropertyDescriptor(target, key);
+    },
+    set: () => false,
+  });
 }

@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import type { Workload } from '../../src/core/workload.js';
+import { requestHashIds, type Workload } from '../../src/core/workload.js';
 import { ReplayError } from '../../src/errors.js';
 import { isFlatSynthetic, syntheticWorkload, type SyntheticOptions } from '../../src/trace/synthetic.js';
 
 const base: SyntheticOptions = { inputTokens: 1000, outputTokens: 50, requestCount: 5, blockSize: 64 };
 
 function idsOf(w: Workload, r: number): number[] {
-  return Array.from(w.hashIds.subarray(w.hashOffsets[r], w.hashOffsets[r + 1]));
+  return Array.from(requestHashIds(w, r));
+}
+
+// Every request's ids in request order, and where each request's start.
+function allIds(w: Workload): { ids: number[]; offsets: number[] } {
+  const ids: number[] = [];
+  const offsets = [0];
+  for (let r = 0; r < w.inputLength.length; r++) offsets.push(ids.push(...idsOf(w, r)));
+  return { ids, offsets };
 }
 
 function errorOf(opts: SyntheticOptions): string {
@@ -37,9 +45,10 @@ describe('flat synthetic workload', () => {
     expect(Array.from(w.outputLength)).toEqual([50, 50, 50, 50, 50]);
     expect(Array.from(w.sessionStart)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(w.sessionIds).toEqual(['request_1', 'request_2', 'request_3', 'request_4', 'request_5']);
-    expect(Array.from(w.hashOffsets)).toEqual([0, 16, 32, 48, 64, 80]); // ceil(1000/64) = 16 blocks
-    expect(new Set(w.hashIds).size).toBe(80);
-    expect(w.hashIds.includes(0)).toBe(false);
+    const { ids, offsets } = allIds(w);
+    expect(offsets).toEqual([0, 16, 32, 48, 64, 80]); // ceil(1000/64) = 16 blocks
+    expect(new Set(ids).size).toBe(80);
+    expect(ids.includes(0)).toBe(false);
     expect(Array.from(w.turnDelayMs)).toEqual([0, 0, 0, 0, 0]);
     expect(w.concurrency).toBe(0);
   });
@@ -62,7 +71,7 @@ describe('multi-turn synthetic workload', () => {
     expect(Array.from(w.firstArrivalMs)).toEqual([0, 10, 20]);
     expect(Array.from(w.turnDelayMs)).toEqual([0, 50, 50, 0, 50, 50, 0, 50, 50]);
     expect(Array.from(w.inputLength)).toEqual(new Array(9).fill(1000));
-    expect(new Set(w.hashIds).size).toBe(9 * 16); // no sharing without prefix groups
+    expect(new Set(allIds(w).ids).size).toBe(9 * 16); // no sharing without prefix groups
   });
 
   it('applies no speedup in concurrency mode', () => {
@@ -112,7 +121,8 @@ describe('shared prefixes', () => {
 
   it('does not share without groups, and is deterministic', () => {
     const w = syntheticWorkload({ ...base, sharedPrefixRatio: 0.5 });
-    expect(new Set(w.hashIds).size).toBe(w.hashIds.length);
+    const { ids } = allIds(w);
+    expect(new Set(ids).size).toBe(ids.length);
     const opts: SyntheticOptions = { ...base, requestCount: 30, sharedPrefixRatio: 0.5, numPrefixGroups: 4 };
     expect(syntheticWorkload(opts)).toEqual(syntheticWorkload(opts));
   });
