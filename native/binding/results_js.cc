@@ -197,6 +197,9 @@ Napi::Object pass_log_to_js(Napi::Env env, PassLog& log) {
 
 Napi::Object results_to_js(Napi::Env env, Simulation& sim) {
   const Collector& c = sim.collector();
+  // The summaries first: their scratch (a value per completed request and distribution) is freed
+  // before the per-request arrays are copied out, so the two never add up at the run's peak.
+  Collector::Summaries s = c.summarize_all();
   auto req = Napi::Object::New(env);
   req.Set("arrivalMs", times_ms(env, c.arrival));
   req.Set("firstAdmitMs", times_ms(env, c.first_admit));
@@ -222,7 +225,6 @@ Napi::Object results_to_js(Napi::Env env, Simulation& sim) {
   }
   if (c.detail()) req.Set("detail", detail_to_js(env, sim));
 
-  Collector::Summaries s = c.summarize_all();
   auto out = Napi::Object::New(env);
   out.Set("requests", req);
   out.Set("ttft", summary_object(env, s.ttft));

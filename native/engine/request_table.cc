@@ -73,10 +73,11 @@ const uint32_t* RequestTable::trace_ids(int32_t r) const {
   return scratch_.data();
 }
 
-void RequestTable::materialize(int32_t r, std::vector<BlockHash>& out) const {
+void RequestTable::materialize(int32_t r, std::unique_ptr<BlockHash[]>& ids_out) const {
   const int32_t full = content_blocks(r);
   if (full == 0) return;
-  out.resize(full);
+  ids_out.reset(new BlockHash[full]);
+  BlockHash* out = ids_out.get();
   const uint32_t* ids = trace_ids(r);
   const int64_t trace_bs = w_.trace_block_size;
   const int32_t block_size = block_size_;
@@ -85,7 +86,7 @@ void RequestTable::materialize(int32_t r, std::vector<BlockHash>& out) const {
     const uint32_t count = w_.hash_offsets[r + 1] - w_.hash_offsets[r];
     const bool tail = w_.output_run_ids != nullptr;
     run_block_hashes(ids, w_.run_tokens + w_.hash_offsets[r], count, w_.input_length[r], tail ? w_.output_run_ids[r] : 0,
-                     tail ? w_.output_length[r] : 0, full, block_size, out.data());
+                     tail ? w_.output_length[r] : 0, full, block_size, out);
     for (int32_t i = 0; i < full; ++i) {
       parent = i == 0 ? out[i] : hash_combine(parent, out[i]);
       out[i] = prefix_caching_ ? content_block_id(parent) : unique_block_id(r, i);

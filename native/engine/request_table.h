@@ -4,6 +4,7 @@
 // worker at once while its KV moves between them.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "../common/hash.h"
@@ -57,9 +58,9 @@ class RequestTable {
     return static_cast<int32_t>(tokens / block_size_);
   }
   const BlockHash* prompt_ids(int32_t r) const {
-    std::vector<BlockHash>& ids = ids_[r];
-    if (ids.empty()) materialize(r, ids);
-    return ids.data();
+    std::unique_ptr<BlockHash[]>& ids = ids_[r];
+    if (ids == nullptr) materialize(r, ids);
+    return ids.get();
   }
   // Identity of block i of request r's sequence (prompt and generated tokens).
   BlockHash block_id(int32_t r, int32_t i) const {
@@ -67,18 +68,19 @@ class RequestTable {
   }
   // The request is done everywhere: drop its block identities (a later look-up would simply
   // compute them again), so they take memory only while requests are in flight.
-  void forget(int32_t r) { std::vector<BlockHash>().swap(ids_[r]); }
+  void forget(int32_t r) { ids_[r].reset(); }
 
  private:
-  void materialize(int32_t r, std::vector<BlockHash>& out) const;
+  void materialize(int32_t r, std::unique_ptr<BlockHash[]>& out) const;
   // Request r's trace hash ids: the workload's list, or the pattern's written into scratch_.
   const uint32_t* trace_ids(int32_t r) const;
 
   WorkloadView w_;
   int32_t block_size_;
   bool prefix_caching_;
-  // Block identities of requests that have been looked at, computed on first use.
-  mutable std::vector<std::vector<BlockHash>> ids_;
+  // Block identities (content_blocks(r) of them) of requests that have been looked at, computed on
+  // first use; a bare pointer per request (8 bytes, not a vector's 24) as most are done or unseen.
+  mutable std::vector<std::unique_ptr<BlockHash[]>> ids_;
   mutable std::vector<uint32_t> scratch_;
 };
 

@@ -48,12 +48,15 @@ class WorkloadDriver {
     }
   };
 
+  // Read from the session view (the addon keeps its arrays for the simulation's lifetime) rather
+  // than copied: 24 bytes a request that a million-request run would hold for nothing.
+  Ns first_arrival(int32_t s) const { return concurrency_ > 0 ? 0 : ms_to_ns(view_.first_arrival_ms[s]); }
+  int32_t session_of(int32_t r) const;
+
+  SessionView view_;
   int32_t num_sessions_;
+  int32_t num_requests_;
   int32_t concurrency_;
-  std::vector<uint32_t> session_start_;
-  std::vector<Ns> first_arrival_;
-  std::vector<Ns> turn_delay_;
-  std::vector<int32_t> session_of_;
   int32_t next_session_ = 0;     // next session whose first turn is not yet released
   int32_t active_sessions_ = 0;  // closed loop: sessions holding a slot
   int32_t sessions_done_ = 0;
