@@ -3,7 +3,7 @@
 import type { SimResults } from "../core/results.js";
 import { RequestStatus, type RequestDetail } from "../core/results.js";
 import type { Workload } from "../core/workload.js";
-import { pyJsonDumpsCompact } from "./pyjson.js";
+import { pyFloatRepr, pyIntRepr, pyJsonDumpsCompact, pyJsonString } from "./pyjson.js";
 
 export type TerminalStatus = "completed" | "rejected";
 export type RequestPool = "agg" | "prefill" | "decode";
@@ -267,14 +267,65 @@ export function* perRequestRecords(input: PerRequestInput): Generator<PerRequest
   }
 }
 
-/** One compact JSON line (Python `json.dumps(rec, sort_keys=True, separators=(",", ":"))`), no newline. */
+/**
+ * One compact JSON line (Python `json.dumps(rec, sort_keys=True, separators=(",", ":"))`), no
+ * newline: the generic serializer, which sorts every object's keys. The JSONL writer uses
+ * `perRequestLine`, which knows the record's shape; tests hold the two equal.
+ */
 export function formatPerRequestRecord(record: PerRequestRecord): string {
   return pyJsonDumpsCompact(record as unknown as Parameters<typeof pyJsonDumpsCompact>[0], {
     intKeys: PER_REQUEST_INT_KEYS,
   });
 }
 
+// Python's spelling of the record's values: floats by repr, ints as ints, null for absent.
+const f = (x: number | null): string => (x === null ? "null" : pyFloatRepr(x));
+const i = (x: number | null): string => (x === null ? "null" : pyIntRepr(x));
+
+function routingText(r: RoutingRecord): string {
+  return (
+    `{"dp_rank":${i(r.dp_rank)},"logical_worker_id":${i(r.logical_worker_id)},"outcome":${pyJsonString(r.outcome)},` +
+    `"pool":${pyJsonString(r.pool)},"queue_entered_at_ms":${f(r.queue_entered_at_ms)},"queue_wait_ms":${f(r.queue_wait_ms)},` +
+    `"released_at_ms":${f(r.released_at_ms)},"reported_overlap_tokens":${i(r.reported_overlap_tokens)},"scheduler_id":${i(r.scheduler_id)}}`
+  );
+}
+
+function admissionText(a: AdmissionRecord): string {
+  return (
+    `{"admission_ordinal":${i(a.admission_ordinal)},"at_ms":${f(a.at_ms)},"is_readmission":${a.is_readmission},` +
+    `"pool":${pyJsonString(a.pool)},"pool_admission_ordinal":${i(a.pool_admission_ordinal)},"reused_input_tokens":${i(a.reused_input_tokens)}}`
+  );
+}
+
+const listText = <T>(items: readonly T[], text: (item: T) => string): string => `[${items.map(text).join(",")}]`;
+
+/**
+ * `formatPerRequestRecord(record)`, written field by field in Python's sorted-key order: a million
+ * records spent most of their time sorting keys and dispatching on value types.
+ */
+export function perRequestLine(r: PerRequestRecord): string {
+  return (
+    `{"admission_count":${i(r.admission_count)},"admission_history":${listText(r.admission_history, admissionText)},` +
+    `"arrival_time_ms":${f(r.arrival_time_ms)},"decode_admit_ms":${f(r.decode_admit_ms)},` +
+    `"decode_reused_input_tokens":${i(r.decode_reused_input_tokens)},"decode_route_overlap_tokens":${i(r.decode_route_overlap_tokens)},` +
+    `"decode_worker_idx":${i(r.decode_worker_idx)},"destination_activated_ms":${f(r.destination_activated_ms)},` +
+    `"destination_reserved_ms":${f(r.destination_reserved_ms)},"e2e_latency_ms":${f(r.e2e_latency_ms)},` +
+    `"first_admit_ms":${f(r.first_admit_ms)},"first_token_ms":${f(r.first_token_ms)},"input_length":${i(r.input_length)},` +
+    `"itl_ms":${f(r.itl_ms)},"last_token_ms":${f(r.last_token_ms)},"output_length":${i(r.output_length)},` +
+    `"prefill_admit_ms":${f(r.prefill_admit_ms)},"prefill_route_overlap_tokens":${i(r.prefill_route_overlap_tokens)},` +
+    `"prefill_worker_idx":${i(r.prefill_worker_idx)},"pressure_record_ordinals":${listText(r.pressure_record_ordinals, i)},` +
+    `"readmission_count":${i(r.readmission_count)},` +
+    (r.request_id === undefined ? "" : `"request_id":${pyJsonString(r.request_id)},`) +
+    `"requested_output_length":${i(r.requested_output_length)},"reused_input_tokens":${i(r.reused_input_tokens)},` +
+    `"routing_history":${listText(r.routing_history, routingText)},` +
+    `"session_id":${r.session_id === null ? "null" : pyJsonString(r.session_id)},` +
+    `"source_held_ms":${f(r.source_held_ms)},"source_released_ms":${f(r.source_released_ms)},` +
+    `"terminal_status":${pyJsonString(r.terminal_status)},"terminal_time_ms":${f(r.terminal_time_ms)},` +
+    `"ttft_ms":${f(r.ttft_ms)},"ttst_ms":${f(r.ttst_ms)},"turn_index":${i(r.turn_index)},"uuid":${pyJsonString(r.uuid)}}`
+  );
+}
+
 /** JSONL lines, each terminated by "\n", generated lazily (suitable for millions of requests). */
 export function* perRequestJsonlLines(input: PerRequestInput): Generator<string> {
-  for (const record of perRequestRecords(input)) yield formatPerRequestRecord(record) + "\n";
+  for (const record of perRequestRecords(input)) yield perRequestLine(record) + "\n";
 }

@@ -25,6 +25,10 @@ export interface PyJsonOptions {
  * < -4 or >= 16 (`1e-05`, `1.5e+16`); otherwise positional with at least one fractional digit.
  */
 export function pyFloatRepr(x: number): string {
+  // Where both print positionally (1e-4 <= |x| < 1e16) JS and Python give the same shortest digits;
+  // Python writes a whole number with ".0".
+  const ax = Math.abs(x);
+  if (ax >= 1e-4 && ax < 1e16) return Number.isInteger(x) ? `${x}.0` : `${x}`;
   if (Number.isNaN(x)) return "NaN";
   if (x === Infinity) return "Infinity";
   if (x === -Infinity) return "-Infinity";

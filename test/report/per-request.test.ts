@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { perRequestJsonlLines, perRequestRecords, requestUuid } from "../../src/report/per-request.js";
+import { formatPerRequestRecord, perRequestJsonlLines, perRequestLine, perRequestRecords, requestUuid, type PerRequestRecord } from "../../src/report/per-request.js";
 import { makeRun, parityRun } from "./fixtures.js";
 
 describe("per-request JSONL", () => {
@@ -113,6 +113,41 @@ describe("per-request JSONL", () => {
       expect(Object.keys(rec.routing_history[0])).toEqual(sorted(routingFields));
       expect(Object.keys(rec.admission_history[0])).toEqual(sorted(admissionFields));
     }
+  });
+
+  it("the writer's field-by-field line equals the generic sorted-key serializer's, record by record", () => {
+    const nan = Number.NaN;
+    const run = makeRun(
+      [
+        { arrival: 5, admit: 5, first: 6, last: 6, out: 1, worker: 1, status: 1, isl: 4, osl: 1 },
+        { arrival: 1, status: 2, out: 0, isl: 4, osl: 3 },
+        { arrival: 1.25, admit: 1, first: 2.000001, second: 3, last: 4.5, out: 3, worker: 0, status: 1, isl: 8, osl: 3 },
+        { arrival: 1e-5, admit: 0, first: 1e17, out: 1, status: 1, isl: 8, osl: 5 },
+      ],
+      { sessions: [0, 2, 4], sessionIds: ['s"0\\é', "s1\u{1F600}"] },
+    );
+    const handoff = {
+      prefillWorkerIdx: Int32Array.from([3, -1, 2, 0]),
+      sourceHeldMs: Float64Array.from([5.5, nan, 1.5, nan]),
+      destinationReservedMs: Float64Array.from([5.5, nan, 1.5, nan]),
+      destinationActivatedMs: Float64Array.from([5.75, nan, 1.75, nan]),
+      decodeAdmitMs: Float64Array.from([5.75, nan, 1.75, nan]),
+      decodeReusedTokens: Uint32Array.from([1, 0, 2, 0]),
+    };
+    const disagg = { ...run, results: { ...run.results, requests: { ...run.results.requests, handoff } } };
+    const records: PerRequestRecord[] = [...perRequestRecords(parityRun()), ...perRequestRecords(run), ...perRequestRecords(disagg)];
+    const first = records[0]!;
+    records.push(
+      { ...first, request_id: "req-7", session_id: null, turn_index: null },
+      { ...first, routing_history: [], admission_history: [], pressure_record_ordinals: [4, 9] },
+      {
+        ...first,
+        routing_history: [...first.routing_history, { ...first.routing_history[0]!, outcome: "queued", queue_entered_at_ms: 2, released_at_ms: null, queue_wait_ms: null }],
+        admission_history: [...first.admission_history, { ...first.admission_history[0]!, is_readmission: true, at_ms: 3.5e-7 }],
+      },
+    );
+    expect(records.length).toBeGreaterThan(8);
+    for (const record of records) expect(perRequestLine(record)).toBe(formatPerRequestRecord(record));
   });
 
   it("is lazy (a generator)", () => {

@@ -25,6 +25,11 @@ describe("pyFloatRepr (Python repr(float))", () => {
     [1e100, "1e+100"],
     [5e-324, "5e-324"],
     [1.7976931348623157e308, "1.7976931348623157e+308"],
+    [1.0000000000000002e-4, "0.00010000000000000002"],
+    [9.999999999999999e-5, "9.999999999999999e-05"],
+    [-0.00015, "-0.00015"],
+    [0.5, "0.5"],
+    [-7, "-7.0"],
     [NaN, "NaN"],
     [Infinity, "Infinity"],
     [-Infinity, "-Infinity"],
@@ -32,6 +37,26 @@ describe("pyFloatRepr (Python repr(float))", () => {
   for (const [value, expected] of cases) {
     it(`${String(value)} -> ${expected}`, () => expect(pyFloatRepr(value)).toBe(expected));
   }
+
+  it("prints 100,000 random doubles as Python would: round trip, shortest digits, its positional/exponent rule", () => {
+    let seed = 12345;
+    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let k = 0; k < 100_000; k++) {
+      const x = (next() < 0.5 ? -1 : 1) * next() * 10 ** Math.floor(next() * 44 - 22);
+      const s = pyFloatRepr(x);
+      expect(Number(s)).toBe(x);
+      // Shortest round-trip digits (toExponential's), and where Python's decimal point goes.
+      const [mant, exp] = Math.abs(x).toExponential().split("e");
+      const digits = mant!.replace(".", "");
+      const decpt = Number(exp) + 1;
+      const positional = decpt > -4 && decpt <= 16;
+      expect(s.includes("e")).toBe(!positional);
+      if (positional) {
+        expect(s).toContain(".");
+        expect(s.replace(/[-.]/g, "").replace(/^0+/, "").replace(/0+$/, "") || "0").toBe(digits.replace(/0+$/, ""));
+      }
+    }
+  });
 });
 
 describe("pyIntRepr", () => {
