@@ -60,6 +60,7 @@ class NativeSimulation : public Napi::ObjectWrap<NativeSimulation> {
       if (std::isnan(limit_ms)) js::fail("runUntil(limitMs) needs a number, got NaN");
       // Past the simulated-time limit means "to the end"; nothing in a run can reach it.
       Ns limit = limit_ms > kMaxSimMs ? INT64_MAX : ms_to_ns(std::max(limit_ms, 0.0));
+      workload_.check_held();
       return Napi::Boolean::New(info.Env(), sim_->run_until(limit));
     });
   }
@@ -112,6 +113,7 @@ class NativeSimulation : public Napi::ObjectWrap<NativeSimulation> {
         if (!(d >= 0) || d != std::floor(d) || d > 1e6) js::fail("scale(prefill, decode): counts must be integers >= 0");
         return static_cast<int32_t>(d);
       };
+      workload_.check_held();
       sim_->scale(target(0), target(1));
       return info.Env().Undefined();
     });

@@ -135,6 +135,12 @@ struct Field {
   }
   std::vector<int32_t> i32(const std::string& key) const { return typed<int32_t, napi_int32_array>(key, "Int32Array"); }
   std::vector<uint32_t> u32(const std::string& key) const { return typed<uint32_t, napi_uint32_array>(key, "Uint32Array"); }
+  // The JS array itself, for data held rather than copied.
+  Napi::Uint32Array u32_array(const std::string& key) const {
+    Napi::Value v = get(key);
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) fail(key, "must be a Uint32Array");
+    return v.As<Napi::Uint32Array>();
+  }
   std::vector<uint8_t> u8(const std::string& key) const { return typed<uint8_t, napi_uint8_array>(key, "Uint8Array"); }
 
   void expect_length(const std::string& key, size_t got, size_t want) const {

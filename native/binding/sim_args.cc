@@ -255,20 +255,21 @@ SimConfig parse_sim_config(const Napi::Object& config) {
 static void parse_hash_ids(const Field& w, int64_t trace_bs, WorkloadArrays& a) {
   const size_t n = a.input_len.size();
   a.hash_offsets = w.u32("hashOffsets");
-  a.hash_ids = w.u32("hashIds");
+  const Napi::Uint32Array ids = w.u32_array("hashIds");
+  a.hash_ids_len = ids.ElementLength();
   w.expect_length("hashOffsets", a.hash_offsets.size(), n + 1);
-  if (a.hash_offsets[0] != 0 || a.hash_offsets[n] != a.hash_ids.size())
+  if (a.hash_offsets[0] != 0 || a.hash_offsets[n] != a.hash_ids_len)
     w.fail("hashOffsets", "must start at 0 and end at hashIds.length");
   const bool runs = !w.is_null("hashRunTokens");
   if (runs) {
     a.run_tokens = w.u32("hashRunTokens");
-    w.expect_length("hashRunTokens", a.run_tokens.size(), a.hash_ids.size());
+    w.expect_length("hashRunTokens", a.run_tokens.size(), a.hash_ids_len);
   }
   for (size_t i = 0; i < n; ++i) {
     if (a.hash_offsets[i + 1] <= a.hash_offsets[i]) w.fail("hashIds", "has no ids for request " + std::to_string(i));
     // Offsets rise request by request; one past hashIds here would fall again later, too late for
     // the runs read below.
-    if (a.hash_offsets[i + 1] > a.hash_ids.size()) w.fail("hashOffsets", "runs past hashIds at request " + std::to_string(i));
+    if (a.hash_offsets[i + 1] > a.hash_ids_len) w.fail("hashOffsets", "runs past hashIds at request " + std::to_string(i));
     // Each hash id stands for trace_bs tokens (or its run's): a longer prompt would read past its ids.
     int64_t covered = static_cast<int64_t>(a.hash_offsets[i + 1] - a.hash_offsets[i]) * trace_bs;
     if (runs) {
@@ -282,7 +283,8 @@ static void parse_hash_ids(const Field& w, int64_t trace_bs, WorkloadArrays& a) 
       w.fail("inputLength", "exceeds what its hash ids cover for request " + std::to_string(i));
   }
   a.view.hash_offsets = a.hash_offsets.data();
-  a.view.hash_ids = a.hash_ids.data();
+  a.hash_ids_js = Napi::Reference<Napi::Uint32Array>::New(ids, 1);
+  a.view.hash_ids = ids.Data();
   a.view.run_tokens = runs ? a.run_tokens.data() : nullptr;
 }
 
@@ -312,6 +314,13 @@ static void parse_block_id_pattern(const Field& w, int64_t trace_bs, WorkloadArr
   v.shared_blocks = static_cast<uint32_t>(shared);
   v.blocks_per_request = static_cast<uint32_t>(per_request);
   v.first_private_id = static_cast<uint32_t>(first_private);
+}
+
+void WorkloadArrays::check_held() const {
+  if (hash_ids_js.IsEmpty()) return;
+  const Napi::Uint32Array ids = hash_ids_js.Value();
+  if (ids.ArrayBuffer().IsDetached() || ids.ElementLength() != hash_ids_len || ids.Data() != view.hash_ids)
+    js::fail("native config: workload.hashIds was detached or replaced after the simulation was made");
 }
 
 void parse_workload(const Napi::Object& workload, WorkloadArrays& a) {

@@ -15,9 +15,14 @@ namespace dynosim {
 EngineConfig parse_engine(const Napi::Object& engine);
 SimConfig parse_sim_config(const Napi::Object& config);
 
-// The workload's arrays, copied and validated; the views point into this object.
+// The workload's arrays, validated; the views point into this object, and into the JS hashIds
+// array, which is held rather than copied (often the workload's largest: 100 MB for a million
+// conversation turns). Any content of it is valid; only its detaching (JS can transfer a buffer
+// between batches) would leave the view dangling: check_held() refuses that before each batch.
 struct WorkloadArrays {
-  std::vector<uint32_t> input_len, output_len, hash_offsets, hash_ids, session_start;
+  std::vector<uint32_t> input_len, output_len, hash_offsets, session_start;
+  Napi::Reference<Napi::Uint32Array> hash_ids_js;
+  size_t hash_ids_len = 0;
   std::vector<double> first_arrival, turn_delay;
   std::vector<uint32_t> run_tokens, output_run_ids;        // optional
   std::vector<uint32_t> shared_first_id;                   // optional: blockIdPattern
@@ -26,6 +31,8 @@ struct WorkloadArrays {
   std::vector<uint8_t> dep_on_dispatch;
   WorkloadView view;
   SessionView sessions;
+
+  void check_held() const;
 };
 
 void parse_workload(const Napi::Object& w, WorkloadArrays& out);

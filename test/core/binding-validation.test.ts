@@ -91,3 +91,21 @@ describe('perf-model points', () => {
     expect(() => evaluatePerfModel(e, new Uint32Array([1, 2, 3]) as unknown as Float64Array, new Float64Array(0))).toThrow('must be a Float64Array');
   });
 });
+
+describe('hash ids held, not copied', () => {
+  it('a workload whose hashIds buffer is detached between batches is refused, never read', () => {
+    const w = workload([[{ isl: 100, osl: 3, ids: [1] }], [{ isl: 100, osl: 3, ids: [2], at: 50 }]], 512);
+    const sim = agg(w);
+    expect(sim.runUntil(10)).toBe(false);
+    structuredClone(w.hashIds.buffer, { transfer: [w.hashIds.buffer] });
+    expect(w.hashIds.length).toBe(0);
+    expect(() => sim.runUntil(Infinity)).toThrow('native config: workload.hashIds was detached or replaced after the simulation was made');
+    expect(() => sim.scale(null, 2)).toThrow('workload.hashIds was detached');
+  });
+
+  it('runs from the JS array itself: the same results as before the core held it', () => {
+    const turns = [[{ isl: 300, osl: 4, ids: [7, 8, 9] }], [{ isl: 300, osl: 4, ids: [7, 8, 10], at: 1000 }]];
+    const a = simulate(workload(turns, 128), { router: { mode: 'kv_router' }, numWorkers: 2 });
+    expect(a.requests.reusedTokens[1]).toBe(256); // two 128-token blocks shared
+  });
+});
