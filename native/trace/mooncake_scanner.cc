@@ -291,6 +291,25 @@ bool MooncakeScanner::scan_hash_ids(const uint8_t*& p, const uint8_t* end, size_
     ++p;
     return true;
   }
+  // Fast lane, the common spelling: ids of 1 to 9 plain digits (exact and below 2^32), each
+  // followed by "," or ", " or the closing ']'. Anything else goes to the general loop below from
+  // the id it starts at.
+  for (;;) {
+    const uint8_t* q = p;
+    if (q >= end || !is_digit(*q)) break;
+    uint32_t v = static_cast<uint32_t>(*q++ - '0');
+    if (v != 0)
+      for (int digits = 1; digits < 9 && q < end && is_digit(*q); ++digits) v = v * 10 + static_cast<uint32_t>(*q++ - '0');
+    if (q >= end || (*q != ',' && *q != ']')) break;
+    push_id(v);
+    if (*q == ']') {
+      p = q + 1;
+      return true;
+    }
+    ++q;
+    if (q < end && *q == ' ') ++q;
+    p = q;
+  }
   bool any_exact = false, any_not_plain = false;
   for (;;) {
     skip_ws(p, end);

@@ -251,6 +251,8 @@ export interface ScannedMooncakeRows {
  * line number from `feed`/`finish` is where it stopped (the loader reads the file itself then). */
 export interface MooncakeScanner {
   feed(bytes: Uint8Array): number;
+  /** Reads a plain file itself; -1 when it could not be read. */
+  feedFile(path: string): number;
   finish(): number;
   take(): ScannedMooncakeRows;
 }

@@ -92,14 +92,14 @@ export function sessionCount(w: Workload): number {
 }
 
 /**
- * `${prefix}${first + i}` for i < count, as a read-only array whose names are made when read: a
- * synthetic run of a million sessions would otherwise hold a million strings it mostly never shows.
+ * A read-only array of `count` names made when read by `nameOf`: a run of a million sessions
+ * would otherwise hold a million strings it mostly never shows.
  */
-export function numberedNames(prefix: string, first: number, count: number): string[] {
+export function lazyNames(count: number, nameOf: (i: number) => string): string[] {
   const nameAt = (key: string | symbol): string | undefined => {
     if (typeof key !== 'string') return undefined;
     const i = Number(key);
-    return Number.isInteger(i) && i >= 0 && i < count && String(i) === key ? prefix + (first + i) : undefined;
+    return Number.isInteger(i) && i >= 0 && i < count && String(i) === key ? nameOf(i) : undefined;
   };
   return new Proxy<string[]>([], {
     get: (target, key, receiver) => (key === 'length' ? count : (nameAt(key) ?? Reflect.get(target, key, receiver))),
@@ -112,4 +112,17 @@ export function numberedNames(prefix: string, first: number, count: number): str
     },
     set: () => false,
   });
+}
+
+/** `${prefix}${first + i}` for i < count, made when read (see lazyNames). */
+export function numberedNames(prefix: string, first: number, count: number): string[] {
+  return lazyNames(count, (i) => prefix + (first + i));
+}
+
+/**
+ * The workload with its names as a plain array, for structured cloning (a sweep hands parsed
+ * traces to its workers): lazy names cannot be cloned.
+ */
+export function cloneableWorkload(w: Workload): Workload {
+  return { ...w, sessionIds: Array.from(w.sessionIds) };
 }

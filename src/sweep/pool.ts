@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Workload } from '../core/workload.js';
+import { cloneableWorkload, type Workload } from '../core/workload.js';
 import { executeRun, type ExecContext, type RunOutcome, type RunTask } from './execute.js';
 import { packageRoot } from './package-root.js';
 import { shareWorkload } from './workloads.js';
@@ -128,7 +128,7 @@ export function createPool(kind: PoolKind, size: number, ctx: ExecContext): Pool
     if (kind === 'inline') return inlineExecutor(inlineCtx);
     const script = workerScript();
     // Threads read one copy of each trace in shared memory; processes get a copy each.
-    traces ??= [...ctx.traces.entries()].map(([k, w]): [string, Workload] => [k, kind === 'threads' ? shareWorkload(w) : w]);
+    traces ??= [...ctx.traces.entries()].map(([k, w]): [string, Workload] => [k, kind === 'threads' ? shareWorkload(cloneableWorkload(w)) : cloneableWorkload(w)]);
     const init: InitMessage = { type: 'init', sweepDir: ctx.sweepDir, runId: ctx.runId, traces, ...(kind === 'threads' ? { abortFlag } : {}) };
     return kind === 'threads' ? threadExecutor(script, init) : processExecutor(script, init);
   };

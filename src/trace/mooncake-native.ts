@@ -9,7 +9,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createMooncakeScanner, type ScannedMooncakeRows } from '../core/native.js';
-import { chunksOf, isGzip, MAX_LINE_BYTES, READ_CHUNK } from './lines.js';
+import { chunksOf, isGzip, MAX_LINE_BYTES } from './lines.js';
 import type { MooncakeRows, RowFields } from './mooncake-rows.js';
 
 const HAS_TIMESTAMP = 1;
@@ -36,14 +36,9 @@ async function scanFile(path: string): Promise<ScannedMooncakeRows | null> {
     if (gz) {
       ({ raw, source } = chunksOf(handle, true));
       for await (const chunk of source as AsyncIterable<Buffer>) if (scanner.feed(chunk) !== 0) return null;
-    } else {
-      // A plain file: one buffer, read into again and again (the scanner copies a partial line).
-      const buffer = Buffer.allocUnsafe(READ_CHUNK);
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK, null);
-        if (bytesRead === 0) break;
-        if (scanner.feed(buffer.subarray(0, bytesRead)) !== 0) return null;
-      }
+    } else if (scanner.feedFile(path) !== 0) {
+      // A plain file is read by the addon itself (a line it stopped on, or a read error: -1).
+      return null;
     }
     if (scanner.finish() !== 0) return null;
     return scanner.take();
@@ -57,14 +52,18 @@ async function scanFile(path: string): Promise<ScannedMooncakeRows | null> {
 }
 
 /**
- * Reads the trace through the addon's scanner into `rows` (which must be fresh) and returns the
- * hash ids; null when the JSON.parse path must read the file instead (with fresh rows). The rows'
- * own errors (missing fields, sessions, delays, limits) are thrown as they are found.
+ * Reads the trace through the addon's scanner into rows made by `makeRows` (given the row count)
+ * and returns them with the hash ids; null when the JSON.parse path must read the file instead.
+ * The rows' own errors (missing fields, sessions, delays, limits) are thrown as they are found.
  */
-export async function scanMooncakeTrace(path: string, rows: MooncakeRows): Promise<Uint32Array | null> {
+export async function scanMooncakeTrace(
+  path: string,
+  makeRows: (expectedRows: number) => MooncakeRows,
+): Promise<{ rows: MooncakeRows; hashIds: Uint32Array } | null> {
   const s = await scanFile(path);
   if (s === null) return null;
   const n = s.line.length;
+  const rows = makeRows(n);
   // One fields object for every row (the rules keep nothing of it).
   const f: RowFields = { timestamp: 0, explicitDelay: 0, rawInput: 0, rawOutput: 0, sessionId: '', hashCount: 0 };
   for (let i = 0; i < n; i++) {
@@ -79,5 +78,5 @@ export async function scanMooncakeTrace(path: string, rows: MooncakeRows): Promi
     const lineNo = s.line[i]!;
     rows.commit(lineNo, f, rows.check(lineNo, f), s.hashEnd[i]!);
   }
-  return s.hashIds;
+  return { rows, hashIds: s.hashIds };
 }

@@ -25,7 +25,6 @@ export interface RowFields {
 /** What `check` decided for a row, for `commit`. */
 export interface CheckedRow {
   session: number; // -1: a new session
-  sessionName: string;
   turnIndex: number;
   delay: number;
   isl: number;
@@ -34,25 +33,55 @@ export interface CheckedRow {
 
 export class MooncakeRows {
   // Per request, in file order.
-  readonly inputLength = new GrowableUint32();
-  readonly outputLength = new GrowableUint32();
-  readonly hashEnd = new GrowableUint32();
-  readonly reqSession = new GrowableUint32();
-  readonly reqDelay = new GrowableFloat64();
+  readonly inputLength: GrowableUint32;
+  readonly outputLength: GrowableUint32;
+  readonly hashEnd: GrowableUint32;
+  readonly reqSession: GrowableUint32;
+  readonly reqDelay: GrowableFloat64;
   // Per session, in order of first appearance.
-  readonly sessionIds: string[] = [];
-  readonly sessFirstLine = new GrowableUint32();
-  readonly sessFirstTs = new GrowableFloat64(); // NaN = first turn had no timestamp
-  private readonly sessLastTs = new GrowableFloat64(); // NaN = no timestamp seen yet
-  readonly sessTurns = new GrowableUint32();
+  readonly sessFirstLine: GrowableUint32;
+  readonly sessFirstTs: GrowableFloat64; // NaN = first turn had no timestamp
+  private readonly sessLastTs: GrowableFloat64; // NaN = no timestamp seen yet
+  readonly sessTurns: GrowableUint32;
+  // Names of sessions with an explicit session_id; the others are `request_<first line>`, named
+  // when asked (a million single-turn rows would otherwise make a million strings).
+  private readonly explicitNames = new Map<number, string>();
   private readonly explicitSessions = new Map<string, number>();
   private explicitLooksImplicit = false; // some explicit session_id has the form request_<n>
 
+  /** `expectedRows`: how many rows are coming, when known, so the arrays are sized once. */
   constructor(
     private readonly path: string,
     private readonly traceBlockSize: number,
     private readonly traceMode: boolean,
-  ) {}
+    expectedRows = 1024,
+  ) {
+    this.inputLength = new GrowableUint32(expectedRows);
+    this.outputLength = new GrowableUint32(expectedRows);
+    this.hashEnd = new GrowableUint32(expectedRows);
+    this.reqSession = new GrowableUint32(expectedRows);
+    this.reqDelay = new GrowableFloat64(expectedRows);
+    this.sessFirstLine = new GrowableUint32(expectedRows);
+    this.sessFirstTs = new GrowableFloat64(expectedRows);
+    this.sessLastTs = new GrowableFloat64(expectedRows);
+    this.sessTurns = new GrowableUint32(expectedRows);
+  }
+
+  get sessionCount(): number {
+    return this.sessFirstLine.length;
+  }
+
+  /** The name of session `s` (sessions are numbered in order of first appearance). */
+  sessionName(s: number): string {
+    return this.explicitNames.get(s) ?? `request_${this.sessFirstLine.get(s)}`;
+  }
+
+  /** `sessionName` once every row is in, holding only what names need (not the rows). */
+  namer(): (s: number) => string {
+    const explicit = this.explicitNames;
+    const firstLine = this.sessFirstLine.view();
+    return (s) => explicit.get(s) ?? `request_${firstLine[s]}`;
+  }
 
   lineError(lineNo: number, msg: string): ReplayError {
     return new ReplayError(`${this.path}:${lineNo}: ${msg}`);
@@ -61,11 +90,11 @@ export class MooncakeRows {
   /** Session created for line `n` without a session_id, if any (sessions are created in line order). */
   private implicitSessionAt(n: number, name: string): number {
     let lo = 0;
-    let hi = this.sessionIds.length - 1;
+    let hi = this.sessionCount - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const l = this.sessFirstLine.get(mid);
-      if (l === n) return this.sessionIds[mid] === name ? mid : -1;
+      if (l === n) return this.sessionName(mid) === name ? mid : -1;
       if (l < n) lo = mid + 1;
       else hi = mid - 1;
     }
@@ -82,20 +111,20 @@ export class MooncakeRows {
     if (hashCount === undefined) throw this.lineError(lineNo, `trace line ${lineNo} is missing hash_ids`);
     if (rawOutput === undefined) throw this.lineError(lineNo, `trace line ${lineNo} is missing output_length`);
 
-    // 3. Session.
-    const sessionName = sessionId === undefined ? `request_${lineNo}` : sessionId;
+    // 3. Session. (Its name is spelt only when needed: for a message, or to look an implicit one up.)
+    const sessionLabel = (): string => sessionId ?? `request_${lineNo}`;
     let session = -1;
     if (sessionId === undefined) {
-      if (this.explicitLooksImplicit) session = this.explicitSessions.get(sessionName) ?? -1;
+      if (this.explicitLooksImplicit) session = this.explicitSessions.get(sessionLabel()) ?? -1;
     } else {
-      session = this.explicitSessions.get(sessionName) ?? -1;
+      session = this.explicitSessions.get(sessionId) ?? -1;
       if (session < 0) {
-        const m = IMPLICIT_SESSION.exec(sessionName);
+        const m = IMPLICIT_SESSION.exec(sessionId);
         if (m) {
           this.explicitLooksImplicit = true;
           const n = Number(m[1]);
-          if (n < lineNo) session = this.implicitSessionAt(n, sessionName);
-          if (session >= 0) this.explicitSessions.set(sessionName, session);
+          if (n < lineNo) session = this.implicitSessionAt(n, sessionId);
+          if (session >= 0) this.explicitSessions.set(sessionId, session);
         }
       }
     }
@@ -106,7 +135,7 @@ export class MooncakeRows {
     let delay: number;
     if (turnIndex === 0) {
       if (explicitDelay !== undefined && explicitDelay !== 0) {
-        throw this.lineError(lineNo, `trace line ${lineNo} sets delay on the first turn of session ${sessionName}`);
+        throw this.lineError(lineNo, `trace line ${lineNo} sets delay on the first turn of session ${sessionLabel()}`);
       }
       delay = 0;
     } else if (explicitDelay !== undefined) {
@@ -114,7 +143,7 @@ export class MooncakeRows {
     } else if (timestamp !== undefined) {
       const previous = this.sessLastTs.get(session);
       if (Number.isNaN(previous)) {
-        throw this.lineError(lineNo, `trace line ${lineNo} for session ${sessionName} cannot infer delay without a previous timestamp`);
+        throw this.lineError(lineNo, `trace line ${lineNo} for session ${sessionLabel()} cannot infer delay without a previous timestamp`);
       }
       delay = timestamp - previous;
     } else {
@@ -126,15 +155,15 @@ export class MooncakeRows {
 
     // 5. Session / turn validity (checked per line so a bad trace fails at the offending line).
     if (isNewSession && this.traceMode && timestamp === undefined) {
-      throw this.lineError(lineNo, `trace mode requires first_arrival_timestamp_ms for session ${sessionName}`);
+      throw this.lineError(lineNo, `trace mode requires first_arrival_timestamp_ms for session ${sessionLabel()}`);
     }
     if (hashCount === 0) {
-      throw this.lineError(lineNo, `session ${sessionName} turn ${turnIndex} must contain at least one hash id`);
+      throw this.lineError(lineNo, `session ${sessionLabel()} turn ${turnIndex} must contain at least one hash id`);
     }
     const capacity = hashCount * this.traceBlockSize;
     const isl = rawInput === undefined ? capacity : Math.min(rawInput, capacity);
     if (isl === 0) {
-      throw this.lineError(lineNo, `session ${sessionName} turn ${turnIndex} must have a positive input_length`);
+      throw this.lineError(lineNo, `session ${sessionLabel()} turn ${turnIndex} must have a positive input_length`);
     }
     if (isl > U32_MAX) {
       throw this.lineError(lineNo, `trace line ${lineNo} input_length ${isl} exceeds the supported maximum ${U32_MAX}`);
@@ -144,7 +173,6 @@ export class MooncakeRows {
     }
     const out = this.checked;
     out.session = session;
-    out.sessionName = sessionName;
     out.turnIndex = turnIndex;
     out.delay = delay;
     out.isl = isl;
@@ -153,15 +181,17 @@ export class MooncakeRows {
   }
 
   // What `check` returns: one object, overwritten by the next row's check.
-  private readonly checked: CheckedRow = { session: 0, sessionName: '', turnIndex: 0, delay: 0, isl: 0, output: 0 };
+  private readonly checked: CheckedRow = { session: 0, turnIndex: 0, delay: 0, isl: 0, output: 0 };
 
   /** 7. Adds the checked row; its hash ids end at `hashEnd` in the loader's id array. */
   commit(lineNo: number, f: RowFields, row: CheckedRow, hashEnd: number): void {
     let session = row.session;
     if (session < 0) {
-      session = this.sessionIds.length;
-      this.sessionIds.push(row.sessionName);
-      if (f.sessionId !== undefined) this.explicitSessions.set(row.sessionName, session);
+      session = this.sessionCount;
+      if (f.sessionId !== undefined) {
+        this.explicitNames.set(session, f.sessionId);
+        this.explicitSessions.set(f.sessionId, session);
+      }
       this.sessFirstLine.push(lineNo);
       this.sessFirstTs.push(f.timestamp ?? NaN);
       this.sessLastTs.push(NaN);

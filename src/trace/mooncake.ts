@@ -18,7 +18,7 @@
 // `ReplayError`s with a single-line message.
 
 import { SIM_TIME_LIMIT_TEXT, sessionBeyondTimeLimit } from '../core/limits.js';
-import type { Workload } from '../core/workload.js';
+import { lazyNames, type Workload } from '../core/workload.js';
 import { ReplayError } from '../errors.js';
 import { formatFloat, formatJsonValue } from './fmt.js';
 import { GrowableFloat64, GrowableUint32 } from './growable.js';
@@ -130,10 +130,13 @@ export async function loadMooncakeTrace(path: string, opts: MooncakeLoadOptions 
   validateConcurrency(concurrency);
   const traceMode = concurrency === 0;
 
-  let rows = new MooncakeRows(path, traceBlockSize, traceMode);
-  let hashIds = opts.reader === 'json' ? null : await scanMooncakeTrace(path, rows);
-  if (hashIds === null) {
-    rows = new MooncakeRows(path, traceBlockSize, traceMode);
+  const freshRows = (expectedRows?: number) => new MooncakeRows(path, traceBlockSize, traceMode, expectedRows);
+  const scanned = opts.reader === 'json' ? null : await scanMooncakeTrace(path, freshRows);
+  let rows: MooncakeRows;
+  let hashIds: Uint32Array;
+  if (scanned !== null) ({ rows, hashIds } = scanned);
+  else {
+    rows = freshRows();
     hashIds = await parseWithJson(path, rows);
   }
 
@@ -148,7 +151,8 @@ export async function loadMooncakeTrace(path: string, opts: MooncakeLoadOptions 
     hashIds,
     reqSession: rows.reqSession,
     reqDelay: rows.reqDelay,
-    sessionIds: rows.sessionIds,
+    sessionCount: rows.sessionCount,
+    sessionName: rows.namer(),
     sessFirstTs: rows.sessFirstTs,
     sessTurns: rows.sessTurns,
     traceBlockSize,
@@ -158,7 +162,9 @@ export async function loadMooncakeTrace(path: string, opts: MooncakeLoadOptions 
   const late = sessionBeyondTimeLimit(workload.firstArrivalMs, workload.sessionStart, workload.turnDelayMs);
   if (late >= 0) {
     const name = workload.sessionIds[late]!;
-    const line = rows.sessFirstLine.get(rows.sessionIds.indexOf(name));
+    let source = 0;
+    while (rows.sessionName(source) !== name) source++;
+    const line = rows.sessFirstLine.get(source);
     const scaled = ratio === 1 ? '' : ` at --arrival-speedup-ratio ${formatFloat(ratio)}`;
     throw new ReplayError(`${path}:${line}: session ${name} reaches beyond ${SIM_TIME_LIMIT_TEXT}${scaled}`);
   }
@@ -286,7 +292,8 @@ interface Collected {
   hashIds: Uint32Array;
   reqSession: GrowableUint32;
   reqDelay: GrowableFloat64;
-  sessionIds: string[];
+  sessionCount: number;
+  sessionName: (s: number) => string;
   sessFirstTs: GrowableFloat64;
   sessTurns: GrowableUint32;
   traceBlockSize: number;
@@ -296,7 +303,7 @@ interface Collected {
 
 /** Orders sessions, lays their turns out contiguously, normalises and speeds up the timing. */
 function assemble(c: Collected): Workload {
-  const S = c.sessionIds.length;
+  const S = c.sessionCount;
   const R = c.inputLength.length;
   const traceMode = c.concurrency === 0;
   const firstTs = c.sessFirstTs.view();
@@ -328,7 +335,7 @@ function assemble(c: Collected): Workload {
     const minTs = firstTs[sessionAt(0)];
     for (let k = 0; k < S; k++) firstArrivalMs[k] = (firstTs[sessionAt(k)] - minTs) / c.ratio;
   }
-  const sessionIds = order === null ? c.sessionIds : Array.from(order, (s) => c.sessionIds[s]);
+  const sessionIds = lazyNames(S, order === null ? c.sessionName : (k) => c.sessionName(order[k]!));
 
   // Requests are already in final position when sessions keep file order and turns are contiguous.
   const reqSession = c.reqSession.view();

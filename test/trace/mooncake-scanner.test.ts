@@ -56,6 +56,9 @@ const readable: [string, string][] = [
   ['sessions with delays inferred from timestamps', '{"session_id": "a", "timestamp": 10, "output_length": 1, "hash_ids": [1]}\n{"session_id": "a", "timestamp": 25, "output_length": 1, "hash_ids": [1, 2]}\n{"timestamp": 5, "output_length": 1, "hash_ids": [3]}'],
   ['an explicit id naming an implicit session', '{"timestamp": 1, "output_length": 1, "hash_ids": [1]}\n{"session_id": "request_1", "delay": 2, "output_length": 1, "hash_ids": [1, 2]}'],
   ['no newline at the end', '{"timestamp": 0, "output_length": 1, "hash_ids": [1]}\n{"timestamp": 1, "output_length": 1, "hash_ids": [2]}'],
+  // The scanner's fast lane (1 to 9 plain digits then "," / ", " / "]") hands every other spelling to its general loop.
+  ['ids at the fast lane\'s edges', '{"timestamp": 0, "output_length": 1, "hash_ids": [0,999999999, 1000000000 ,4294967295,\t7 , 0.0, 12e0, 123456789]}'],
+  ['compact ids, then spaced ones', '{"timestamp": 0, "output_length": 1, "hash_ids":[1,2,3,  4 ,5]}'],
 ];
 
 // Lines the loader refuses after the scanner read them (its row rules word the message).
@@ -84,6 +87,8 @@ const stops: [string, string][] = [
   ['an exact id beside a non-plain one', '{"timestamp": 0, "output_length": 1, "hash_ids": [1.0, 9007199254740993]}'],
   ['a number past double range', '{"timestamp": 1e400, "output_length": 1, "hash_ids": [1]}'],
   ['leading zeros', '{"timestamp": 01, "output_length": 1, "hash_ids": [1]}'],
+  ['a leading zero in an id', '{"timestamp": 0, "output_length": 1, "hash_ids": [1, 01]}'],
+  ['an id cut short by the line', '{"timestamp": 0, "output_length": 1, "hash_ids": [1, 2'],
   ['an escaped session id', '{"session_id": "a\\u0062", "timestamp": 0, "output_length": 1, "hash_ids": [1]}'],
   ['an escaped key', '{"hash\\u005fids": [1], "timestamp": 0, "output_length": 1}'],
   ['a bad escape', '{"x": "\\q", "timestamp": 0, "output_length": 1, "hash_ids": [1]}'],
