@@ -11,7 +11,7 @@
 //                                      `--only sweep`, `--only parse`: the CLI command, the sweep,
 //                                      trace parsing)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,7 +75,37 @@ cases.push({
     numPrefixGroups: 16,
   },
 });
+// A 1,000,000-line trace with per-request records (--report-jsonl): the conversation trace copied
+// with its timestamps shifted (sessions stay in order), written once to the temp directory when a
+// run selects this case.
+const MILLION_LINES = '1M-line trace';
+if (existsSync(conversation)) {
+  cases.push({
+    name: `${MILLION_LINES} (conversation trace x84, shifted), 8 workers, round_robin, --report-jsonl`,
+    options: {
+      traceFiles: [path.join(os.tmpdir(), 'dynosim-bench-conversation-1m.jsonl')],
+      numWorkers: 8,
+      reportJsonl: path.join(os.tmpdir(), 'dynosim-bench-1m-requests.jsonl'),
+    },
+  });
+}
 const selected = only === null ? cases : cases.filter((c) => c.name.includes(only));
+if (selected.some((c) => c.name.startsWith(MILLION_LINES))) writeShiftedCopies(conversation, selected.find((c) => c.name.startsWith(MILLION_LINES)).options.traceFiles[0], 1_000_000);
+
+/** Writes `lines` lines of `source` repeated with timestamps shifted past the previous copy's end (once). */
+function writeShiftedCopies(source, target, lines) {
+  if (existsSync(target)) return;
+  const rows = readFileSync(source, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const span = rows[rows.length - 1].timestamp + 1000;
+  const fd = openSync(target + '.partial', 'w');
+  for (let copy = 0, n = 0; n < lines; copy++) {
+    const out = [];
+    for (const row of rows) if (n++ < lines) out.push(JSON.stringify({ ...row, timestamp: row.timestamp + copy * span }));
+    writeSync(fd, out.join('\n') + '\n');
+  }
+  closeSync(fd);
+  renameSync(target + '.partial', target);
+}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -173,13 +203,7 @@ if (existsSync(conversation) && (only === null || only === 'CLI')) {
 // first, and the first load of a fresh process (the addon's loading included).
 if (existsSync(conversation) && (only === null || only === 'parse')) {
   const big = path.join(os.tmpdir(), 'dynosim-bench-conversation-x40.jsonl');
-  if (!existsSync(big)) {
-    const lines = readFileSync(conversation, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const span = lines[lines.length - 1].timestamp + 1000;
-    const out = [];
-    for (let copy = 0; copy < 40; copy++) for (const row of lines) out.push(JSON.stringify({ ...row, timestamp: row.timestamp + copy * span }));
-    writeFileSync(big, out.join('\n') + '\n');
-  }
+  writeShiftedCopies(conversation, big, 40 * readFileSync(conversation, 'utf8').trim().split('\n').length);
   const parseRows = [];
   for (const [file, label] of [
     [conversation, 'conversation trace'],

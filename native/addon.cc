@@ -40,7 +40,8 @@ class NativeSimulation : public Napi::ObjectWrap<NativeSimulation> {
                         InstanceMethod("drainTraffic", &NativeSimulation::DrainTraffic),
                         InstanceMethod("observe", &NativeSimulation::Observe),
                         InstanceMethod("drainPasses", &NativeSimulation::DrainPasses),
-                        InstanceMethod("scale", &NativeSimulation::Scale)});
+                        InstanceMethod("scale", &NativeSimulation::Scale),
+                        InstanceMethod("release", &NativeSimulation::Release)});
   }
 
   explicit NativeSimulation(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeSimulation>(info) {
@@ -61,34 +62,36 @@ class NativeSimulation : public Napi::ObjectWrap<NativeSimulation> {
       // Past the simulated-time limit means "to the end"; nothing in a run can reach it.
       Ns limit = limit_ms > kMaxSimMs ? INT64_MAX : ms_to_ns(std::max(limit_ms, 0.0));
       workload_.check_held();
-      return Napi::Boolean::New(info.Env(), sim_->run_until(limit));
+      return Napi::Boolean::New(info.Env(), live(info.Env()).run_until(limit));
     });
   }
 
   Napi::Value Status(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto o = Napi::Object::New(env);
-    o.Set("nowMs", ns_to_ms(sim_->now()));
-    o.Set("lastArrivalMs", ns_to_ms(sim_->last_first_arrival()));
-    o.Set("completed", static_cast<double>(sim_->completed()));
-    o.Set("finished", sim_->finished());
+    Simulation& sim = live(env);
+    o.Set("nowMs", ns_to_ms(sim.now()));
+    o.Set("lastArrivalMs", ns_to_ms(sim.last_first_arrival()));
+    o.Set("completed", static_cast<double>(sim.completed()));
+    o.Set("finished", sim.finished());
     return o;
   }
 
   Napi::Value Results(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value { return results_to_js(info.Env(), *sim_); });
+    return guarded(info.Env(), [&]() -> Napi::Value { return results_to_js(info.Env(), live(info.Env())); });
   }
 
-  Napi::Value DrainTraffic(const Napi::CallbackInfo& info) { return traffic_to_js(info.Env(), sim_->drain_traffic()); }
+  Napi::Value DrainTraffic(const Napi::CallbackInfo& info) { return traffic_to_js(info.Env(), live(info.Env()).drain_traffic()); }
 
   // { prefill: PoolObservation | null, decode: PoolObservation } (aggregated replay reports
   // everything through decode).
   Napi::Value Observe(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto o = Napi::Object::New(env);
-    Pool* prefill = sim_->prefill_pool();
+    Simulation& sim = live(env);
+    Pool* prefill = sim.prefill_pool();
     o.Set("prefill", prefill ? Napi::Value(observe_pool(env, *prefill)) : env.Null());
-    o.Set("decode", observe_pool(env, sim_->token_pool()));
+    o.Set("decode", observe_pool(env, sim.token_pool()));
     return o;
   }
 
@@ -97,9 +100,10 @@ class NativeSimulation : public Napi::ObjectWrap<NativeSimulation> {
   Napi::Value DrainPasses(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto o = Napi::Object::New(env);
-    Pool* prefill = sim_->prefill_pool();
-    o.Set("prefill", prefill ? Napi::Value(pass_log_to_js(env, sim_->pass_log(*prefill))) : env.Null());
-    o.Set("decode", pass_log_to_js(env, sim_->pass_log(sim_->token_pool())));
+    Simulation& sim = live(env);
+    Pool* prefill = sim.prefill_pool();
+    o.Set("prefill", prefill ? Napi::Value(pass_log_to_js(env, sim.pass_log(*prefill))) : env.Null());
+    o.Set("decode", pass_log_to_js(env, sim.pass_log(sim.token_pool())));
     return o;
   }
 
@@ -113,10 +117,25 @@ class NativeSimulation : public Napi::ObjectWrap<NativeSimulation> {
         if (!(d >= 0) || d != std::floor(d) || d > 1e6) js::fail("scale(prefill, decode): counts must be integers >= 0");
         return static_cast<int32_t>(d);
       };
+      Simulation& sim = live(info.Env());
       workload_.check_held();
-      sim_->scale(target(0), target(1));
+      sim.scale(target(0), target(1));
       return info.Env().Undefined();
     });
+  }
+
+  // Frees the simulation and its copy of the workload once the caller has read what it needs
+  // (hundreds of MB at a million requests, which the garbage collector, unaware of them, would
+  // otherwise keep through the reports); any later call is refused.
+  Napi::Value Release(const Napi::CallbackInfo& info) {
+    sim_.reset();
+    workload_ = WorkloadArrays{};
+    return info.Env().Undefined();
+  }
+
+  Simulation& live(Napi::Env env) {
+    if (!sim_) throw Napi::Error::New(env, "NativeSimulation: released (its results were already read)");
+    return *sim_;
   }
 
   WorkloadArrays workload_;

@@ -220,6 +220,8 @@ export interface NativeSimulation {
   drainPasses(): { prefill: PassLogSegments | null; decode: PassLogSegments };
   /** Planner targets (null = unchanged), applied at the current time. */
   scale(prefillTarget: number | null, decodeTarget: number | null): void;
+  /** Frees the core's memory (the simulation, its workload copy); any later call throws. */
+  release(): void;
 }
 
 /** Raw model latencies (ms, before speedup scaling) at the given points. */

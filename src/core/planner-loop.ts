@@ -74,6 +74,7 @@ export function runWithPlanner(
   onProgress?.(1);
   const t0 = performance.now();
   const results = sim.results();
+  sim.release(); // the reports need only the results: the core's memory goes now, not at some GC
   return { results, ticks, coreMs: coreMs + performance.now() - t0 };
 }
 

@@ -109,3 +109,21 @@ describe('hash ids held, not copied', () => {
     expect(a.requests.reusedTokens[1]).toBe(256); // two 128-token blocks shared
   });
 });
+
+describe('release', () => {
+  it("frees the core once its results are read; a later call is refused with a message, not a crash", () => {
+    const sim = agg(one());
+    sim.runUntil(Infinity);
+    const results = sim.results();
+    sim.release();
+    expect(results.requests.status[0]).toBe(1);
+    expect(() => sim.runUntil(Infinity)).toThrow('NativeSimulation: released (its results were already read)');
+    expect(() => sim.results()).toThrow('released');
+    expect(() => sim.status()).toThrow('released');
+    expect(() => sim.observe()).toThrow('released');
+    expect(() => sim.drainPasses()).toThrow('released');
+    expect(() => sim.drainTraffic()).toThrow('released');
+    expect(() => sim.scale(null, 2)).toThrow('released');
+    sim.release(); // twice is harmless
+  });
+});
