@@ -2,6 +2,20 @@ import { describe, expect, it } from "vitest";
 import { formatPerRequestRecord, perRequestJsonlLines, perRequestLine, perRequestRecords, requestUuid, type PerRequestRecord } from "../../src/report/per-request.js";
 import { makeRun, parityRun } from "./fixtures.js";
 
+/** The 4-request run as a disaggregated one: prefill workers and hand-off milestones per request. */
+function withHandoff(run: ReturnType<typeof makeRun>, decodeReusedTokens?: Uint32Array): ReturnType<typeof makeRun> {
+  const nan = Number.NaN;
+  const handoff = {
+    prefillWorkerIdx: Int32Array.from([3, -1, 2, 0]),
+    sourceHeldMs: Float64Array.from([5.5, nan, 1.5, nan]),
+    destinationReservedMs: Float64Array.from([5.5, nan, 1.5, nan]),
+    destinationActivatedMs: Float64Array.from([5.75, nan, 1.75, nan]),
+    decodeAdmitMs: Float64Array.from([5.75, nan, 1.75, nan]),
+    ...(decodeReusedTokens ? { decodeReusedTokens } : {}),
+  };
+  return { ...run, results: { ...run.results, requests: { ...run.results.requests, handoff } } };
+}
+
 describe("per-request JSONL", () => {
   it("parity scenario: compact, sorted, Python float repr, ints as ints", () => {
     const lines = [...perRequestJsonlLines(parityRun())];
@@ -46,16 +60,7 @@ describe("per-request JSONL", () => {
       ],
       { sessions: [0, 2, 4], sessionIds: ["s0", "s1"] },
     );
-    const nan = Number.NaN;
-    const handoff = {
-      prefillWorkerIdx: Int32Array.from([3, -1, 2, 0]),
-      sourceHeldMs: Float64Array.from([5.5, nan, 1.5, nan]),
-      destinationReservedMs: Float64Array.from([5.5, nan, 1.5, nan]),
-      destinationActivatedMs: Float64Array.from([5.75, nan, 1.75, nan]),
-      decodeAdmitMs: Float64Array.from([5.75, nan, 1.75, nan]),
-    };
-    const disagg = { ...run, results: { ...run.results, requests: { ...run.results.requests, handoff } } };
-    const recs = [...perRequestRecords(disagg)];
+    const recs = [...perRequestRecords(withHandoff(run))];
     expect(recs.map((r) => r.uuid)).toEqual([requestUuid(1), requestUuid(2), requestUuid(0)]);
     expect(recs.map((r) => [r.session_id, r.turn_index])).toEqual([
       ["s0", 1],
@@ -116,7 +121,6 @@ describe("per-request JSONL", () => {
   });
 
   it("the writer's field-by-field line equals the generic sorted-key serializer's, record by record", () => {
-    const nan = Number.NaN;
     const run = makeRun(
       [
         { arrival: 5, admit: 5, first: 6, last: 6, out: 1, worker: 1, status: 1, isl: 4, osl: 1 },
@@ -126,15 +130,7 @@ describe("per-request JSONL", () => {
       ],
       { sessions: [0, 2, 4], sessionIds: ['s"0\\é', "s1\u{1F600}"] },
     );
-    const handoff = {
-      prefillWorkerIdx: Int32Array.from([3, -1, 2, 0]),
-      sourceHeldMs: Float64Array.from([5.5, nan, 1.5, nan]),
-      destinationReservedMs: Float64Array.from([5.5, nan, 1.5, nan]),
-      destinationActivatedMs: Float64Array.from([5.75, nan, 1.75, nan]),
-      decodeAdmitMs: Float64Array.from([5.75, nan, 1.75, nan]),
-      decodeReusedTokens: Uint32Array.from([1, 0, 2, 0]),
-    };
-    const disagg = { ...run, results: { ...run.results, requests: { ...run.results.requests, handoff } } };
+    const disagg = withHandoff(run, Uint32Array.from([1, 0, 2, 0]));
     const records: PerRequestRecord[] = [...perRequestRecords(parityRun()), ...perRequestRecords(run), ...perRequestRecords(disagg)];
     const first = records[0]!;
     records.push(
