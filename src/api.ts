@@ -23,7 +23,7 @@ import { ReplayError } from './errors.js';
 import { canonicalTraceFormat, type ReplayOptions } from './options.js';
 import { resolvePerfModel, type NativePerfConfig, type ResolvedPerfModel } from './perf/resolve.js';
 import { checkOutputPath, type OutputSet } from './report/output-set.js';
-import { perRequestJsonlLines } from './report/per-request.js';
+import { perRequestJsonlChunks } from './report/per-request.js';
 import { PLANNER_REPORT_LABEL, planRunOutputs, REPORT_JSON_LABEL, REPORT_JSONL_LABEL, writeRunOutputs } from './report/run-outputs.js';
 import { prefixHitRateByTick } from './report/prefix-hits.js';
 import type { PyJsonValue } from './report/pyjson.js';
@@ -478,7 +478,7 @@ export async function replay(userOptions: ReplayOptions): Promise<ReplayResult> 
   const reportIntKeys = plannerOutcome ? PLANNER_INT_KEYS : new Set<string>();
   if (reportPath !== null) outputs.add(REPORT_JSON_LABEL, reportPath, formatReportJson(report, reportIntKeys));
   if (options.reportJsonl !== undefined)
-    outputs.add(REPORT_JSONL_LABEL, options.reportJsonl, () => perRequestJsonlLines({ results, workload }));
+    outputs.add(REPORT_JSONL_LABEL, options.reportJsonl, () => perRequestJsonlChunks({ results, workload }));
   await writeRunOutputs(outputs);
   markPhase('reported');
   return {

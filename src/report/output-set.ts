@@ -12,8 +12,11 @@ import * as path from 'node:path';
 import { ReplayError, UsageError } from '../errors.js';
 import { makeDirsSync, shortTempName } from './write-file.js';
 
-/** What a file of the set holds: its bytes, or its lines (each newline-terminated), made on demand. */
-export type OutputContent = string | Uint8Array | (() => Iterable<string>);
+/**
+ * What a file of the set holds: its bytes, or its pieces made on demand (lines, each
+ * newline-terminated, or chunks of bytes already encoded).
+ */
+export type OutputContent = string | Uint8Array | (() => Iterable<string | Uint8Array>);
 
 /** How a checked destination will be written. */
 export type WriteMode = 'atomic' | 'direct' | 'in-place';
@@ -246,6 +249,14 @@ export class OutputSet {
         let pending: string[] = [];
         let size = 0;
         for (const line of content()) {
+          if (typeof line !== 'string') {
+            if (pending.length > 0) await handle.writeFile(pending.join(''));
+            pending = [];
+            size = 0;
+            await handle.writeFile(line);
+            this.throwIfStopped();
+            continue;
+          }
           pending.push(line);
           size += line.length;
           if (size >= CHUNK_CHARS) {

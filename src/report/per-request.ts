@@ -329,3 +329,23 @@ export function perRequestLine(r: PerRequestRecord): string {
 export function* perRequestJsonlLines(input: PerRequestInput): Generator<string> {
   for (const record of perRequestRecords(input)) yield perRequestLine(record) + "\n";
 }
+
+/**
+ * The same JSONL as bytes, in chunks of about `chunkBytes`: each line is written into the chunk as
+ * it is made (the lines are ASCII: Python's ensure_ascii), so the lines die young instead of piling
+ * up to be joined and encoded again. Each chunk yielded is fresh (the writer may hold it).
+ */
+export function* perRequestJsonlChunks(input: PerRequestInput, chunkBytes = 1 << 20): Generator<Uint8Array> {
+  let chunk = Buffer.allocUnsafe(chunkBytes);
+  let used = 0;
+  for (const record of perRequestRecords(input)) {
+    const line = perRequestLine(record) + "\n";
+    if (used + line.length > chunk.length) {
+      if (used > 0) yield chunk.subarray(0, used);
+      chunk = Buffer.allocUnsafe(Math.max(chunkBytes, line.length));
+      used = 0;
+    }
+    used += chunk.write(line, used, "latin1");
+  }
+  if (used > 0) yield chunk.subarray(0, used);
+}

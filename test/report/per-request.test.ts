@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatPerRequestRecord, perRequestJsonlLines, perRequestLine, perRequestRecords, requestUuid, type PerRequestRecord } from "../../src/report/per-request.js";
+import { formatPerRequestRecord, perRequestJsonlChunks, perRequestJsonlLines, perRequestLine, perRequestRecords, requestUuid, type PerRequestRecord } from "../../src/report/per-request.js";
 import { makeRun, parityRun } from "./fixtures.js";
 
 /** The 4-request run as a disaggregated one: prefill workers and hand-off milestones per request. */
@@ -144,6 +144,26 @@ describe("per-request JSONL", () => {
     );
     expect(records.length).toBeGreaterThan(8);
     for (const record of records) expect(perRequestLine(record)).toBe(formatPerRequestRecord(record));
+  });
+
+  it("the byte chunks hold exactly the lines, whatever the chunk size (a line never split across a refill)", () => {
+    const run = withHandoff(
+      makeRun(
+        [
+          { arrival: 5, admit: 5, first: 6, last: 6, out: 1, worker: 1, status: 1, isl: 4, osl: 1 },
+          { arrival: 1, status: 2, out: 0, isl: 4, osl: 3 },
+          { arrival: 1, admit: 1, first: 2, second: 3, last: 4, out: 3, worker: 0, status: 1, isl: 8, osl: 3 },
+          { arrival: 0, admit: 0, first: 1, out: 1, status: 1, isl: 8, osl: 5 },
+        ],
+        { sessions: [0, 2, 4], sessionIds: ['a"\\b\u00e9', "c"] },
+      ),
+    );
+    const text = [...perRequestJsonlLines(run)].join("");
+    for (const size of [1, 100, 1500, 4000, 1 << 20]) {
+      const chunks = [...perRequestJsonlChunks(run, size)];
+      expect(Buffer.concat(chunks).toString("latin1")).toBe(text);
+      if (size === 1 << 20) expect(chunks.length).toBe(1);
+    }
   });
 
   it("is lazy (a generator)", () => {
