@@ -3,7 +3,7 @@
 // issue's reference workloads, with `node -e 0` timed in the same run as the yardstick. End-to-end
 // times include Node start-up and trace parsing. Last, the command users type
 // (`bin/dynosim <trace> --num-workers 8`, its stdout discarded), timed whole; then the guide's
-// cold-start sweep in one command against 30 s. Every run appends
+// cold-start sweep in one command against 15 s. Every run appends
 // its medians, with the commit id and the load average, to bench/results/history.jsonl.
 //   npm run bench                      all cases, 5 runs each
 //   npm run bench -- --runs 3          fewer runs
@@ -236,7 +236,7 @@ if (existsSync(conversation) && (only === null || only === 'parse')) {
   console.table(parseRows);
 }
 
-// The guide's cold-start study as one command (31 planner runs, table and plot) against 30 s.
+// The guide's cold-start study as one command (31 planner runs, table and plot) against 15 s.
 if (only === null || only === 'sweep') {
   const sweep = spawnSync(process.execPath, [path.join(root, 'bench', 'sweep.js'), '--runs', String(runs), '--pool', 'processes'], {
     encoding: 'utf8',

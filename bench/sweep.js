@@ -1,6 +1,6 @@
 // The guide's cold-start study as one command (examples/cold-start-sweep.yaml: 31 planner runs on
 // the conversation trace, AIC h200 Llama-3.1-8B-FP8), timed end to end through the CLI against the
-// 30 s target, on each executor kind (worker threads, child processes). Each timing starts from an
+// 15 s target (the performance issue; the studies issue asked 30 s), on each executor kind (worker threads, child processes). Each timing starts from an
 // empty output folder.
 //   node bench/sweep.js [--runs 3] [--pool threads,processes] [-P 2]
 import { spawnSync } from 'node:child_process';
@@ -46,6 +46,6 @@ for (const pool of pools) {
   const m = median(results[pool]);
   console.log(
     `cold-start sweep (31 runs, table and plot), ${pool}: median ${m.toFixed(1)} s of ${results[pool].length} ` +
-      `(${results[pool].map((t) => t.toFixed(1)).join(', ')}); target 30 s: ${m <= 30 ? 'met' : 'NOT met'}`,
+      `(${results[pool].map((t) => t.toFixed(1)).join(', ')}); target 15 s: ${m <= 15 ? 'met' : 'NOT met'}`,
   );
 }
