@@ -4,12 +4,16 @@
 // or per request, never per token.
 #pragma once
 #include <cstdint>
+#include <limits>
 
 #include "../common/types.h"
 #include "../metrics/forward_pass.h"
 #include "pass_output.h"
 
 namespace dynosim {
+
+// A count limit that is not set (max_num_seqs, max_num_batched_tokens of 0).
+constexpr int64_t kUnbounded = std::numeric_limits<int64_t>::max();
 
 class OverlapIndex;
 

@@ -133,6 +133,11 @@ class SglangEngine final : public Engine {
   void record_snapshot(Ns duration);
 
   EngineConfig cfg_;
+  // Requests the running batch can still take (max_num_seqs; unbounded when unset).
+  int64_t free_slots() const {
+    return max_running_ == kUnbounded ? kUnbounded : max_running_ - static_cast<int64_t>(running_.size());
+  }
+
   const RequestTable& req_;
   RequestState& st_;
   Collector& collector_;

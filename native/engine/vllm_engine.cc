@@ -8,7 +8,6 @@
 namespace dynosim {
 
 namespace {
-constexpr int64_t kUnbounded = std::numeric_limits<int64_t>::max();
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 }  // namespace
 
