@@ -64,7 +64,7 @@ int32_t BlockPool::take_lru_head() {
 
 // The block's own index entry goes stale by itself once its id changes (see ResidentIndex).
 void BlockPool::forget(int32_t b) {
-  feed_.removed(b, id_word(b));
+  feed_.removed(id_word(b));
   id_word(b) = ResidentIndex::kNoId;
   --resident_;
 }
@@ -90,13 +90,13 @@ int32_t BlockPool::acquire(BlockHash id) {
     // Evict the least recently released block in place: it stays resident under its new id.
     if (inactive_ == 0) return kNone;
     b = take_lru_head();
-    feed_.removed(b, id_word(b));
+    feed_.removed(id_word(b));
   }
   assign(b, id);
   set_refs(b, 1);
   ++active_;
   DYNOSIM_INVARIANT(active_ <= resident_ && resident_ <= slots_.capacity(), "KV blocks in use exceed the pool");
-  feed_.stored(b, id);
+  feed_.stored(id);
   return b;
 }
 
@@ -136,7 +136,7 @@ int32_t BlockPool::promote(int32_t b, BlockHash content_id) {
     return existing;
   }
   assign(b, content_id);
-  feed_.stored(b, content_id);
+  feed_.stored(content_id);
   return b;
 }
 

@@ -47,11 +47,8 @@ class BlockPool {
     const int32_t b = index_of_.find(id, records_.data(), kWords);
     return b == ResidentIndex::kMissing ? kNone : b;
   }
-  // Acquiring a block probes this pool's index and, in kv_router mode, the router's.
-  void prefetch(BlockHash id) const {
-    index_of_.prefetch(id);
-    feed_.prefetch(id);
-  }
+  // Acquiring a block probes this pool's index (the router's view reads the same index).
+  void prefetch(BlockHash id) const { index_of_.prefetch(id); }
   bool is_active(int32_t block) const { return refs(block) > 0; }
   BlockHash id_of(int32_t block) const { return records_[block * kWords]; }
 

@@ -38,7 +38,7 @@ void RadixCache::push_leaf(int32_t p) {
 }
 
 void RadixCache::remove_node(int32_t p) {
-  feed_.removed(p, ids_[p]);
+  feed_.removed(ids_[p]);
   ids_[p] = ResidentIndex::kNoId;  // its index entry goes stale by itself
   if (parent_[p] != kRoot) --children_[parent_[p]];
   in_tree_[p] = 0;
@@ -102,7 +102,7 @@ int32_t RadixCache::insert_locked(int32_t page, BlockHash id, int32_t parent, ui
   if (parent != kRoot) ++children_[parent];
   map_.insert(id, page, ids_.data(), slots_.made());
   ++tree_pages_;
-  feed_.stored(page, id);
+  feed_.stored(id);
   return page;
 }
 

@@ -36,7 +36,7 @@ int32_t VllmEngine::decode_run_room() const {
 // pass holds for all.
 bool VllmEngine::head_stays_waiting() const {
   const int32_t r = waiting_.front();
-  const int64_t max_seqs = cfg_.max_num_seqs > 0 ? cfg_.max_num_seqs : std::numeric_limits<int64_t>::max();
+  const int64_t max_seqs = cfg_.max_num_seqs > 0 ? cfg_.max_num_seqs : kUnbounded;
   if (running_count_ >= max_seqs) return true;
   if (turned_away(r)) return false;
   uint32_t cached = 0;

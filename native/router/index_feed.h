@@ -31,16 +31,13 @@ class IndexFeed {
     cache_ids_ = ids;
     cache_stride_ = stride;
     index->attach_feed(target, this);
-    attached_ = true;
   }
-  // Caches hint the ids they are about to store; the router's view needs no warming.
-  void prefetch(BlockHash) const {}
   // Hints that the router will soon ask whether `id` is published here.
   void prefetch_view(BlockHash id) const { cache_index_->prefetch(id); }
 
-  // The slot now holds content `id` / no longer holds `id`. Private ids are never published.
-  void stored(int32_t slot, BlockHash id) { update(slot, id, true); }
-  void removed(int32_t slot, BlockHash id) { update(slot, id, false); }
+  // The cache now holds content `id` / no longer holds it. Private ids are never published.
+  void stored(BlockHash id) { update(id, true); }
+  void removed(BlockHash id) { update(id, false); }
 
   // A pass is being planned: its updates stay invisible until flush() (its end).
   void defer() { defer_ = true; }
@@ -74,15 +71,13 @@ class IndexFeed {
     bool added;
   };
 
-  void update(int32_t slot, BlockHash id, bool added) {
-    (void)slot;
-    if (attached_ && defer_ && !(id & kUniqueBlockTag)) pending_.push_back(Update{id, added});
+  void update(BlockHash id, bool added) {
+    if (cache_index_ != nullptr && defer_ && !(id & kUniqueBlockTag)) pending_.push_back(Update{id, added});
   }
 
   const ResidentIndex* cache_index_ = nullptr;
   const std::vector<BlockHash>* cache_ids_ = nullptr;
   size_t cache_stride_ = 1;
-  bool attached_ = false;
   bool defer_ = false;
   std::vector<Update> pending_;  // this pass's updates, in order
   // id -> 1 if it was published before this pass, 0 if not: pending_[0, overlay_upto_) folded in.

@@ -25,8 +25,6 @@ class OverlapIndex {
   // the target holds the block and is what `remove` takes (no lookup on the eviction path).
   int32_t add(int32_t target, BlockHash id);
   void remove(int32_t target, int32_t handle);
-  // Hints that `id` will be added soon (the index is far larger than cache).
-  void prefetch(BlockHash id) const { slots_.prefetch(id); }
 
   // overlap[t] = leading blocks of `ids` present on target t, for every target.
   void match(const BlockHash* ids, int32_t count, std::vector<int32_t>& overlap) const;

@@ -11,8 +11,8 @@
 // explicit classes (no family or bucket) are validated but no request can ask for one.
 
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { ReplayError } from '../errors.js';
+import { parseYamlText } from './yaml.js';
 
 export type PolicyQueuePolicy = 'fcfs' | 'wspt';
 
@@ -241,8 +241,6 @@ function resolve(doc: unknown): RouterPolicyConfig {
   return { root, models };
 }
 
-let yamlParse: typeof import('yaml').parse | undefined;
-
 /** Reads and validates the policy YAML; every failure is one line naming the flag and the file. */
 export function loadRouterPolicyConfig(file: string): RouterPolicyConfig {
   let contents: string;
@@ -255,9 +253,7 @@ export function loadRouterPolicyConfig(file: string): RouterPolicyConfig {
   }
   let doc: unknown;
   try {
-    // The yaml package is loaded on first use (importing it costs ~50 ms).
-    yamlParse ??= (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse;
-    doc = yamlParse(contents, { version: '1.2' });
+    doc = parseYamlText(contents, '1.2');
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     throw new ReplayError(`${FLAG}: failed to parse router policy config ${file}: ${message}`);

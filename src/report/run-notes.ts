@@ -3,6 +3,7 @@
 // --max-sim-time-seconds (still in flight when the clock stopped, so in no statistic), and
 // agentic requests never started because a request of their play was rejected.
 
+import { countText } from '../core/count-text.js';
 import { RequestStatus, type SimResults } from '../core/results.js';
 import type { Workload } from '../core/workload.js';
 import type { FlatReport } from './summary.js';
@@ -16,7 +17,7 @@ export function runNoteLines(report: FlatReport, results: SimResults, workload?:
     lines.push(`Goodput Output Token Throughput (tokens/sec): ${formatCell(report.goodput_output_throughput_tok_s)}`);
     const completed = report.completed_requests;
     const attainment = completed > 0 ? formatCell((100 * good) / completed) : 'N/A';
-    lines.push(`SLA Attainment (%): ${attainment} (${good.toLocaleString('en-US')} of ${completed.toLocaleString('en-US')} completed requests)`);
+    lines.push(`SLA Attainment (%): ${attainment} (${countText(good)} of ${countText(completed)} completed requests)`);
   }
   const { status, arrivalMs } = results.requests;
   // A play with a rejected request starts nothing more (the reference skips the rest).
@@ -30,7 +31,7 @@ export function runNoteLines(report: FlatReport, results: SimResults, workload?:
     if (playOf && Number.isNaN(arrivalMs[i]) && failedPlays.has(playOf[i]!)) skipped += 1;
     else cutOff += 1;
   }
-  if (cutOff > 0) lines.push(`Requests Cut Off by --max-sim-time-seconds: ${cutOff.toLocaleString('en-US')}`);
-  if (skipped > 0) lines.push(`Requests Skipped after a Rejected Request of Their Play: ${skipped.toLocaleString('en-US')}`);
+  if (cutOff > 0) lines.push(`Requests Cut Off by --max-sim-time-seconds: ${countText(cutOff)}`);
+  if (skipped > 0) lines.push(`Requests Skipped after a Rejected Request of Their Play: ${countText(skipped)}`);
   return lines;
 }

@@ -128,7 +128,10 @@ export function createPool(kind: PoolKind, size: number, ctx: ExecContext): Pool
     if (kind === 'inline') return inlineExecutor(inlineCtx);
     const script = workerScript();
     // Threads read one copy of each trace in shared memory; processes get a copy each.
-    traces ??= [...ctx.traces.entries()].map(([k, w]): [string, Workload] => [k, kind === 'threads' ? shareWorkload(cloneableWorkload(w)) : cloneableWorkload(w)]);
+    traces ??= [...ctx.traces.entries()].map(([k, w]): [string, Workload] => {
+      const plain = cloneableWorkload(w);
+      return [k, kind === 'threads' ? shareWorkload(plain) : plain];
+    });
     const init: InitMessage = { type: 'init', sweepDir: ctx.sweepDir, runId: ctx.runId, traces, ...(kind === 'threads' ? { abortFlag } : {}) };
     return kind === 'threads' ? threadExecutor(script, init) : processExecutor(script, init);
   };

@@ -20,6 +20,7 @@
 // prompt hit the blocks a response wrote) are used only to complete a partial last prompt block,
 // since dynosim's engines give generated blocks no shared identity.
 
+import { countText } from '../core/count-text.js';
 import { SIM_TIME_LIMIT_TEXT, sessionBeyondTimeLimit } from '../core/limits.js';
 import type { Workload } from '../core/workload.js';
 import { ReplayError } from '../errors.js';
@@ -27,6 +28,7 @@ import { loadAgenticDynamoTrace } from './dynamo-agentic.js';
 import { formatFloat, formatJsonValue } from './fmt.js';
 import { RowFields } from './json-row.js';
 import { forEachLine } from './lines.js';
+import { U32_MAX } from './mooncake-rows.js';
 import { validateConcurrency, validateSpeedupRatio } from './mooncake.js';
 
 export const DYNAMO_TRACE_SCHEMA = 'dynamo.request.trace.v1';
@@ -84,7 +86,6 @@ export interface ToolRow {
 }
 
 const BLANK = /^\s*$/;
-const U32_MAX = 4294967295;
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -350,7 +351,7 @@ export async function loadDynamoTrace(paths: readonly string[], opts: DynamoLoad
   }
   if (completions > 0) {
     opts.onNote?.(
-      `note: ${completions.toLocaleString('en-US')} requests carry completion_sequence_hashes; generated tokens get no shared block identity in dynosim, so a later prompt that repeats a response does not hit the blocks that response wrote`,
+      `note: ${countText(completions)} requests carry completion_sequence_hashes; generated tokens get no shared block identity in dynosim, so a later prompt that repeats a response does not hit the blocks that response wrote`,
     );
   }
   const workload: Workload = {

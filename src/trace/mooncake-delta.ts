@@ -19,8 +19,8 @@ import type { Workload } from '../core/workload.js';
 import { ReplayError } from '../errors.js';
 import { GrowableUint32 } from './growable.js';
 import { loadMooncakeTrace, type MooncakeLoadOptions } from './mooncake.js';
+import { U32_MAX } from './mooncake-rows.js';
 
-const U32_MAX = 0xffffffff;
 
 export async function loadMooncakeDeltaTrace(path: string, opts: MooncakeLoadOptions = {}): Promise<Workload> {
   return accumulateDeltas(await loadMooncakeTrace(path, opts));

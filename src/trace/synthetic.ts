@@ -25,6 +25,7 @@ import { isSimTimeMs, SIM_TIME_LIMIT_TEXT } from '../core/limits.js';
 import { ReplayError } from '../errors.js';
 import { formatFloat } from './fmt.js';
 import { validateConcurrency, validateSpeedupRatio } from './mooncake.js';
+import { U32_MAX } from './mooncake-rows.js';
 import { Rng } from './rng.js';
 
 /** The synthetic-workload knobs, named as the CLI flags (`--input-tokens` → `inputTokens`). */
@@ -59,7 +60,6 @@ export interface SyntheticOptions extends SyntheticKnobs {
 export const SYNTHETIC_WORKLOAD_SEED = 42;
 export const DEFAULT_ARRIVAL_SEED = 42;
 
-const U32_MAX = 0xffffffff;
 
 /** True when the options select the reference's flat generator (no sessions, no sharing). */
 export function isFlatSynthetic(opts: SyntheticOptions): boolean {
